@@ -1,0 +1,33 @@
+# add_unikernel(NAME SOURCES src... [CFLAGS flag...])
+#
+# Builds NAME, a unikernel ELF, with the compiler driver (tools/unikvm-cc),
+# which holds every guest compile and link flag. Header dependencies come
+# from the driver's depfile.
+function(add_unikernel name)
+  cmake_parse_arguments(UK "" "" "SOURCES;CFLAGS" ${ARGN})
+  if(NOT UK_SOURCES)
+    message(FATAL_ERROR "add_unikernel(${name}): no SOURCES")
+  endif()
+  set(objs)
+  foreach(src IN LISTS UK_SOURCES)
+    get_filename_component(abs ${src} ABSOLUTE)
+    get_filename_component(base ${src} NAME)
+    set(obj ${CMAKE_CURRENT_BINARY_DIR}/${name}.objs/${base}.o)
+    add_custom_command(OUTPUT ${obj}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/${name}.objs
+      COMMAND ${UKVM_CC} ${UK_CFLAGS} -MD -MF ${obj}.d -c ${abs} -o ${obj}
+      DEPENDS ${abs} ${UKVM_CC}
+      DEPFILE ${obj}.d
+      COMMENT "unikvm-cc ${name}: ${base}"
+      VERBATIM)
+    list(APPEND objs ${obj})
+  endforeach()
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${name})
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${UKVM_CC} -o ${out} ${objs}
+    DEPENDS ${objs} ${UKVM_CC} guest ukvm_linker_script
+    COMMENT "unikvm-cc ${name}: link"
+    VERBATIM)
+  add_custom_target(${name} ALL DEPENDS ${out})
+  set_target_properties(${name} PROPERTIES UNIKERNEL ${out})
+endfunction()

@@ -1,0 +1,304 @@
+/*
+ * The Linux x86-64 syscall table musl uses, served at CPL0 without an exit
+ * where possible. Anything not in `table` returns -ENOSYS (and is reported
+ * to the VMM when `unikvm run --trace-nosys` asked for it). docs/syscalls.md
+ * lists what is implemented, stubbed and missing; keep it in step.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+
+#include "kernel.h"
+#include "cpu.h"
+#include "syscall.h"
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define SELF_ID 1 /* the one process and thread: pid and tid */
+
+typedef long (*syscall_fn)(const struct syscall_frame *f);
+
+static uint64_t sigmask;
+
+static void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st)
+{
+	*st = (struct ukvm_cpu_state){
+		.rax = f->nr, .rbx = f->rbx, .rdx = f->a3, .rsi = f->a2, .rdi = f->a1,
+		.rbp = f->rbp, .rsp = f->rsp, .r8 = f->a5, .r9 = f->a6, .r10 = f->a4,
+		.r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+		.rip = f->rip, .rflags = f->rflags, .fs_base = rdmsr(MSR_FS_BASE),
+	};
+}
+
+/* ---- console ------------------------------------------------------------ */
+
+static struct ukvm_iovec hc_iov[UKVM_IOV_MAX];
+
+static long console_writev(const struct syscall_frame *f, int fd, const struct ukvm_iovec *iov,
+			   uint64_t cnt)
+{
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	struct ukvm_hc_writev hc = {.fd = (uint32_t)fd, .iovcnt = (uint32_t)cnt,
+				    .iov = (uint64_t)(uintptr_t)iov};
+	hypercall(UKVM_HC_WRITEV, &hc);
+	if (hc.ret == -EPIPE) {
+		/* Like Linux: the default action of SIGPIPE ends the program. */
+		struct ukvm_cpu_state st;
+		frame_state(f, &st);
+		guest_die_by_signal(SIGPIPE, &st);
+	}
+	return hc.ret;
+}
+
+static long sys_write(const struct syscall_frame *f)
+{
+	if (!user_range_ok(f->a2, f->a3))
+		return -EFAULT;
+	hc_iov[0] = (struct ukvm_iovec){.base = f->a2, .len = f->a3};
+	return console_writev(f, (int)f->a1, hc_iov, 1);
+}
+
+static long sys_writev(const struct syscall_frame *f)
+{
+	uint64_t cnt = f->a3;
+
+	if (cnt > UKVM_IOV_MAX)
+		return -EINVAL;
+	if (!user_range_ok(f->a2, cnt * sizeof(struct ukvm_iovec)))
+		return -EFAULT;
+	/* Copy first: the check must hold for what the VMM is given. */
+	kmemcpy(hc_iov, (const void *)(uintptr_t)f->a2, cnt * sizeof(struct ukvm_iovec));
+	for (uint64_t i = 0; i < cnt; i++)
+		if (!user_range_ok(hc_iov[i].base, hc_iov[i].len))
+			return -EFAULT;
+	return console_writev(f, (int)f->a1, hc_iov, cnt);
+}
+
+static long sys_read(const struct syscall_frame *f)
+{
+	if (f->a1 != 0)
+		return -EBADF;
+	if (!user_range_ok(f->a2, f->a3))
+		return -EFAULT;
+	struct ukvm_hc_read hc = {.fd = 0, .buf = f->a2, .len = f->a3};
+	hypercall(UKVM_HC_READ, &hc);
+	return hc.ret;
+}
+
+static long sys_ioctl(const struct syscall_frame *f)
+{
+	uint64_t fd = f->a1;
+
+	if (fd > 2)
+		return -EBADF;
+	if (f->a2 != TIOCGWINSZ || !(boot_info.stdio_tty & (1u << fd)))
+		return -ENOTTY;
+	if (!user_range_ok(f->a3, sizeof(struct winsize)))
+		return -EFAULT;
+	const struct ukvm_winsize *w = &boot_info.winsize[fd];
+	*(struct winsize *)(uintptr_t)f->a3 = (struct winsize){
+		.ws_row = w->rows, .ws_col = w->cols, .ws_xpixel = w->xpixel, .ws_ypixel = w->ypixel};
+	return 0;
+}
+
+/* ---- process ------------------------------------------------------------ */
+
+static long sys_exit_group(const struct syscall_frame *f)
+{
+	guest_exit((int)f->a1);
+}
+
+static long sys_arch_prctl(const struct syscall_frame *f)
+{
+	switch (f->a1) {
+	case ARCH_SET_FS:
+		if (f->a2 >> 47)
+			return -EPERM; /* not canonical: wrmsr would #GP */
+		wrmsr(MSR_FS_BASE, f->a2);
+		return 0;
+	case ARCH_GET_FS:
+		if (!user_range_ok(f->a2, 8))
+			return -EFAULT;
+		*(uint64_t *)(uintptr_t)f->a2 = rdmsr(MSR_FS_BASE);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long sys_self_id(const struct syscall_frame *f)
+{
+	(void)f;
+	return SELF_ID;
+}
+
+static long sys_getppid(const struct syscall_frame *f)
+{
+	(void)f;
+	return 0;
+}
+
+/* ---- signals: masks are kept, handlers are not run (docs/syscalls.md) ---- */
+
+static long sys_rt_sigprocmask(const struct syscall_frame *f)
+{
+	uint64_t how = f->a1, set = f->a2, old = f->a3;
+
+	if (f->a4 != 8)
+		return -EINVAL;
+	if ((set && !user_range_ok(set, 8)) || (old && !user_range_ok(old, 8)))
+		return -EFAULT;
+	if (old)
+		*(uint64_t *)(uintptr_t)old = sigmask;
+	if (!set)
+		return 0;
+	uint64_t s = *(const uint64_t *)(uintptr_t)set;
+	switch (how) {
+	case SIG_BLOCK: sigmask |= s; break;
+	case SIG_UNBLOCK: sigmask &= ~s; break;
+	case SIG_SETMASK: sigmask = s; break;
+	default: return -EINVAL;
+	}
+	return 0;
+}
+
+static long sys_rt_sigaction(const struct syscall_frame *f)
+{
+	/* struct k_sigaction: handler, flags, restorer, mask (8 bytes) */
+	enum { KSIGACTION_SIZE = 32 };
+	uint64_t sig = f->a1, old = f->a3;
+
+	if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP)
+		return -EINVAL;
+	if (f->a4 != 8)
+		return -EINVAL;
+	if ((f->a2 && !user_range_ok(f->a2, KSIGACTION_SIZE)) ||
+	    (old && !user_range_ok(old, KSIGACTION_SIZE)))
+		return -EFAULT;
+	if (old)
+		kmemset((void *)(uintptr_t)old, 0, KSIGACTION_SIZE); /* SIG_DFL */
+	return 0;
+}
+
+/* A signal the program sends to itself takes its default action now. */
+static long raise_self(const struct syscall_frame *f, uint64_t sig)
+{
+	if (sig == 0)
+		return 0;
+	if (sig > 64)
+		return -EINVAL;
+	switch (sig) {
+	case SIGCHLD: case SIGCONT: case SIGURG: case SIGWINCH:    /* ignore */
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:    /* no job control */
+		return 0;
+	}
+	struct ukvm_cpu_state st;
+	frame_state(f, &st);
+	guest_die_by_signal((int)sig, &st);
+}
+
+static long sys_kill(const struct syscall_frame *f)
+{
+	int64_t pid = (int64_t)f->a1;
+	if (pid != SELF_ID && pid != 0 && pid != -1)
+		return -ESRCH;
+	return raise_self(f, f->a2);
+}
+
+static long sys_tkill(const struct syscall_frame *f)
+{
+	if (f->a1 != SELF_ID)
+		return -ESRCH;
+	return raise_self(f, f->a2);
+}
+
+static long sys_tgkill(const struct syscall_frame *f)
+{
+	if (f->a1 != SELF_ID || f->a2 != SELF_ID)
+		return -ESRCH;
+	return raise_self(f, f->a3);
+}
+
+static long sys_sigaltstack(const struct syscall_frame *f)
+{
+	(void)f;
+	return 0;
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+static long sys_brk(const struct syscall_frame *f)
+{
+	return mm_brk(f->a1);
+}
+
+static long sys_mmap(const struct syscall_frame *f)
+{
+	return mm_mmap(f->a1, f->a2, (int)f->a3, (int)f->a4, (int)f->a5, f->a6);
+}
+
+static long sys_munmap(const struct syscall_frame *f)
+{
+	return mm_munmap(f->a1, f->a2);
+}
+
+static long sys_mremap(const struct syscall_frame *f)
+{
+	return mm_mremap(f->a1, f->a2, f->a3, (int)f->a4, f->a5);
+}
+
+static long sys_ok(const struct syscall_frame *f)
+{
+	(void)f; /* mprotect, madvise: accepted, nothing to do */
+	return 0;
+}
+
+static const syscall_fn table[] = {
+	[SYS_read] = sys_read,
+	[SYS_write] = sys_write,
+	[SYS_writev] = sys_writev,
+	[SYS_ioctl] = sys_ioctl,
+	[SYS_exit] = sys_exit_group,
+	[SYS_exit_group] = sys_exit_group,
+	[SYS_arch_prctl] = sys_arch_prctl,
+	[SYS_set_tid_address] = sys_self_id,
+	[SYS_getpid] = sys_self_id,
+	[SYS_gettid] = sys_self_id,
+	[SYS_getppid] = sys_getppid,
+	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+	[SYS_rt_sigaction] = sys_rt_sigaction,
+	[SYS_sigaltstack] = sys_sigaltstack,
+	[SYS_kill] = sys_kill,
+	[SYS_tkill] = sys_tkill,
+	[SYS_tgkill] = sys_tgkill,
+	[SYS_brk] = sys_brk,
+	[SYS_mmap] = sys_mmap,
+	[SYS_munmap] = sys_munmap,
+	[SYS_mremap] = sys_mremap,
+	[SYS_mprotect] = sys_ok,
+	[SYS_madvise] = sys_ok,
+	[SYS_clock_gettime] = sys_clock_gettime,
+};
+
+long syscall_dispatch(struct syscall_frame *f)
+{
+	if (f->nr < ARRAY_SIZE(table) && table[f->nr])
+		return table[f->nr](f);
+	if (boot_info.flags & UKVM_BOOT_TRACE_NOSYS) {
+		struct ukvm_hc_nosys hc = {.nr = f->nr, .rip = f->rip};
+		hypercall(UKVM_HC_NOSYS, &hc);
+	}
+	return -ENOSYS;
+}
+
+void syscall_init(void)
+{
+	extern char syscall_entry[];
+	/* STAR[47:32]: CS on entry (SS = CS + 8); FMASK clears TF IF DF AC NT. */
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, (uint64_t)0x08 << 32);
+	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+	wrmsr(MSR_FMASK, 0x47700);
+}

@@ -1,0 +1,79 @@
+/*
+ * The hypercall table: one handler per UKVM_HC_* number (ABI header). A
+ * handler copies its argument struct out of guest memory through gmem,
+ * checks every field, and writes OUT fields back the same way.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "exit_status.h"
+#include "log.h"
+#include "vm.h"
+
+static void hc_exit(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_exit a;
+	if (gmem_read(&vm->mem, gpa, &a, sizeof(a)) < 0) {
+		guest_error(vm, EXIT_FAULT, "exit hypercall: argument at 0x%llx outside guest RAM",
+			    (unsigned long long)gpa);
+		return;
+	}
+	if (a.status > 255) {
+		guest_error(vm, EXIT_BAD_HYPERCALL, "exit hypercall: status %u is not 0..255", a.status);
+		return;
+	}
+	vm_stop(vm, (int)a.status);
+}
+
+static void hc_nosys(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_nosys a;
+	char where[256];
+	if (gmem_read(&vm->mem, gpa, &a, sizeof(a)) < 0) {
+		guest_error(vm, EXIT_FAULT, "nosys hypercall: argument at 0x%llx outside guest RAM",
+			    (unsigned long long)gpa);
+		return;
+	}
+	if (vm->trace_nosys)
+		ukvm_err("syscall %s (%llu) is not implemented: ENOSYS, called from %s",
+			 syscall_name(a.nr), (unsigned long long)a.nr,
+			 describe_addr(vm, a.rip, where, sizeof(where)));
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct vm *vm, uint64_t gpa);
+} hypercalls[UKVM_HC_COUNT] = {
+	[UKVM_HC_EXIT] = {"exit", hc_exit},
+	[UKVM_HC_WRITEV] = {"writev", hc_writev},
+	[UKVM_HC_READ] = {"read", hc_read},
+	[UKVM_HC_CRASH] = {"crash", hc_crash},
+	[UKVM_HC_NOSYS] = {"nosys", hc_nosys},
+};
+
+void hypercall_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)
+{
+	if (nr >= UKVM_HC_COUNT || !hypercalls[nr].fn) {
+		guest_error(vm, EXIT_BAD_HYPERCALL, "unknown hypercall %u (port 0x%x)", nr,
+			    UKVM_HC_PORT_BASE + nr);
+		return;
+	}
+	vm->hypercalls[nr]++;
+	hypercalls[nr].fn(vm, gpa);
+}
+
+const char *hypercall_name(unsigned nr)
+{
+	return nr < UKVM_HC_COUNT && hypercalls[nr].name ? hypercalls[nr].name : "?";
+}
+
+void guest_error(struct vm *vm, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ukvm_err("guest error: %s", msg);
+	vm_stop(vm, status);
+}

@@ -1,0 +1,11 @@
+/* Messages on stderr, each one line starting with "unikvm: ". */
+#ifndef UKVM_LOG_H
+#define UKVM_LOG_H
+
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+void ukvm_err(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* ukvm_err plus ": strerror(errno)" of the errno at the call. */
+void ukvm_perr(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * The run loop. Besides serving exits, it notices a vCPU that halted with
+ * interrupts off: musl's a_crash() (abort's last resort, the stack
+ * protector, malloc's corruption checks) is a bare `hlt`, and with the
+ * in-kernel irqchip such a vCPU sleeps inside KVM_RUN for ever. A timer
+ * signal interrupts KVM_RUN every WATCHDOG_MS; then the loop asks KVM
+ * whether the vCPU is halted with IF=0 and reports a crash if so. The same
+ * tick enforces a time limit (used by the probe).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "exit_status.h"
+#include "log.h"
+#include "vm.h"
+
+#define WATCHDOG_MS 100
+#define RFLAGS_IF (1ULL << 9)
+#define KICK_SIGNAL SIGUSR1
+
+static void on_kick(int sig)
+{
+	(void)sig; /* only here to make KVM_RUN return EINTR */
+}
+
+static int start_watchdog(timer_t *t)
+{
+	struct sigaction sa = {.sa_handler = on_kick}; /* no SA_RESTART */
+	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = KICK_SIGNAL};
+	struct itimerspec its = {
+		.it_interval = {0, WATCHDOG_MS * 1000000L},
+		.it_value = {0, WATCHDOG_MS * 1000000L},
+	};
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0 || timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
+		return -1;
+	return timer_settime(*t, 0, &its, NULL);
+}
+
+void vm_stop(struct vm *vm, int status)
+{
+	if (!vm->done) {
+		vm->done = true;
+		vm->status = status;
+	}
+}
+
+static void check_halted(struct vm *vm)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs r;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
+		return;
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || (r.rflags & RFLAGS_IF))
+		return;
+	report_halted(vm, &r);
+}
+
+static void handle_io(struct vm *vm)
+{
+	const struct kvm_run *run = vm->run;
+	uint16_t port = run->io.port;
+
+	if (port < UKVM_HC_PORT_BASE || port >= UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT) {
+		guest_error(vm, EXIT_BAD_HYPERCALL, "%s of I/O port 0x%x, which unikvm does not serve",
+			    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", port);
+		return;
+	}
+	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1) {
+		guest_error(vm, EXIT_BAD_HYPERCALL,
+			    "malformed hypercall on port 0x%x (%s, %u bytes x %u): a hypercall is one "
+			    "32-bit OUT", port, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+			    run->io.size, run->io.count);
+		return;
+	}
+	uint32_t value;
+	memcpy(&value, (const char *)run + run->io.data_offset, sizeof(value));
+	hypercall_dispatch(vm, port - UKVM_HC_PORT_BASE, value);
+}
+
+static void handle_exit(struct vm *vm)
+{
+	const struct kvm_run *run = vm->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(vm);
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		report_triple_fault(vm);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		report_internal_error(vm);
+		break;
+	case KVM_EXIT_MMIO:
+		guest_error(vm, EXIT_FAULT, "%s of %u bytes at 0x%llx, outside guest RAM",
+			    run->mmio.is_write ? "write" : "read", run->mmio.len,
+			    (unsigned long long)run->mmio.phys_addr);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		ukvm_err("KVM could not enter the guest (hardware reason 0x%llx)",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vm_stop(vm, EXIT_HOST_ERROR);
+		break;
+	default:
+		ukvm_err("unexpected KVM exit reason %u", run->exit_reason);
+		vm_stop(vm, EXIT_HOST_ERROR);
+		break;
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+int vm_run(struct vm *vm, uint64_t time_limit_ms)
+{
+	timer_t timer;
+	uint64_t start = now_ms();
+
+	if (start_watchdog(&timer) < 0) {
+		ukvm_perr("cannot start the watchdog timer");
+		return EXIT_HOST_ERROR;
+	}
+	while (!vm->done) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR && errno != EAGAIN) {
+				ukvm_perr("KVM_RUN");
+				vm_stop(vm, EXIT_HOST_ERROR);
+				break;
+			}
+			check_halted(vm);
+			if (time_limit_ms && now_ms() - start > time_limit_ms) {
+				ukvm_err("the guest ran longer than %llu ms", (unsigned long long)time_limit_ms);
+				vm_stop(vm, EXIT_HOST_ERROR);
+			}
+			continue;
+		}
+		vm->exits++;
+		handle_exit(vm);
+	}
+	timer_delete(timer);
+	signal(KICK_SIGNAL, SIG_DFL);
+	return vm->status;
+}
