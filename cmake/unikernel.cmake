@@ -2,7 +2,8 @@
 #
 # Builds NAME, a unikernel ELF, with the compiler driver (tools/unikvm-cc),
 # which holds every guest compile and link flag. Header dependencies come
-# from the driver's depfile.
+# from the driver's depfile. UNIKVM_CFLAGS (a list) is added to every
+# compile: this project sets it to its optimisation and warning flags.
 function(add_unikernel name)
   cmake_parse_arguments(UK "" "" "SOURCES;CFLAGS" ${ARGN})
   if(NOT UK_SOURCES)
@@ -15,7 +16,7 @@ function(add_unikernel name)
     set(obj ${CMAKE_CURRENT_BINARY_DIR}/${name}.objs/${base}.o)
     add_custom_command(OUTPUT ${obj}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/${name}.objs
-      COMMAND ${UKVM_CC} ${UK_CFLAGS} -MD -MF ${obj}.d -c ${abs} -o ${obj}
+      COMMAND ${UKVM_CC} ${UNIKVM_CFLAGS} ${UK_CFLAGS} -MD -MF ${obj}.d -c ${abs} -o ${obj}
       DEPENDS ${abs} ${UKVM_CC}
       DEPFILE ${obj}.d
       COMMENT "unikvm-cc ${name}: ${base}"

@@ -60,6 +60,8 @@ void hc_writev(struct vm *vm, uint64_t gpa)
 		return;
 	}
 	for (uint32_t i = 0; i < a.iovcnt; i++) {
+		if (!giov[i].len)
+			continue; /* an empty buffer may be anywhere, as on Linux */
 		void *p = gmem_at(&vm->mem, giov[i].base, giov[i].len);
 		if (!p) {
 			guest_error(vm, EXIT_FAULT, "writev hypercall: buffer %u [0x%llx, +0x%llx) "
@@ -67,8 +69,7 @@ void hc_writev(struct vm *vm, uint64_t gpa)
 				    (unsigned long long)giov[i].len);
 			return;
 		}
-		if (giov[i].len)
-			hiov[cnt++] = (struct iovec){p, giov[i].len};
+		hiov[cnt++] = (struct iovec){p, giov[i].len};
 	}
 	int64_t ret = a.fd == 1 || a.fd == 2 ? write_all((int)a.fd, hiov, cnt) : -EBADF;
 	gmem_write(&vm->mem, gpa + offsetof(struct ukvm_hc_writev, ret), &ret, sizeof(ret));
@@ -84,14 +85,16 @@ void hc_read(struct vm *vm, uint64_t gpa)
 			    (unsigned long long)gpa);
 		return;
 	}
-	void *p = gmem_at(&vm->mem, a.buf, a.len);
-	if (!p) {
+	void *p = a.len ? gmem_at(&vm->mem, a.buf, a.len) : NULL;
+	if (a.len && !p) {
 		guest_error(vm, EXIT_FAULT, "read hypercall: buffer [0x%llx, +0x%llx) outside guest RAM",
 			    (unsigned long long)a.buf, (unsigned long long)a.len);
 		return;
 	}
 	if (a.fd != 0) {
 		ret = -EBADF;
+	} else if (a.len == 0) {
+		ret = 0;
 	} else {
 		ssize_t n;
 		do

@@ -22,6 +22,7 @@
 
 #define BACKTRACE_MAX 32
 #define INSN_MAX 15
+#define RESET_RIP 0xfff0 /* where an x86 CPU starts after a reset */
 
 static const struct {
 	const char *mnemonic, *name;
@@ -72,22 +73,41 @@ static void print_registers(const struct ukvm_cpu_state *s)
 		s->r10, s->r11, s->r12, s->r13, s->r14, s->r15, s->rip, s->rflags, s->fs_base);
 }
 
-static void print_backtrace(const struct vm *vm, const struct ukvm_cpu_state *s)
+/* Prints frames [first, last] that all returned to addr, as one line if
+ * there are several (deep recursion). */
+static void print_frames(const struct vm *vm, int first, int last, uint64_t addr)
 {
 	char where[256];
-	uint64_t fp = s->rbp, frame[2];
+	describe_addr(vm, addr, where, sizeof(where));
+	if (first == last)
+		fprintf(stderr, "unikvm:   #%-2d %s\n", first, where);
+	else
+		fprintf(stderr, "unikvm:   #%d-#%d %s (%d times)\n", first, last, where,
+			last - first + 1);
+}
+
+static void print_backtrace(const struct vm *vm, const struct ukvm_cpu_state *s)
+{
+	uint64_t fp = s->rbp, frame[2], prev = s->rip;
+	int depth = 1, first = 0;
 
 	fprintf(stderr, "unikvm: backtrace:\n");
-	fprintf(stderr, "unikvm:   #0  %s\n", describe_addr(vm, s->rip, where, sizeof(where)));
-	for (int depth = 1; depth < BACKTRACE_MAX; depth++) {
-		if (fp % 8 || gmem_read(&vm->mem, fp, frame, sizeof(frame)) < 0 || !frame[1])
+	for (; depth < BACKTRACE_MAX; depth++) {
+		/* Stop where the chain leaves the stack or the return address
+		 * leaves the code: musl's functions keep no frame pointer. */
+		if (fp % 8 || gmem_read(&vm->mem, fp, frame, sizeof(frame)) < 0 ||
+		    !vm->img || !image_is_code(vm->img, frame[1]))
 			break;
-		fprintf(stderr, "unikvm:   #%-2d %s\n", depth,
-			describe_addr(vm, frame[1], where, sizeof(where)));
+		if (frame[1] != prev) {
+			print_frames(vm, first, depth - 1, prev);
+			first = depth;
+			prev = frame[1];
+		}
 		if (frame[0] <= fp)
 			break; /* callers' frames are higher up the stack */
 		fp = frame[0];
 	}
+	print_frames(vm, first, depth - 1 < first ? first : depth - 1, prev);
 }
 
 static void print_state(const struct vm *vm, const struct ukvm_cpu_state *s)
@@ -197,8 +217,10 @@ void report_triple_fault(struct vm *vm)
 	struct ukvm_cpu_state s;
 	char where[256];
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0) {
-		ukvm_err("guest crashed: triple fault (CPU reset)");
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || r.rip == RESET_RIP) {
+		/* AMD's KVM resets the vCPU before it reports the shutdown. */
+		ukvm_err("guest crashed: triple fault (CPU reset); the CPU state before the reset "
+			 "is lost (an exception while the IDT or the IST stacks were unusable?)");
 	} else {
 		state_from_kvm(&r, &s);
 		ukvm_err("guest crashed: triple fault (CPU reset), last RIP %s",

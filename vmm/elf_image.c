@@ -203,7 +203,7 @@ static void read_symbols(struct image *img, Elf *elf)
 			if (!gelf_getsym(d, (int)i, &s) || s.st_shndx == SHN_UNDEF || !s.st_value)
 				continue;
 			int type = GELF_ST_TYPE(s.st_info);
-			if (type != STT_FUNC && type != STT_NOTYPE)
+			if (type != STT_FUNC && type != STT_NOTYPE && type != STT_OBJECT)
 				continue;
 			name = elf_strptr(elf, sh.sh_link, s.st_name);
 			if (!name || !*name || !(syms[k].name = strdup(name)))
@@ -303,6 +303,16 @@ void image_load(const struct image *img, const struct gmem *m)
 	}
 }
 
+bool image_is_code(const struct image *img, uint64_t addr)
+{
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct segment *s = &img->seg[i];
+		if ((s->flags & SEG_X) && addr >= s->vaddr && addr - s->vaddr < s->memsz)
+			return true;
+	}
+	return false;
+}
+
 const struct symbol *image_symbol(const struct image *img, uint64_t addr, uint64_t *off)
 {
 	size_t lo = 0, hi = img->nsyms;
@@ -326,7 +336,8 @@ const struct symbol *image_symbol(const struct image *img, uint64_t addr, uint64
 		if (!s->size)
 			label = s;
 	}
-	if (label)
-		*off = addr - label->addr;
+	if (!label || !image_is_code(img, addr))
+		return NULL;
+	*off = addr - label->addr;
 	return label;
 }

@@ -8,6 +8,7 @@
 #ifndef UKVM_ELF_IMAGE_H
 #define UKVM_ELF_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <unikvm/abi.h>
@@ -51,8 +52,12 @@ void image_close(struct image *img);
 /* Copies the segments into guest memory (already zeroed). */
 void image_load(const struct image *img, const struct gmem *m);
 
-/* The symbol containing addr (or the closest label below it), or NULL;
- * *off is addr's offset into it. */
+/* Whether addr is inside an executable segment of img. */
+bool image_is_code(const struct image *img, uint64_t addr);
+
+/* The sized symbol containing addr or, in code, the closest label (a size 0
+ * symbol, as assembly defines) below it; NULL if none. *off is addr's
+ * offset into it. */
 const struct symbol *image_symbol(const struct image *img, uint64_t addr, uint64_t *off);
 
 #endif

@@ -40,7 +40,8 @@ long mm_munmap(uint64_t addr, uint64_t len);
 long mm_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr);
 
 /* Whether [addr, addr + len) lies inside guest RAM above page 0: the check
- * every syscall applies to a user pointer before using it. */
+ * every syscall applies to a user pointer before using it. An empty range
+ * is valid anywhere. */
 int user_range_ok(uint64_t addr, uint64_t len);
 
 /* Freestanding helpers (no libc inside the kernel side). */

@@ -57,7 +57,7 @@ static long sys_write(const struct syscall_frame *f)
 	if (!user_range_ok(f->a2, f->a3))
 		return -EFAULT;
 	hc_iov[0] = (struct ukvm_iovec){.base = f->a2, .len = f->a3};
-	return console_writev(f, (int)f->a1, hc_iov, 1);
+	return console_writev(f, (int)f->a1, hc_iov, f->a3 ? 1 : 0);
 }
 
 static long sys_writev(const struct syscall_frame *f)
@@ -68,12 +68,18 @@ static long sys_writev(const struct syscall_frame *f)
 		return -EINVAL;
 	if (!user_range_ok(f->a2, cnt * sizeof(struct ukvm_iovec)))
 		return -EFAULT;
-	/* Copy first: the check must hold for what the VMM is given. */
-	kmemcpy(hc_iov, (const void *)(uintptr_t)f->a2, cnt * sizeof(struct ukvm_iovec));
-	for (uint64_t i = 0; i < cnt; i++)
-		if (!user_range_ok(hc_iov[i].base, hc_iov[i].len))
+	/* Copy first, so the check holds for what the VMM is given; empty
+	 * iovecs (musl passes {NULL, 0}) are left out. */
+	const struct ukvm_iovec *user = (const struct ukvm_iovec *)(uintptr_t)f->a2;
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < cnt; i++) {
+		struct ukvm_iovec v = user[i];
+		if (!user_range_ok(v.base, v.len))
 			return -EFAULT;
-	return console_writev(f, (int)f->a1, hc_iov, cnt);
+		if (v.len)
+			hc_iov[n++] = v;
+	}
+	return console_writev(f, (int)f->a1, hc_iov, n);
 }
 
 static long sys_read(const struct syscall_frame *f)
@@ -82,6 +88,8 @@ static long sys_read(const struct syscall_frame *f)
 		return -EBADF;
 	if (!user_range_ok(f->a2, f->a3))
 		return -EFAULT;
+	if (f->a3 == 0)
+		return 0;
 	struct ukvm_hc_read hc = {.fd = 0, .buf = f->a2, .len = f->a3};
 	hypercall(UKVM_HC_READ, &hc);
 	return hc.ret;
