@@ -11,14 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* An image being mutated. */
+struct bad_buf {
+	uint8_t *data; /* malloc'd; a mutation may realloc it */
+	size_t size;
+	char msg[256]; /* expected message substring: the table's, or a more
+			* precise one the mutation computed from the base */
+	char why[256]; /* why the mutation could not be made */
+};
+
 struct bad_image {
 	const char *name; /* [a-z0-9-]: also the file name mkbadelf writes */
 	int status;       /* expected image_parse() result / `unikvm run` exit status */
 	const char *msg;  /* a substring of the expected one-line message */
-	/* Mutates the image in *data (malloc'd, *size bytes; may realloc it or
-	 * shrink *size). 0, or -1 with a reason in why if the base image lacks
-	 * what the mutation needs (a test setup error, not a pass). */
-	int (*mutate)(uint8_t **data, size_t *size, char *why, size_t whylen);
+	/* 0, or -1 with a reason in b->why if the base image lacks what the
+	 * mutation needs (a test setup error, never a pass). */
+	int (*mutate)(struct bad_buf *b);
 };
 
 extern const struct bad_image bad_images[];
@@ -27,10 +35,11 @@ extern const size_t bad_images_count;
 /* Reads a whole file into a malloc'd buffer. 0, or -1 with errno set. */
 int bad_images_read_file(const char *path, uint8_t **data, size_t *size);
 
-/* A mutated copy of base in *out (malloc'd; free() it). 0, or -1 with a
- * reason in why. */
+/* A mutated copy of base in *out, with the expected message in out->msg
+ * (it contains b->msg). 0, or -1 with a reason in out->why. */
 int bad_image_make(const struct bad_image *b, const uint8_t *base, size_t base_size,
-		   uint8_t **out, size_t *out_size, char *why, size_t whylen);
+		   struct bad_buf *out);
+void bad_buf_free(struct bad_buf *b);
 
 /* Offset of the unikvm note's descriptor (struct ukvm_note_image) in an
  * image, found through its PT_NOTE program header; 0 if there is none. */

@@ -1,0 +1,768 @@
+/*
+ * The mutation table (see bad_images.h). Every mutation edits one thing of
+ * a real image so that exactly one check of vmm/elf_image.c must refuse it;
+ * where the message names addresses or indexes, the mutation writes the
+ * exact expected text into b->msg, computed from the base image.
+ *
+ * ELF structures are read and written with memcpy (no alignment
+ * assumptions), through <elf.h>'s Elf64_* types.
+ */
+#include "bad_images.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <unikvm/abi.h>
+
+#include "exit_status.h"
+
+#define PHDR_SIZE sizeof(Elf64_Phdr)
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int need_fail(struct bad_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int need_fail(struct bad_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b->why, sizeof(b->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+#define NEED(cond, ...)                                   \
+	do {                                              \
+		if (!(cond))                              \
+			return need_fail(b, __VA_ARGS__); \
+	} while (0)
+
+static void expect(struct bad_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void expect(struct bad_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b->msg, sizeof(b->msg), fmt, ap);
+	va_end(ap);
+}
+
+static int ehdr_get(const struct bad_buf *b, Elf64_Ehdr *eh)
+{
+	if (b->size < sizeof(*eh))
+		return -1;
+	memcpy(eh, b->data, sizeof(*eh));
+	return 0;
+}
+
+static void ehdr_put(struct bad_buf *b, const Elf64_Ehdr *eh)
+{
+	memcpy(b->data, eh, sizeof(*eh));
+}
+
+/* Offset of program header i, or 0 if it is not inside the file. */
+static size_t phdr_off(const struct bad_buf *b, unsigned i)
+{
+	Elf64_Ehdr eh;
+	if (ehdr_get(b, &eh) || i >= eh.e_phnum || eh.e_phentsize != PHDR_SIZE ||
+	    eh.e_phoff > b->size || (uint64_t)(i + 1) * PHDR_SIZE > b->size - eh.e_phoff)
+		return 0;
+	return (size_t)(eh.e_phoff + (uint64_t)i * PHDR_SIZE);
+}
+
+static int phdr_get(const struct bad_buf *b, unsigned i, Elf64_Phdr *ph)
+{
+	size_t off = phdr_off(b, i);
+	if (!off)
+		return -1;
+	memcpy(ph, b->data + off, sizeof(*ph));
+	return 0;
+}
+
+static void phdr_put(struct bad_buf *b, unsigned i, const Elf64_Phdr *ph)
+{
+	size_t off = phdr_off(b, i);
+	if (off)
+		memcpy(b->data + off, ph, sizeof(*ph));
+}
+
+/* Index of the first program header of type (with exactly flags, unless
+ * flags is -1), or -1. */
+static int phdr_find(const struct bad_buf *b, uint32_t type, int64_t flags)
+{
+	Elf64_Phdr ph;
+	for (unsigned i = 0; phdr_get(b, i, &ph) == 0; i++)
+		if (ph.p_type == type && (flags < 0 || ph.p_flags == (uint64_t)flags))
+			return (int)i;
+	return -1;
+}
+
+#define FIND(var, type, flags)                                                             \
+	int var = phdr_find(b, type, flags);                                               \
+	NEED(var >= 0, "no program header of type %u flags %lld", (unsigned)(type), \
+	     (long long)(flags))
+
+/* The four PT_LOADs of a unikvm-cc image: R (note), RX (text), R (rodata),
+ * RW (data, bss). */
+#define TEXT_FLAGS (PF_R | PF_X)
+#define RODATA_FLAGS PF_R
+#define DATA_FLAGS (PF_R | PF_W)
+
+static size_t note_desc(const uint8_t *data, size_t size)
+{
+	struct bad_buf tmp = {.data = (uint8_t *)data, .size = size};
+	Elf64_Phdr ph;
+
+	for (unsigned i = 0; phdr_get(&tmp, i, &ph) == 0; i++) {
+		if (ph.p_type != PT_NOTE || ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
+			continue;
+		size_t off = (size_t)ph.p_offset, end = off + (size_t)ph.p_filesz;
+		while (end - off >= sizeof(Elf64_Nhdr)) {
+			Elf64_Nhdr nh;
+			memcpy(&nh, data + off, sizeof(nh));
+			size_t name = off + sizeof(nh);
+			size_t desc = name + ((nh.n_namesz + 3) & ~3u);
+			size_t next = desc + ((nh.n_descsz + 3) & ~3u);
+			if (next > end || next <= off)
+				break;
+			if (nh.n_type == UKVM_NOTE_TYPE_IMAGE && nh.n_namesz == sizeof(UKVM_NOTE_NAME) &&
+			    !memcmp(data + name, UKVM_NOTE_NAME, sizeof(UKVM_NOTE_NAME)) &&
+			    nh.n_descsz == sizeof(struct ukvm_note_image))
+				return desc;
+			off = next;
+		}
+	}
+	return 0;
+}
+
+size_t bad_images_note_desc(const uint8_t *data, size_t size)
+{
+	return note_desc(data, size);
+}
+
+/* The note's header: its descriptor minus the name and the Nhdr. */
+static size_t note_hdr(const struct bad_buf *b)
+{
+	size_t desc = note_desc(b->data, b->size);
+	return desc ? desc - ((sizeof(UKVM_NOTE_NAME) + 3) & ~3u) - sizeof(Elf64_Nhdr) : 0;
+}
+
+/* ---- the mutations: ELF header ------------------------------------------ */
+
+static int m_empty(struct bad_buf *b)
+{
+	b->size = 0;
+	return 0;
+}
+
+static int m_bad_magic(struct bad_buf *b)
+{
+	NEED(b->size >= SELFMAG, "short file");
+	memcpy(b->data, "\177ELV", SELFMAG);
+	return 0;
+}
+
+static int m_text_file(struct bad_buf *b)
+{
+	static const char text[] = "#!/bin/sh\necho hello\n";
+	NEED(b->size >= sizeof(text) - 1, "short file");
+	memcpy(b->data, text, sizeof(text) - 1);
+	b->size = sizeof(text) - 1;
+	return 0;
+}
+
+static int m_class32(struct bad_buf *b)
+{
+	b->data[EI_CLASS] = ELFCLASS32;
+	return 0;
+}
+
+static int m_big_endian(struct bad_buf *b)
+{
+	b->data[EI_DATA] = ELFDATA2MSB;
+	return 0;
+}
+
+static int m_machine(struct bad_buf *b)
+{
+	Elf64_Ehdr eh;
+	NEED(!ehdr_get(b, &eh), "short file");
+	eh.e_machine = EM_AARCH64;
+	ehdr_put(b, &eh);
+	return 0;
+}
+
+static int m_type_dyn(struct bad_buf *b)
+{
+	Elf64_Ehdr eh;
+	NEED(!ehdr_get(b, &eh), "short file");
+	eh.e_type = ET_DYN;
+	ehdr_put(b, &eh);
+	return 0;
+}
+
+static int m_type_rel(struct bad_buf *b)
+{
+	Elf64_Ehdr eh;
+	NEED(!ehdr_get(b, &eh), "short file");
+	eh.e_type = ET_REL;
+	ehdr_put(b, &eh);
+	return 0;
+}
+
+static int m_cut_header(struct bad_buf *b)
+{
+	NEED(b->size > 40, "short file");
+	b->size = 40;
+	return 0;
+}
+
+/* ---- program headers ---------------------------------------------------- */
+
+static int m_no_phdrs(struct bad_buf *b)
+{
+	Elf64_Ehdr eh;
+	NEED(!ehdr_get(b, &eh), "short file");
+	eh.e_phnum = 0;
+	eh.e_phoff = 0;
+	ehdr_put(b, &eh);
+	return 0;
+}
+
+/* The program header table runs past the end of the file. */
+static int m_phdrs_cut(struct bad_buf *b)
+{
+	Elf64_Ehdr eh;
+	NEED(!ehdr_get(b, &eh), "short file");
+	NEED(eh.e_phnum >= 2, "fewer than 2 program headers");
+	eh.e_phoff = b->size - PHDR_SIZE; /* room for one of them */
+	ehdr_put(b, &eh);
+	return 0;
+}
+
+/* Cut in the middle of the text segment's file data. */
+static int m_cut_segment(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(t, PT_LOAD, TEXT_FLAGS);
+	phdr_get(b, (unsigned)t, &ph);
+	NEED(ph.p_filesz >= 2 && ph.p_offset + ph.p_filesz <= b->size, "odd text segment");
+	b->size = (size_t)(ph.p_offset + ph.p_filesz / 2);
+	return 0;
+}
+
+/* The same, with the section header table (now beyond the end) dropped, so
+ * that only the segment check can notice. */
+static int m_cut_segment_noshdr(struct bad_buf *b)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	FIND(t, PT_LOAD, TEXT_FLAGS);
+	NEED(!ehdr_get(b, &eh), "short file");
+	eh.e_shoff = 0;
+	eh.e_shnum = 0;
+	eh.e_shstrndx = SHN_UNDEF;
+	ehdr_put(b, &eh);
+	phdr_get(b, (unsigned)t, &ph);
+	NEED(ph.p_filesz >= 2 && ph.p_offset + ph.p_filesz <= b->size, "odd text segment");
+	b->size = (size_t)(ph.p_offset + ph.p_filesz / 2);
+	expect(b, "segment %d: data beyond the end of the file (truncated?)", t);
+	return 0;
+}
+
+/* A segment whose p_offset + p_filesz overflows. */
+static int m_offset_wrap(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(d, PT_LOAD, DATA_FLAGS);
+	phdr_get(b, (unsigned)d, &ph);
+	ph.p_offset = UINT64_MAX - 0xf;
+	phdr_put(b, (unsigned)d, &ph);
+	expect(b, "segment %d: data beyond the end of the file (truncated?)", d);
+	return 0;
+}
+
+static int set_vaddr(struct bad_buf *b, int64_t flags, uint64_t vaddr, uint64_t memsz)
+{
+	Elf64_Phdr ph;
+	FIND(i, PT_LOAD, flags);
+	phdr_get(b, (unsigned)i, &ph);
+	ph.p_vaddr = ph.p_paddr = vaddr;
+	if (memsz)
+		ph.p_memsz = memsz;
+	phdr_put(b, (unsigned)i, &ph);
+	return i;
+}
+
+static int m_load_low(struct bad_buf *b)
+{
+	int i = set_vaddr(b, DATA_FLAGS, UKVM_IMAGE_BASE - UKVM_PAGE_SIZE, 0);
+	if (i < 0)
+		return i;
+	expect(b, "segment %d at 0x%x overlaps the VMM's low area (below 0x%x)", i,
+	       UKVM_IMAGE_BASE - UKVM_PAGE_SIZE, UKVM_IMAGE_BASE);
+	return 0;
+}
+
+static int m_load_page0(struct bad_buf *b)
+{
+	int i = set_vaddr(b, RODATA_FLAGS, 0, 0x100);
+	if (i < 0)
+		return i;
+	expect(b, "segment %d at 0x0 overlaps the VMM's low area", i);
+	return 0;
+}
+
+/* Ends one byte past UKVM_MEM_MAX. */
+static int m_load_past_max(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(d, PT_LOAD, DATA_FLAGS);
+	phdr_get(b, (unsigned)d, &ph);
+	ph.p_memsz = UKVM_MEM_MAX - ph.p_vaddr + 1;
+	phdr_put(b, (unsigned)d, &ph);
+	expect(b, "segment %d [0x%llx, +0x%llx) is outside guest memory (max 0x%llx)", d,
+	       (unsigned long long)ph.p_vaddr, (unsigned long long)ph.p_memsz,
+	       (unsigned long long)UKVM_MEM_MAX);
+	return 0;
+}
+
+/* vaddr + memsz wraps around 2^64 to a small number. */
+static int m_load_wrap(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(d, PT_LOAD, DATA_FLAGS);
+	phdr_get(b, (unsigned)d, &ph);
+	ph.p_memsz = UINT64_MAX - ph.p_vaddr + 0x2000;
+	phdr_put(b, (unsigned)d, &ph);
+	expect(b, "segment %d [0x%llx, +0x%llx) is outside guest memory", d,
+	       (unsigned long long)ph.p_vaddr, (unsigned long long)ph.p_memsz);
+	return 0;
+}
+
+static int m_load_high(struct bad_buf *b)
+{
+	int i = set_vaddr(b, DATA_FLAGS, 0xffffffff80000000ULL, 0);
+	if (i < 0)
+		return i;
+	expect(b, "segment %d [0xffffffff80000000, +0x", i);
+	return 0;
+}
+
+static int set_flags(struct bad_buf *b, int64_t flags, uint32_t nflags)
+{
+	Elf64_Phdr ph;
+	FIND(i, PT_LOAD, flags);
+	phdr_get(b, (unsigned)i, &ph);
+	ph.p_flags = nflags;
+	phdr_put(b, (unsigned)i, &ph);
+	return i;
+}
+
+static int m_wx(struct bad_buf *b)
+{
+	int i = set_flags(b, TEXT_FLAGS, PF_R | PF_W | PF_X);
+	if (i < 0)
+		return i;
+	expect(b, "segment %d is both writable and executable (W^X)", i);
+	return 0;
+}
+
+static int m_wx_data(struct bad_buf *b)
+{
+	int i = set_flags(b, DATA_FLAGS, PF_W | PF_X);
+	if (i < 0)
+		return i;
+	expect(b, "segment %d is both writable and executable (W^X)", i);
+	return 0;
+}
+
+static int m_seg_flags(struct bad_buf *b)
+{
+	int i = set_flags(b, RODATA_FLAGS, PF_R | 0x00100000);
+	if (i < 0)
+		return i;
+	expect(b, "segment %d: unknown flags 0x100004", i);
+	return 0;
+}
+
+static int m_filesz(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(d, PT_LOAD, DATA_FLAGS);
+	phdr_get(b, (unsigned)d, &ph);
+	NEED(ph.p_filesz > 0, "empty data segment");
+	ph.p_memsz = ph.p_filesz - 1;
+	phdr_put(b, (unsigned)d, &ph);
+	expect(b, "segment %d: file size 0x%llx larger than memory size 0x%llx", d,
+	       (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
+	return 0;
+}
+
+static int m_overlap(struct bad_buf *b)
+{
+	Elf64_Phdr t;
+	FIND(ti, PT_LOAD, TEXT_FLAGS);
+	phdr_get(b, (unsigned)ti, &t);
+	NEED(t.p_memsz > UKVM_PAGE_SIZE, "text smaller than a page");
+	int i = set_vaddr(b, RODATA_FLAGS, t.p_vaddr + UKVM_PAGE_SIZE, 0);
+	if (i < 0)
+		return i;
+	expect(b, "segments at 0x%llx and 0x%llx overlap", (unsigned long long)t.p_vaddr,
+	       (unsigned long long)(t.p_vaddr + UKVM_PAGE_SIZE));
+	return 0;
+}
+
+/* Two segments with the same start address. */
+static int m_same_start(struct bad_buf *b)
+{
+	Elf64_Phdr r;
+	FIND(ri, PT_LOAD, RODATA_FLAGS);
+	phdr_get(b, (unsigned)ri, &r);
+	int i = set_vaddr(b, DATA_FLAGS, r.p_vaddr, 0);
+	if (i < 0)
+		return i;
+	expect(b, "segments at 0x%llx and 0x%llx overlap", (unsigned long long)r.p_vaddr,
+	       (unsigned long long)r.p_vaddr);
+	return 0;
+}
+
+/* rodata moved right after the end of text, into text's last page. */
+static int m_share_page(struct bad_buf *b)
+{
+	Elf64_Phdr t;
+	FIND(ti, PT_LOAD, TEXT_FLAGS);
+	phdr_get(b, (unsigned)ti, &t);
+	uint64_t end = t.p_vaddr + t.p_memsz;
+	NEED(end % UKVM_PAGE_SIZE, "text ends on a page boundary");
+	int i = set_vaddr(b, RODATA_FLAGS, end, 0);
+	if (i < 0)
+		return i;
+	expect(b, "segments at 0x%llx and 0x%llx share a page with different permissions",
+	       (unsigned long long)t.p_vaddr, (unsigned long long)end);
+	return 0;
+}
+
+static int m_no_load(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	int n = 0;
+	for (unsigned i = 0; phdr_get(b, i, &ph) == 0; i++) {
+		if (ph.p_type == PT_LOAD) {
+			ph.p_type = PT_NULL;
+			phdr_put(b, i, &ph);
+			n++;
+		}
+	}
+	NEED(n > 0, "no PT_LOAD");
+	return 0;
+}
+
+/* 17 loadable segments: the base's own program headers plus enough small
+ * read-only ones high up, in a new table appended to the file. */
+static int m_too_many(struct bad_buf *b)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	unsigned nload = 0;
+
+	NEED(!ehdr_get(b, &eh), "short file");
+	for (unsigned i = 0; phdr_get(b, i, &ph) == 0; i++)
+		nload += ph.p_type == PT_LOAD && ph.p_memsz;
+	unsigned extra = 17 - nload, n = eh.e_phnum + extra;
+	size_t off = (b->size + 7) & ~(size_t)7, size = off + n * PHDR_SIZE;
+	uint8_t *p = realloc(b->data, size);
+	NEED(p, "out of memory");
+	b->data = p;
+	memset(p + b->size, 0, size - b->size);
+	memcpy(p + off, p + eh.e_phoff, eh.e_phnum * PHDR_SIZE);
+	for (unsigned i = 0; i < extra; i++) {
+		ph = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R,
+				  .p_vaddr = 0x10000000 + i * 0x10000ULL, .p_memsz = 0x1000,
+				  .p_align = UKVM_PAGE_SIZE};
+		ph.p_paddr = ph.p_vaddr;
+		memcpy(p + off + (eh.e_phnum + i) * PHDR_SIZE, &ph, sizeof(ph));
+	}
+	eh.e_phoff = off;
+	eh.e_phnum = (Elf64_Half)n;
+	b->size = size;
+	ehdr_put(b, &eh);
+	return 0;
+}
+
+/* GNU_STACK turned into another type. */
+static int retype(struct bad_buf *b, uint32_t type)
+{
+	Elf64_Phdr ph;
+	FIND(i, PT_GNU_STACK, -1);
+	phdr_get(b, (unsigned)i, &ph);
+	ph.p_type = type;
+	phdr_put(b, (unsigned)i, &ph);
+	return 0;
+}
+
+static int m_interp(struct bad_buf *b)
+{
+	return retype(b, PT_INTERP);
+}
+
+static int m_dynamic(struct bad_buf *b)
+{
+	return retype(b, PT_DYNAMIC);
+}
+
+/* ---- entry point -------------------------------------------------------- */
+
+static int set_entry(struct bad_buf *b, uint64_t entry)
+{
+	Elf64_Ehdr eh;
+	NEED(!ehdr_get(b, &eh), "short file");
+	eh.e_entry = entry;
+	ehdr_put(b, &eh);
+	expect(b, "entry point 0x%llx is not in an executable segment", (unsigned long long)entry);
+	return 0;
+}
+
+static int m_entry_rodata(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(i, PT_LOAD, RODATA_FLAGS);
+	phdr_get(b, (unsigned)i, &ph);
+	return set_entry(b, ph.p_vaddr + 0x10);
+}
+
+/* One byte past the text segment's file data. */
+static int m_entry_past_text(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(i, PT_LOAD, TEXT_FLAGS);
+	phdr_get(b, (unsigned)i, &ph);
+	return set_entry(b, ph.p_vaddr + ph.p_filesz);
+}
+
+static int m_entry_zero(struct bad_buf *b)
+{
+	return set_entry(b, 0);
+}
+
+/* ---- the unikvm note ---------------------------------------------------- */
+
+static int m_note_name(struct bad_buf *b)
+{
+	size_t h = note_hdr(b);
+	NEED(h, "no unikvm note");
+	b->data[h + sizeof(Elf64_Nhdr) + 5] = 'x'; /* "unikvx" */
+	return 0;
+}
+
+static int m_note_type(struct bad_buf *b)
+{
+	Elf64_Nhdr nh;
+	size_t h = note_hdr(b);
+	NEED(h, "no unikvm note");
+	memcpy(&nh, b->data + h, sizeof(nh));
+	nh.n_type = UKVM_NOTE_TYPE_IMAGE + 1;
+	memcpy(b->data + h, &nh, sizeof(nh));
+	return 0;
+}
+
+static int m_note_descsz(struct bad_buf *b)
+{
+	Elf64_Nhdr nh;
+	size_t h = note_hdr(b);
+	NEED(h, "no unikvm note");
+	memcpy(&nh, b->data + h, sizeof(nh));
+	nh.n_descsz = 8;
+	memcpy(b->data + h, &nh, sizeof(nh));
+	return 0;
+}
+
+/* No PT_NOTE program header (the .note section is still there). */
+static int m_note_no_phdr(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(i, PT_NOTE, -1);
+	phdr_get(b, (unsigned)i, &ph);
+	ph.p_type = PT_NULL;
+	phdr_put(b, (unsigned)i, &ph);
+	return 0;
+}
+
+/* A second PT_NOTE (GNU_STACK's slot) pointing at the same note. */
+static int m_note_twice(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(n, PT_NOTE, -1);
+	FIND(s, PT_GNU_STACK, -1);
+	phdr_get(b, (unsigned)n, &ph);
+	phdr_put(b, (unsigned)s, &ph);
+	return 0;
+}
+
+static int m_note_beyond_eof(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(n, PT_NOTE, -1);
+	phdr_get(b, (unsigned)n, &ph);
+	ph.p_offset = b->size - ph.p_filesz + 1;
+	phdr_put(b, (unsigned)n, &ph);
+	return 0;
+}
+
+static int set_note(struct bad_buf *b, uint32_t version, uint32_t flags)
+{
+	struct ukvm_note_image note;
+	size_t d = note_desc(b->data, b->size);
+	NEED(d, "no unikvm note");
+	memcpy(&note, b->data + d, sizeof(note));
+	note.abi_version = version;
+	note.flags = flags;
+	memcpy(b->data + d, &note, sizeof(note));
+	return 0;
+}
+
+static int m_abi_version(struct bad_buf *b)
+{
+	expect(b, "built for unikvm ABI version %d, this unikvm runs version %d: rebuild it",
+	       UKVM_ABI_VERSION + 1, UKVM_ABI_VERSION);
+	return set_note(b, UKVM_ABI_VERSION + 1, 0);
+}
+
+static int m_abi_version0(struct bad_buf *b)
+{
+	expect(b, "built for unikvm ABI version 0, this unikvm runs version %d", UKVM_ABI_VERSION);
+	return set_note(b, 0, 0);
+}
+
+static int m_note_flags(struct bad_buf *b)
+{
+	return set_note(b, UKVM_ABI_VERSION, 0x80);
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+#define BAD EXIT_BAD_IMAGE
+
+const struct bad_image bad_images[] = {
+	/* ELF header */
+	{"empty", BAD, "empty file, not an ELF file", m_empty},
+	{"bad-magic", BAD, "not an ELF file", m_bad_magic},
+	{"text-file", BAD, "not an ELF file", m_text_file},
+	{"class32", BAD, "not a 64-bit ELF file (class 1)", m_class32},
+	{"big-endian", BAD, "not a little-endian ELF file", m_big_endian},
+	{"machine-aarch64", BAD, "not an x86-64 ELF file (machine 183)", m_machine},
+	{"type-dyn", BAD, "not a static executable (ELF type 3, a shared object or PIE)", m_type_dyn},
+	{"type-rel", BAD, "not a static executable (ELF type 1): build it with unikvm-cc", m_type_rel},
+	{"header-cut-40", BAD, "truncated or corrupt ELF header", m_cut_header},
+	/* program headers and segments */
+	{"no-phdrs", BAD, "no program headers", m_no_phdrs},
+	{"phdrs-cut", BAD, "truncated", m_phdrs_cut},
+	{"segment-cut", BAD, "(truncated?)", m_cut_segment},
+	{"segment-cut-noshdr", BAD, "data beyond the end of the file (truncated?)", m_cut_segment_noshdr},
+	{"segment-offset-wrap", BAD, "data beyond the end of the file", m_offset_wrap},
+	{"load-low", BAD, "overlaps the VMM's low area", m_load_low},
+	{"load-page0", BAD, "overlaps the VMM's low area", m_load_page0},
+	{"load-past-mem-max", BAD, "is outside guest memory", m_load_past_max},
+	{"load-wrap", BAD, "is outside guest memory", m_load_wrap},
+	{"load-high", BAD, "is outside guest memory", m_load_high},
+	{"wx-text", BAD, "both writable and executable (W^X)", m_wx},
+	{"wx-data", BAD, "both writable and executable (W^X)", m_wx_data},
+	{"segment-flags", BAD, "unknown flags", m_seg_flags},
+	{"filesz-gt-memsz", BAD, "larger than memory size", m_filesz},
+	{"overlap", BAD, "overlap", m_overlap},
+	{"overlap-same-start", BAD, "overlap", m_same_start},
+	{"share-page", BAD, "share a page with different permissions", m_share_page},
+	{"no-load", BAD, "no loadable segments", m_no_load},
+	{"too-many-segments", BAD, "more than 16 loadable segments", m_too_many},
+	{"interp", BAD, "dynamically linked: a unikernel must be static", m_interp},
+	{"dynamic", BAD, "dynamically linked: a unikernel must be static", m_dynamic},
+	/* entry point */
+	{"entry-rodata", BAD, "is not in an executable segment", m_entry_rodata},
+	{"entry-past-text", BAD, "is not in an executable segment", m_entry_past_text},
+	{"entry-zero", BAD, "entry point 0x0 is not in an executable segment", m_entry_zero},
+	/* the unikvm note */
+	{"note-name", BAD, "no unikvm ABI note: not built with unikvm-cc for unikvm", m_note_name},
+	{"note-type", BAD, "no unikvm ABI note", m_note_type},
+	{"note-no-phdr", BAD, "no unikvm ABI note", m_note_no_phdr},
+	{"note-descsz", BAD, "malformed unikvm note", m_note_descsz},
+	{"note-twice", BAD, "more than one unikvm ABI note", m_note_twice},
+	{"note-beyond-eof", BAD, "note segment beyond the end of the file (truncated?)", m_note_beyond_eof},
+	{"abi-version", BAD, "built for unikvm ABI version", m_abi_version},
+	{"abi-version-0", BAD, "built for unikvm ABI version 0", m_abi_version0},
+	{"note-flags", BAD, "unknown flags 0x80 in the unikvm note", m_note_flags},
+};
+const size_t bad_images_count = sizeof(bad_images) / sizeof(bad_images[0]);
+
+/* ---- making them -------------------------------------------------------- */
+
+int bad_image_make(const struct bad_image *bi, const uint8_t *base, size_t base_size,
+		   struct bad_buf *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->msg, sizeof(out->msg), "%s", bi->msg);
+	if (!(out->data = malloc(base_size ? base_size : 1))) {
+		snprintf(out->why, sizeof(out->why), "out of memory");
+		return -1;
+	}
+	memcpy(out->data, base, base_size);
+	out->size = base_size;
+	if (bi->mutate(out) != 0) {
+		bad_buf_free(out);
+		return -1;
+	}
+	if (!strstr(out->msg, bi->msg)) { /* a precise message must refine the table's */
+		snprintf(out->why, sizeof(out->why), "expected message \"%s\" does not contain \"%s\"",
+			 out->msg, bi->msg);
+		bad_buf_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void bad_buf_free(struct bad_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->size = 0;
+}
+
+int bad_images_read_file(const char *path, uint8_t **data, size_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	*data = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!*data) {
+		close(fd);
+		return -1;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, *data + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(*data);
+			close(fd);
+			errno = n < 0 ? errno : EIO;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*size = got;
+	return 0;
+}
