@@ -44,11 +44,8 @@ void hc_writev(struct vm *vm, uint64_t gpa)
 	struct ukvm_hc_writev a;
 	int cnt = 0;
 
-	if (gmem_read(&vm->mem, gpa, &a, sizeof(a)) < 0) {
-		guest_error(vm, EXIT_FAULT, "writev hypercall: argument at 0x%llx outside guest RAM",
-			    (unsigned long long)gpa);
+	if (hc_get_arg(vm, "writev", gpa, &a, sizeof(a)) < 0)
 		return;
-	}
 	if (a.iovcnt > UKVM_IOV_MAX) {
 		guest_error(vm, EXIT_BAD_HYPERCALL, "writev hypercall: %u iovecs, at most %d",
 			    a.iovcnt, UKVM_IOV_MAX);
@@ -80,11 +77,8 @@ void hc_read(struct vm *vm, uint64_t gpa)
 	struct ukvm_hc_read a;
 	int64_t ret;
 
-	if (gmem_read(&vm->mem, gpa, &a, sizeof(a)) < 0) {
-		guest_error(vm, EXIT_FAULT, "read hypercall: argument at 0x%llx outside guest RAM",
-			    (unsigned long long)gpa);
+	if (hc_get_arg(vm, "read", gpa, &a, sizeof(a)) < 0)
 		return;
-	}
 	void *p = a.len ? gmem_at(&vm->mem, a.buf, a.len) : NULL;
 	if (a.len && !p) {
 		guest_error(vm, EXIT_FAULT, "read hypercall: buffer [0x%llx, +0x%llx) outside guest RAM",

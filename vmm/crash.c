@@ -152,11 +152,8 @@ void hc_crash(struct vm *vm, uint64_t gpa)
 	struct ukvm_hc_crash a;
 	char where[256];
 
-	if (gmem_read(&vm->mem, gpa, &a, sizeof(a)) < 0) {
-		guest_error(vm, EXIT_FAULT, "crash hypercall: argument at 0x%llx outside guest RAM",
-			    (unsigned long long)gpa);
+	if (hc_get_arg(vm, "crash", gpa, &a, sizeof(a)) < 0)
 		return;
-	}
 	switch (a.kind) {
 	case UKVM_CRASH_EXCEPTION:
 		if (a.info >= 32)

@@ -12,24 +12,13 @@
 #include <unistd.h>
 
 #include "exit_status.h"
+#include "log.h"
 
 #define IMAGE_MAX_FILE (1ULL << 30)
 #define IMAGE_MAX_SYMBOLS (1u << 20)
 #define PAGE UKVM_PAGE_SIZE
 
-static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-#define BAD(...) fail(err, errlen, EXIT_BAD_IMAGE, __VA_ARGS__)
+#define BAD(...) ukvm_fail(err, errlen, EXIT_BAD_IMAGE, __VA_ARGS__)
 
 static int seg_cmp(const void *a, const void *b)
 {
@@ -254,25 +243,25 @@ int image_open(struct image *img, const char *path, char *err, size_t errlen)
 
 	memset(img, 0, sizeof(*img));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail(err, errlen, EXIT_NO_IMAGE, "%s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_NO_IMAGE, "%s", strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, errlen, EXIT_BAD_IMAGE, "not a regular file");
+		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "not a regular file");
 	}
 	if ((uint64_t)st.st_size > IMAGE_MAX_FILE) {
 		close(fd);
-		return fail(err, errlen, EXIT_BAD_IMAGE, "larger than 1 GiB");
+		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "larger than 1 GiB");
 	}
 	if (!(buf = malloc(st.st_size ? (size_t)st.st_size : 1))) {
 		close(fd);
-		return fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the image");
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the image");
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
-			r = fail(err, errlen, EXIT_NO_IMAGE, "cannot read: %s",
+			r = ukvm_fail(err, errlen, EXIT_NO_IMAGE, "cannot read: %s",
 				 n < 0 ? strerror(errno) : "file shrank while reading");
 			free(buf);
 			close(fd);

@@ -13,11 +13,8 @@
 static void hc_exit(struct vm *vm, uint64_t gpa)
 {
 	struct ukvm_hc_exit a;
-	if (gmem_read(&vm->mem, gpa, &a, sizeof(a)) < 0) {
-		guest_error(vm, EXIT_FAULT, "exit hypercall: argument at 0x%llx outside guest RAM",
-			    (unsigned long long)gpa);
+	if (hc_get_arg(vm, "exit", gpa, &a, sizeof(a)) < 0)
 		return;
-	}
 	if (a.status > 255) {
 		guest_error(vm, EXIT_BAD_HYPERCALL, "exit hypercall: status %u is not 0..255", a.status);
 		return;
@@ -29,11 +26,8 @@ static void hc_nosys(struct vm *vm, uint64_t gpa)
 {
 	struct ukvm_hc_nosys a;
 	char where[256];
-	if (gmem_read(&vm->mem, gpa, &a, sizeof(a)) < 0) {
-		guest_error(vm, EXIT_FAULT, "nosys hypercall: argument at 0x%llx outside guest RAM",
-			    (unsigned long long)gpa);
+	if (hc_get_arg(vm, "nosys", gpa, &a, sizeof(a)) < 0)
 		return;
-	}
 	if (vm->trace_nosys)
 		ukvm_err("syscall %s (%llu) is not implemented: ENOSYS, called from %s",
 			 syscall_name(a.nr), (unsigned long long)a.nr,
@@ -65,6 +59,15 @@ void hypercall_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)
 const char *hypercall_name(unsigned nr)
 {
 	return nr < UKVM_HC_COUNT && hypercalls[nr].name ? hypercalls[nr].name : "?";
+}
+
+int hc_get_arg(struct vm *vm, const char *name, uint64_t gpa, void *arg, size_t len)
+{
+	if (gmem_read(&vm->mem, gpa, arg, len) == 0)
+		return 0;
+	guest_error(vm, EXIT_FAULT, "%s hypercall: argument at 0x%llx outside guest RAM", name,
+		    (unsigned long long)gpa);
+	return -1;
 }
 
 void guest_error(struct vm *vm, int status, const char *fmt, ...)

@@ -10,23 +10,13 @@
 #include <unistd.h>
 
 #include "exit_status.h"
+#include "log.h"
 #include "vm.h"
 
 #define KVM_DEVICE "/dev/kvm"
 #define KVM_TSS_ADDR 0xfffbd000 /* 3 pages below 4 GiB, outside guest RAM */
 #define CPUID_MAX_ENTRIES 256
 #define CPUID_EXT_PDPE1GB (1u << 26) /* leaf 0x80000001, EDX */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return EXIT_HOST_ERROR;
-}
 
 static const struct {
 	int cap;
@@ -50,30 +40,30 @@ int kvm_open(struct vm *vm, char *err, size_t errlen)
 	vm->kvm_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		if (errno == ENOENT)
-			return fail(err, errlen, KVM_DEVICE " does not exist: this machine has no KVM "
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, KVM_DEVICE " does not exist: this machine has no KVM "
 					"(try tools/kvm-run, which falls back to a sandbox)");
 		if (errno == EACCES || errno == EPERM)
-			return fail(err, errlen, "no permission to open " KVM_DEVICE
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "no permission to open " KVM_DEVICE
 					" (join the 'kvm' group or run as root)");
-		return fail(err, errlen, "cannot open " KVM_DEVICE ": %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "cannot open " KVM_DEVICE ": %s", strerror(errno));
 	}
 	if ((v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0)) != KVM_API_VERSION)
-		return fail(err, errlen, "KVM API version %d, unikvm needs %d", v, KVM_API_VERSION);
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM API version %d, unikvm needs %d", v, KVM_API_VERSION);
 	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)
 		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0)
-			return fail(err, errlen, "this KVM lacks %s, which unikvm needs",
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "this KVM lacks %s, which unikvm needs",
 				    required_caps[i].name);
 	v = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (v < (int)sizeof(struct kvm_run))
-		return fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	vm->run_size = (size_t)v;
 
 	vm->cpuid = calloc(1, sizeof(*vm->cpuid) + CPUID_MAX_ENTRIES * sizeof(vm->cpuid->entries[0]));
 	if (!vm->cpuid)
-		return fail(err, errlen, "out of memory");
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory");
 	vm->cpuid->nent = CPUID_MAX_ENTRIES;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0)
-		return fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	for (unsigned i = 0; i < vm->cpuid->nent; i++)
 		if (vm->cpuid->entries[i].function == 0x80000001)
 			vm->gb_pages = vm->cpuid->entries[i].edx & CPUID_EXT_PDPE1GB;
@@ -85,13 +75,13 @@ int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen)
 	int r;
 
 	if ((vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0)) < 0)
-		return fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_VM: %s", strerror(errno));
 	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
-		return fail(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_TSS_ADDR: %s", strerror(errno));
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return fail(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	if ((r = gmem_init(&vm->mem, mem_size)) < 0)
-		return fail(err, errlen, "cannot map %llu MiB of guest memory: %s",
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "cannot map %llu MiB of guest memory: %s",
 			    (unsigned long long)(mem_size >> 20), strerror(-r));
 	struct kvm_userspace_memory_region region = {
 		.slot = 0,
@@ -100,16 +90,16 @@ int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen)
 		.userspace_addr = (uint64_t)(uintptr_t)vm->mem.host,
 	};
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 	if ((vm->vcpu_fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0)) < 0)
-		return fail(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_VCPU: %s", strerror(errno));
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED) {
 		vm->run = NULL;
-		return fail(err, errlen, "mmap of the vCPU's kvm_run: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "mmap of the vCPU's kvm_run: %s", strerror(errno));
 	}
 	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, vm->cpuid) < 0)
-		return fail(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_CPUID2: %s", strerror(errno));
 	return 0;
 }
 

@@ -18,22 +18,12 @@
 #include <unistd.h>
 
 #include "exit_status.h"
+#include "log.h"
 #include "vm.h"
 
 #define PAGE UKVM_PAGE_SIZE
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 #define MSR_IA32_TSC 0x10
-
-static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return status;
-}
 
 static size_t strings_size(char *const v[], size_t *count)
 {
@@ -59,11 +49,11 @@ int layout_plan(struct layout *l, const struct image *img, uint64_t mem_size,
 	memset(l, 0, sizeof(*l));
 	args += (argc + envc + 2) * sizeof(uint64_t) + 16;
 	if (args > ARGS_MAX)
-		return fail(err, errlen, EXIT_HOST_ERROR,
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
 			    "arguments and environment take %llu bytes; the limit is %llu",
 			    (unsigned long long)args, (unsigned long long)ARGS_MAX);
 	if (image_end + HEAP_MIN + GUARD_SIZE + STACK_SIZE > mem_size)
-		return fail(err, errlen, EXIT_BAD_IMAGE,
+		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE,
 			    "the image needs more memory than %llu MiB: it ends at %llu MiB, and "
 			    "heap, guard and stack take %llu MiB more (raise --mem)",
 			    (unsigned long long)(mem_size >> 20),
@@ -158,11 +148,11 @@ int layout_set_clock(struct vm *vm, char *err, size_t errlen)
 	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
 
 	if (khz <= 0)
-		return fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_TSC_KHZ failed");
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_TSC_KHZ failed");
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &rt);
 	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &msr) != 1)
-		return fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_MSRS (TSC) failed");
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_MSRS (TSC) failed");
 	bi->tsc_khz = (uint64_t)khz;
 	bi->tsc_at_boot = msr.e.data;
 	bi->realtime_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;

@@ -23,6 +23,15 @@ void ukvm_err(const char *fmt, ...)
 	va_end(ap);
 }
 
+int ukvm_fail(char *err, size_t errlen, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
 void ukvm_perr(const char *fmt, ...)
 {
 	int e = errno;

@@ -103,6 +103,9 @@ void hc_writev(struct vm *vm, uint64_t gpa);
 void hc_read(struct vm *vm, uint64_t gpa);
 void hc_crash(struct vm *vm, uint64_t gpa);
 
+/* Copies the argument struct of hypercall `name` at gpa into arg: 0, or -1
+ * after stopping the VM with a guest error if it is not in guest RAM. */
+int hc_get_arg(struct vm *vm, const char *name, uint64_t gpa, void *arg, size_t len);
 /* A guest broke the ABI: prints "guest error: ..." and stops with status. */
 void guest_error(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
