@@ -10,16 +10,17 @@
 #include "exit_status.h"
 #include "vm.h"
 
-/* Writes all of iov to fd, resuming after partial writes and EINTR.
+/* Writes all of iov to fd, resuming after partial writes and EINTR (unless
+ * the run must stop).
  * Returns the bytes written, or -errno (-EPIPE when the reader is gone). */
-static int64_t write_all(int fd, struct iovec *iov, int cnt)
+static int64_t write_all(struct vm *vm, int fd, struct iovec *iov, int cnt)
 {
 	int64_t total = 0;
 
 	while (cnt > 0) {
 		ssize_t n = writev(fd, iov, cnt);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !vm_check_stop(vm))
 				continue;
 			return total ? total : -errno;
 		}
@@ -68,7 +69,7 @@ void hc_writev(struct vm *vm, uint64_t gpa)
 		}
 		hiov[cnt++] = (struct iovec){p, giov[i].len};
 	}
-	int64_t ret = a.fd == 1 || a.fd == 2 ? write_all((int)a.fd, hiov, cnt) : -EBADF;
+	int64_t ret = a.fd == 1 || a.fd == 2 ? write_all(vm, (int)a.fd, hiov, cnt) : -EBADF;
 	gmem_write(&vm->mem, gpa + offsetof(struct ukvm_hc_writev, ret), &ret, sizeof(ret));
 }
 
@@ -93,7 +94,9 @@ void hc_read(struct vm *vm, uint64_t gpa)
 		ssize_t n;
 		do
 			n = read(0, p, a.len);
-		while (n < 0 && errno == EINTR);
+		while (n < 0 && errno == EINTR && !vm_check_stop(vm));
+		if (vm->done)
+			return; /* stopped while waiting: the guest never sees it */
 		ret = n < 0 ? -errno : n;
 	}
 	gmem_write(&vm->mem, gpa + offsetof(struct ukvm_hc_read, ret), &ret, sizeof(ret));

@@ -12,6 +12,7 @@
 #include <signal.h>
 
 enum {
+	EXIT_TIMEOUT = 124,    /* --timeout expired (as timeout(1)) */
 	EXIT_HOST_ERROR = 125, /* bad option, no usable /dev/kvm, host failure */
 	EXIT_BAD_IMAGE = 126,  /* the image is not a runnable unikernel */
 	EXIT_NO_IMAGE = 127,   /* the image file cannot be opened */

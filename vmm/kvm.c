@@ -17,6 +17,7 @@
 #define KVM_TSS_ADDR 0xfffbd000 /* 3 pages below 4 GiB, outside guest RAM */
 #define CPUID_MAX_ENTRIES 256
 #define CPUID_EXT_PDPE1GB (1u << 26) /* leaf 0x80000001, EDX */
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 
 static const struct {
 	int cap;
@@ -30,6 +31,7 @@ static const struct {
 	{KVM_CAP_XCRS, "KVM_CAP_XCRS"},
 	{KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ"},
 	{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+	{KVM_CAP_TSC_DEADLINE_TIMER, "KVM_CAP_TSC_DEADLINE_TIMER"},
 };
 
 int kvm_open(struct vm *vm, char *err, size_t errlen)
@@ -64,9 +66,16 @@ int kvm_open(struct vm *vm, char *err, size_t errlen)
 	vm->cpuid->nent = CPUID_MAX_ENTRIES;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-	for (unsigned i = 0; i < vm->cpuid->nent; i++)
-		if (vm->cpuid->entries[i].function == 0x80000001)
-			vm->gb_pages = vm->cpuid->entries[i].edx & CPUID_EXT_PDPE1GB;
+	for (unsigned i = 0; i < vm->cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
+		if (e->function == 0x80000001)
+			vm->gb_pages = e->edx & CPUID_EXT_PDPE1GB;
+		/* Kernels before 6.14 leave the TSC deadline timer out of the
+		 * supported CPUID: it depends on the in-kernel LAPIC, which
+		 * unikvm always creates (KVM API doc, KVM_GET_SUPPORTED_CPUID). */
+		if (e->function == 1)
+			e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+	}
 	return 0;
 }
 

@@ -40,6 +40,8 @@ static const char usage_text[] =
 	"  -e, --env NAME=VALUE  set an environment variable in the guest (repeatable);\n"
 	"  -e, --env NAME        pass the host's NAME through. Nothing else of the\n"
 	"                        host's environment reaches the guest.\n"
+	"  -t, --timeout SECONDS end the guest after SECONDS (decimals allowed) with\n"
+	"                        status 124, as timeout(1) does\n"
 	"      --stats           print VM exits, hypercalls and timings on stderr at the end\n"
 	"      --trace-nosys     print each syscall the guest makes that libguest does\n"
 	"                        not implement (it returns ENOSYS)\n"
@@ -50,12 +52,14 @@ static const char usage_text[] =
 	"\n"
 	"exit status:\n"
 	"  0-255  the guest's own exit status\n"
+	"  124    --timeout expired\n"
 	"  125    unikvm failed: bad option, no usable /dev/kvm, host error\n"
 	"  126    IMAGE is not a runnable unikernel (bad ELF, ABI mismatch, too big)\n"
 	"  127    IMAGE cannot be opened\n"
 	"  128+N  the guest died as a process killed by signal N would: 134 abort or\n"
 	"         libc crash, 136 divide error, 139 CPU fault, triple fault or bad\n"
-	"         pointer given to the VMM, 141 broken stdout pipe, 159 unknown hypercall\n"
+	"         pointer given to the VMM, 141 broken stdout pipe, 159 unknown hypercall;\n"
+	"         130, 143, 129, 131 when unikvm gets SIGINT, SIGTERM, SIGHUP, SIGQUIT\n"
 	"See docs/exit-codes.md.\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -93,6 +97,22 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* "2", "0.5": seconds, more than 0 and at most a year, in ms (rounded up). */
+static int parse_seconds(const char *s, uint64_t *ms)
+{
+	char *end;
+	if ((*s < '0' || *s > '9') && *s != '.')
+		return -1;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !(v > 0) || v > 365 * 24 * 3600.0)
+		return -1;
+	*ms = (uint64_t)(v * 1000);
+	if ((double)*ms < v * 1000)
+		(*ms)++;
+	return 0;
+}
+
 static uint64_t round_mem(uint64_t v)
 {
 	return v > UINT64_MAX - UKVM_MEM_ALIGN ? UINT64_MAX : (v + UKVM_MEM_ALIGN - 1) & ~(uint64_t)(UKVM_MEM_ALIGN - 1);
@@ -104,6 +124,7 @@ struct run_options {
 	char *env[ENV_MAX + 1];
 	int nenv;
 	bool stats, trace_nosys;
+	uint64_t timeout_ms;
 };
 
 static int add_env(struct run_options *o, char *arg)
@@ -135,6 +156,7 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 	static const struct option longopts[] = {
 		{"mem", required_argument, NULL, 'm'},
 		{"env", required_argument, NULL, 'e'},
+		{"timeout", required_argument, NULL, 't'},
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
 		{"help", no_argument, NULL, 'h'},
@@ -143,7 +165,7 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:e:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:e:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &o->mem) < 0 || o->mem == 0)
@@ -158,6 +180,10 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 		case 'e':
 			if ((r = add_env(o, optarg)))
 				return r;
+			break;
+		case 't':
+			if (parse_seconds(optarg, &o->timeout_ms) < 0)
+				return usage_error("--timeout '%s': not a number of seconds > 0", optarg);
 			break;
 		case OPT_STATS:
 			o->stats = true;
@@ -228,6 +254,7 @@ static int cmd_run(int argc, char **argv)
 	vm.img = &img;
 	vm.stats = o.stats;
 	vm.trace_nosys = o.trace_nosys;
+	vm.timeout_ms = o.timeout_ms;
 	if ((r = layout_plan(&layout, &img, mem, gargv, o.env, err, sizeof(err)))) {
 		ukvm_err("%s: %s", path, err);
 		goto out;
@@ -244,13 +271,19 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	r = vm_run(&vm, 0);
+	r = vm_run(&vm);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	if (o.stats)
 		print_stats(&vm, elapsed_ms(&t0, &t1), elapsed_ms(&t1, &t2));
 out:
 	vm_destroy(&vm);
 	image_close(&img);
+	if (vm_stop_signal()) {
+		/* End as the signal would have ended us, like a normal command. */
+		fflush(stdout);
+		signal(vm_stop_signal(), SIG_DFL);
+		raise(vm_stop_signal());
+	}
 	return r;
 }
 

@@ -67,7 +67,8 @@ int cmd_probe(int argc, char **argv)
 		close(devnull);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = vm_run(&vm, PROBE_LIMIT_MS);
+	vm.timeout_ms = PROBE_LIMIT_MS;
+	r = vm_run(&vm);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	uint32_t exit_reason = vm.run->exit_reason;
 	fflush(stderr);

@@ -5,9 +5,14 @@
  * in-kernel irqchip such a vCPU sleeps inside KVM_RUN for ever. A timer
  * signal interrupts KVM_RUN every WATCHDOG_MS; then the loop asks KVM
  * whether the vCPU is halted with IF=0 and reports a crash if so. The same
- * tick enforces a time limit (used by the probe).
+ * tick enforces --timeout. An idle guest thus costs a few wakeups a second.
+ *
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT end the run: the handler sets
+ * kvm_run.immediate_exit, so a KVM_RUN entered after the signal returns at
+ * once too, and main() re-raises the signal after cleaning up.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -17,27 +22,50 @@
 #include "log.h"
 #include "vm.h"
 
-#define WATCHDOG_MS 100
+#define WATCHDOG_FIRST_MS 50
+#define WATCHDOG_MS 250
 #define RFLAGS_IF (1ULL << 9)
 #define KICK_SIGNAL SIGUSR1
 
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static volatile sig_atomic_t stop_signal;
+static struct kvm_run *volatile running;
+
 static void on_kick(int sig)
 {
-	(void)sig; /* only here to make KVM_RUN return EINTR */
+	(void)sig; /* only here to make KVM_RUN and blocking calls return EINTR */
+}
+
+static void on_stop(int sig)
+{
+	struct kvm_run *r = running;
+	stop_signal = sig;
+	if (r)
+		r->immediate_exit = 1;
+}
+
+static int install(int sig, void (*handler)(int))
+{
+	struct sigaction sa = {.sa_handler = handler}; /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
 }
 
 static int start_watchdog(timer_t *t)
 {
-	struct sigaction sa = {.sa_handler = on_kick}; /* no SA_RESTART */
 	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = KICK_SIGNAL};
 	struct itimerspec its = {
 		.it_interval = {0, WATCHDOG_MS * 1000000L},
-		.it_value = {0, WATCHDOG_MS * 1000000L},
+		.it_value = {0, WATCHDOG_FIRST_MS * 1000000L},
 	};
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0 || timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
+	if (install(KICK_SIGNAL, on_kick) < 0 || timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
 		return -1;
 	return timer_settime(*t, 0, &its, NULL);
+}
+
+int vm_stop_signal(void)
+{
+	return stop_signal;
 }
 
 void vm_stop(struct vm *vm, int status)
@@ -120,16 +148,39 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-int vm_run(struct vm *vm, uint64_t time_limit_ms)
+static uint64_t deadline_ms;
+
+bool vm_check_stop(struct vm *vm)
+{
+	if (vm->done)
+		return true;
+	if (stop_signal)
+		vm_stop(vm, EXIT_SIGNAL_BASE + stop_signal);
+	else if (deadline_ms && now_ms() >= deadline_ms) {
+		ukvm_err("guest timed out after %.3g s", (double)vm->timeout_ms / 1000);
+		vm_stop(vm, EXIT_TIMEOUT);
+	}
+	return vm->done;
+}
+
+int vm_run(struct vm *vm)
 {
 	timer_t timer;
-	uint64_t start = now_ms();
 
+	deadline_ms = vm->timeout_ms ? now_ms() + vm->timeout_ms : 0;
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (install(stop_signals[i], on_stop) < 0) {
+			ukvm_perr("sigaction");
+			return EXIT_HOST_ERROR;
+		}
 	if (start_watchdog(&timer) < 0) {
 		ukvm_perr("cannot start the watchdog timer");
 		return EXIT_HOST_ERROR;
 	}
-	while (!vm->done) {
+	running = vm->run;
+	if (stop_signal)
+		vm->run->immediate_exit = 1; /* it came before `running` was set */
+	while (!vm_check_stop(vm)) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
 				ukvm_perr("KVM_RUN");
@@ -137,15 +188,12 @@ int vm_run(struct vm *vm, uint64_t time_limit_ms)
 				break;
 			}
 			check_halted(vm);
-			if (time_limit_ms && now_ms() - start > time_limit_ms) {
-				ukvm_err("the guest ran longer than %llu ms", (unsigned long long)time_limit_ms);
-				vm_stop(vm, EXIT_HOST_ERROR);
-			}
 			continue;
 		}
 		vm->exits++;
 		handle_exit(vm);
 	}
+	running = NULL;
 	timer_delete(timer);
 	signal(KICK_SIGNAL, SIG_DFL);
 	return vm->status;

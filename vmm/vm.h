@@ -27,6 +27,7 @@ struct vm {
 	struct kvm_cpuid2 *cpuid;
 	/* options */
 	bool trace_nosys, stats;
+	uint64_t timeout_ms; /* 0: none */
 	/* state of the run */
 	bool done;
 	int status;
@@ -88,8 +89,17 @@ int x86_boot_vcpu(struct vm *vm, const struct layout *l, char *err, size_t errle
 
 /* ---- run.c: the run loop ------------------------------------------------ */
 
-/* Runs until the guest exits or dies; returns the process exit status. */
-int vm_run(struct vm *vm, uint64_t time_limit_ms);
+/* Runs until the guest exits or dies, vm->timeout_ms passes, or SIGINT,
+ * SIGTERM, SIGHUP or SIGQUIT arrives; returns the process exit status. */
+int vm_run(struct vm *vm);
+
+/* Whether the run must end now (a stop signal came, the time is up): for
+ * blocking host calls that return EINTR. Stops the VM if so. */
+bool vm_check_stop(struct vm *vm);
+
+/* The stop signal that ended the run, or 0: the caller re-raises it after
+ * cleaning up, so its parent sees a death by that signal. */
+int vm_stop_signal(void);
 
 /* Ends the run with status (after a report, if any). */
 void vm_stop(struct vm *vm, int status);

@@ -32,6 +32,14 @@ NORETURN void guest_die_by_signal(int sig, const struct ukvm_cpu_state *st);
 /* trap.c */
 void trap_init(void);
 
+/* apic.c: x2APIC, TSC-deadline timer */
+#define APIC_TIMER_VECTOR 0xec
+#define APIC_SPURIOUS_VECTOR 0xff
+void apic_init(void);
+void apic_eoi(void);
+/* Sleeps in hlt (interrupts on, no exit) until the TSC reaches tsc. */
+void cpu_wait_until(uint64_t tsc);
+
 /* mm.c: pages of [heap_start, heap_end) */
 void mm_init(void);
 long mm_brk(uint64_t addr);

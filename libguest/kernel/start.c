@@ -82,6 +82,7 @@ void kernel_main(const struct ukvm_boot_info *bi)
 {
 	boot_info = *bi;
 	trap_init();
+	apic_init();
 	syscall_init();
 	mm_init();
 	enter_program(build_initial_stack(), _start);

@@ -259,7 +259,7 @@ static long sys_mremap(const struct syscall_frame *f)
 
 static long sys_ok(const struct syscall_frame *f)
 {
-	(void)f; /* mprotect, madvise: accepted, nothing to do */
+	(void)f; /* mprotect, madvise, sched_yield: accepted, nothing to do */
 	return 0;
 }
 
@@ -288,6 +288,9 @@ static const syscall_fn table[] = {
 	[SYS_mprotect] = sys_ok,
 	[SYS_madvise] = sys_ok,
 	[SYS_clock_gettime] = sys_clock_gettime,
+	[SYS_nanosleep] = sys_nanosleep,
+	[SYS_clock_nanosleep] = sys_clock_nanosleep,
+	[SYS_sched_yield] = sys_ok,
 };
 
 long syscall_dispatch(struct syscall_frame *f)

@@ -17,5 +17,7 @@ void syscall_init(void);
 
 /* time.c */
 long sys_clock_gettime(const struct syscall_frame *f);
+long sys_nanosleep(const struct syscall_frame *f);
+long sys_clock_nanosleep(const struct syscall_frame *f);
 
 #endif

@@ -9,38 +9,95 @@
 #include "cpu.h"
 #include "syscall.h"
 
+#define NS_PER_S 1000000000u
+
 static uint64_t ns_since_boot(void)
 {
 	uint64_t ticks = rdtsc() - boot_info.tsc_at_boot;
 	return (uint64_t)((unsigned __int128)ticks * 1000000u / boot_info.tsc_khz);
 }
 
-long sys_clock_gettime(const struct syscall_frame *f)
+/* The current time of clock clk in ns, or -EINVAL for an unknown clock. */
+static int clock_now(clockid_t clk, uint64_t *ns)
 {
-	uint64_t ns;
-
-	if (!user_range_ok(f->a2, sizeof(struct timespec)))
-		return -EFAULT;
-	switch ((clockid_t)f->a1) {
+	switch (clk) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		ns = boot_info.realtime_ns + ns_since_boot();
-		break;
+		*ns = boot_info.realtime_ns + ns_since_boot();
+		return 0;
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_BOOTTIME:
-		ns = boot_info.monotonic_ns + ns_since_boot();
-		break;
+		*ns = boot_info.monotonic_ns + ns_since_boot();
+		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
-		ns = ns_since_boot();
-		break;
+		*ns = ns_since_boot();
+		return 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+long sys_clock_gettime(const struct syscall_frame *f)
+{
+	uint64_t ns;
+	int r;
+
+	if (!user_range_ok(f->a2, sizeof(struct timespec)))
+		return -EFAULT;
+	if ((r = clock_now((clockid_t)f->a1, &ns)))
+		return r;
 	struct timespec *ts = (struct timespec *)(uintptr_t)f->a2;
-	ts->tv_sec = (time_t)(ns / 1000000000u);
-	ts->tv_nsec = (long)(ns % 1000000000u);
+	ts->tv_sec = (time_t)(ns / NS_PER_S);
+	ts->tv_nsec = (long)(ns % NS_PER_S);
+	return 0;
+}
+
+/* Reads a timespec from the program: its value in ns, or -errno. */
+static int64_t read_timespec(uint64_t addr, uint64_t *ns)
+{
+	if (!user_range_ok(addr, sizeof(struct timespec)))
+		return -EFAULT;
+	struct timespec ts = *(const struct timespec *)(uintptr_t)addr;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS_PER_S)
+		return -EINVAL;
+	*ns = (uint64_t)ts.tv_sec > UINT64_MAX / NS_PER_S - 1 ? UINT64_MAX
+							   : (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+/* Sleeps ns nanoseconds in hlt: no exit, no CPU. Never interrupted. */
+static void sleep_ns(uint64_t ns)
+{
+	unsigned __int128 ticks = (unsigned __int128)ns * boot_info.tsc_khz / 1000000u;
+	uint64_t now = rdtsc();
+	cpu_wait_until(ticks > UINT64_MAX - now ? UINT64_MAX : now + (uint64_t)ticks);
+}
+
+long sys_nanosleep(const struct syscall_frame *f)
+{
+	uint64_t ns;
+	int64_t r = read_timespec(f->a1, &ns);
+	if (r)
+		return r;
+	sleep_ns(ns);
+	return 0;
+}
+
+long sys_clock_nanosleep(const struct syscall_frame *f)
+{
+	uint64_t ns, now;
+	clockid_t clk = (clockid_t)f->a1;
+	int64_t r;
+
+	if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	if ((r = clock_now(clk, &now)) || (r = read_timespec(f->a3, &ns)))
+		return r;
+	if (f->a2 & TIMER_ABSTIME)
+		ns = ns > now ? ns - now : 0;
+	sleep_ns(ns);
 	return 0;
 }

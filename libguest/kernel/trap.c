@@ -109,6 +109,12 @@ NORETURN static void triple_fault(void)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector == APIC_TIMER_VECTOR) {
+		apic_eoi(); /* cpu_wait_until() checks the time itself */
+		return;
+	}
+	if (f->vector == APIC_SPURIOUS_VECTOR)
+		return; /* no EOI for a spurious interrupt */
 	if (reporting)
 		triple_fault();
 	reporting = 1;

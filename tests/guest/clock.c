@@ -1,0 +1,54 @@
+/*
+ * clock: time inside the guest.
+ *   clock sleep MS     sleeps MS milliseconds with nanosleep, prints how long
+ *                      it took on CLOCK_MONOTONIC (ms, rounded down)
+ *   clock now          prints CLOCK_REALTIME and CLOCK_MONOTONIC in ns
+ *   clock ticks N      prints CLOCK_REALTIME in ns on stderr once a second
+ *                      for N seconds (unbuffered), for drift checks
+ *   clock spin         loops for ever (for --timeout and signal tests)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "sleep")) {
+		long ms = atol(argv[2]);
+		struct timespec req = {ms / 1000, (ms % 1000) * 1000000};
+		int64_t t0 = now_ns(CLOCK_MONOTONIC);
+		if (nanosleep(&req, NULL) != 0)
+			return 1;
+		printf("slept %lld ms\n", (long long)((now_ns(CLOCK_MONOTONIC) - t0) / 1000000));
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "now")) {
+		printf("%lld %lld\n", (long long)now_ns(CLOCK_REALTIME), (long long)now_ns(CLOCK_MONOTONIC));
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "ticks")) {
+		for (int i = 0; i < atoi(argv[2]); i++) {
+			fprintf(stderr, "%lld\n", (long long)now_ns(CLOCK_REALTIME));
+			sleep(1);
+		}
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "spin")) {
+		printf("spinning\n");
+		fflush(stdout);
+		for (volatile unsigned long i = 0;; i++)
+			;
+	}
+	fprintf(stderr, "usage: clock sleep MS | now | ticks N | spin\n");
+	return 2;
+}
