@@ -5,12 +5,14 @@
  * (128 + the signal Linux would have sent).
  *
  * The backtrace follows the frame-pointer chain (unikvm-cc builds with
- * -fno-omit-frame-pointer; musl's own functions have none, so a chain
- * through libc may stop early). Every frame is read through gmem.
+ * -fno-omit-frame-pointer); musl's own functions have none, so where the
+ * chain breaks at once the stack is scanned for return addresses (marked
+ * as found on the stack). Every frame is read through gmem.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,6 +24,7 @@
 
 #define BACKTRACE_MAX 32
 #define INSN_MAX 15
+#define STACK_SCAN_WORDS 2048
 #define RESET_RIP 0xfff0 /* where an x86 CPU starts after a reset */
 
 static const struct {
@@ -50,15 +53,23 @@ static const struct {
 	[21] = {"#CP", "control protection exception", SIGSEGV},
 };
 
-const char *describe_addr(const struct vm *vm, uint64_t addr, char *buf, size_t len)
+/* "0x1234 <main+0x10>"; the symbol is looked up at addr - bias (1 for a
+ * return address, which may point past the end of a function whose last
+ * instruction is a call to a noreturn function). */
+static const char *describe(const struct vm *vm, uint64_t addr, uint64_t bias, char *buf, size_t len)
 {
 	uint64_t off = 0;
-	const struct symbol *s = vm->img ? image_symbol(vm->img, addr, &off) : NULL;
+	const struct symbol *s = vm->img ? image_symbol(vm->img, addr - bias, &off) : NULL;
 	if (s)
-		snprintf(buf, len, "0x%" PRIx64 " <%s+0x%" PRIx64 ">", addr, s->name, off);
+		snprintf(buf, len, "0x%" PRIx64 " <%s+0x%" PRIx64 ">", addr, s->name, off + bias);
 	else
 		snprintf(buf, len, "0x%" PRIx64, addr);
 	return buf;
+}
+
+const char *describe_addr(const struct vm *vm, uint64_t addr, char *buf, size_t len)
+{
+	return describe(vm, addr, 0, buf, len);
 }
 
 static void print_registers(const struct ukvm_cpu_state *s)
@@ -74,40 +85,98 @@ static void print_registers(const struct ukvm_cpu_state *s)
 }
 
 /* Prints frames [first, last] that all returned to addr, as one line if
- * there are several (deep recursion). */
-static void print_frames(const struct vm *vm, int first, int last, uint64_t addr)
+ * there are several (deep recursion); `mark` flags frames found by stack
+ * scanning. */
+static void print_frames(const struct vm *vm, int first, int last, uint64_t addr, const char *mark)
 {
 	char where[256];
-	describe_addr(vm, addr, where, sizeof(where));
+	describe(vm, addr, first > 0, where, sizeof(where));
 	if (first == last)
-		fprintf(stderr, "unikvm:   #%-2d %s\n", first, where);
+		fprintf(stderr, "unikvm:   #%-2d %s%s\n", first, where, mark);
 	else
-		fprintf(stderr, "unikvm:   #%d-#%d %s (%d times)\n", first, last, where,
-			last - first + 1);
+		fprintf(stderr, "unikvm:   #%d-#%d %s (%d times)%s\n", first, last, where,
+			last - first + 1, mark);
 }
 
+static bool is_code(const struct vm *vm, uint64_t addr)
+{
+	return vm->img && image_is_code(vm->img, addr);
+}
+
+/* Whether addr follows a call instruction: a `call rel32` into code, or
+ * an indirect `call` (opcode ff /2) of 2 to 7 bytes. This is what a return
+ * address on the stack looks like. */
+static bool after_call(const struct vm *vm, uint64_t addr)
+{
+	uint8_t insn[7];
+	int32_t rel;
+	if (!is_code(vm, addr) || gmem_read(&vm->mem, addr - 7, insn, 7) < 0)
+		return false;
+	if (insn[2] == 0xe8) {
+		memcpy(&rel, insn + 3, 4);
+		if (is_code(vm, addr + (uint64_t)(int64_t)rel))
+			return true;
+	}
+	for (int len = 2; len <= 7; len++)
+		if (insn[7 - len] == 0xff && (insn[8 - len] >> 3 & 7) == 2)
+			return true;
+	return false;
+}
+
+/* The caller of a function stopped on its first instruction (before
+ * `push rbp`) or its second (after it): its return address is on top of
+ * the stack, and RBP is still the caller's frame. 0 otherwise. */
+static uint64_t caller_before_frame(const struct vm *vm, const struct ukvm_cpu_state *s)
+{
+	uint64_t off, ret;
+	uint8_t first;
+	const struct symbol *sym = vm->img ? image_symbol(vm->img, s->rip, &off) : NULL;
+
+	if (!sym || off > 1 || gmem_read(&vm->mem, sym->addr, &first, 1) < 0 ||
+	    (off == 1 && first != 0x55 /* push rbp */))
+		return 0;
+	if (gmem_read(&vm->mem, s->rsp + 8 * off, &ret, 8) < 0 || !is_code(vm, ret))
+		return 0;
+	return ret;
+}
+
+/* The frame-pointer chain (unikvm-cc keeps frame pointers). musl's own
+ * functions have none: where the chain breaks at once, the stack is
+ * scanned for return addresses instead, and those frames are marked. */
 static void print_backtrace(const struct vm *vm, const struct ukvm_cpu_state *s)
 {
-	uint64_t fp = s->rbp, frame[2], prev = s->rip;
+	uint64_t fp = s->rbp, frame[2], prev = s->rip, ret;
 	int depth = 1, first = 0;
 
 	fprintf(stderr, "unikvm: backtrace:\n");
+	if ((ret = caller_before_frame(vm, s))) {
+		print_frames(vm, 0, 0, prev, "");
+		first = depth++;
+		prev = ret;
+	}
 	for (; depth < BACKTRACE_MAX; depth++) {
 		/* Stop where the chain leaves the stack or the return address
-		 * leaves the code: musl's functions keep no frame pointer. */
+		 * leaves the code. */
 		if (fp % 8 || gmem_read(&vm->mem, fp, frame, sizeof(frame)) < 0 ||
-		    !vm->img || !image_is_code(vm->img, frame[1]))
+		    !is_code(vm, frame[1]))
 			break;
 		if (frame[1] != prev) {
-			print_frames(vm, first, depth - 1, prev);
+			print_frames(vm, first, depth - 1, prev, "");
 			first = depth;
 			prev = frame[1];
 		}
-		if (frame[0] <= fp)
-			break; /* callers' frames are higher up the stack */
+		if (frame[0] <= fp) {
+			depth++; /* this frame counts; its caller's is not on the stack */
+			break;
+		}
 		fp = frame[0];
 	}
-	print_frames(vm, first, depth - 1 < first ? first : depth - 1, prev);
+	print_frames(vm, first, depth - 1 < first ? first : depth - 1, prev, "");
+	if (depth > 1)
+		return;
+	for (uint64_t sp = s->rsp, n = 0; n < STACK_SCAN_WORDS && depth < BACKTRACE_MAX; n++, sp += 8)
+		if (gmem_read(&vm->mem, sp, &ret, 8) == 0 && after_call(vm, ret))
+			print_frames(vm, depth, depth, ret, " (found on the stack)"), depth++;
 }
 
 static void print_state(const struct vm *vm, const struct ukvm_cpu_state *s)

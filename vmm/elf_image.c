@@ -220,17 +220,21 @@ int image_parse(struct image *img, const void *data, size_t size, char *err, siz
 	if (size == 0)
 		return BAD("empty file, not an ELF file");
 	if (!(img->file = malloc(size)))
-		return BAD("out of memory reading the image");
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the image");
 	memcpy(img->file, data, size);
 	img->file_size = size;
-	if (!(elf = elf_memory((char *)img->file, size)))
-		return BAD("libelf: %s", elf_errmsg(-1));
+	if (!(elf = elf_memory((char *)img->file, size))) {
+		image_close(img);
+		return BAD("truncated or corrupt ELF header: %s", elf_errmsg(-1));
+	}
 	r = check_header(elf, &eh, err, errlen);
 	if (!r)
 		r = check_segments(img, elf, &eh, err, errlen);
 	if (!r)
 		read_symbols(img, elf);
 	elf_end(elf);
+	if (r)
+		image_close(img); /* the caller gets nothing to close */
 	return r;
 }
 

@@ -42,7 +42,8 @@ struct image {
 	size_t nsyms;
 };
 
-/* Opens and checks path. On failure prints nothing, fills err with a
+/* Opens and checks path. On failure prints nothing, holds nothing (no
+ * image_close needed), fills err with a
  * one-line reason and returns EXIT_NO_IMAGE or EXIT_BAD_IMAGE. */
 int image_open(struct image *img, const char *path, char *err, size_t errlen);
 /* Same checks on an image already in memory (copied; used by tests). */

@@ -28,7 +28,7 @@ void gmem_free(struct gmem *m)
 
 void *gmem_at(const struct gmem *m, uint64_t gpa, uint64_t len)
 {
-	if (gpa < GUARD_PAGE || gpa > m->size || len > m->size - gpa)
+	if (gpa < GUARD_PAGE || gpa >= m->size || len > m->size - gpa)
 		return NULL;
 	return m->host + gpa;
 }

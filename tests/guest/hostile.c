@@ -140,6 +140,11 @@ NOINLINE static void nosys(void)
 	printf("fork() = %ld, %s\n", r, strerror(errno));
 }
 
+NOINLINE static void abort_way(void)
+{
+	abort();
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -160,13 +165,16 @@ static const struct {
 	{"exec-data", exec_data},
 	{"heap-corruption", heap_corruption},
 	{"oom", out_of_memory},
-	{"abort", abort},
+	{"abort", abort_way},
 };
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "stack-overflow"))
+	if (argc == 2 && !strcmp(argv[1], "stack-overflow")) {
+		printf("hostile: stack-overflow\n");
+		fflush(stdout);
 		return recurse(0);
+	}
 	for (size_t i = 0; argc == 2 && i < sizeof(ways) / sizeof(ways[0]); i++)
 		if (!strcmp(argv[1], ways[i].name)) {
 			printf("hostile: %s\n", ways[i].name);

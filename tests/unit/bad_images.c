@@ -1,7 +1,8 @@
 /*
  * The mutation table (see bad_images.h). Every mutation edits one thing of
- * a real image so that exactly one check of vmm/elf_image.c must refuse it;
- * where the message names addresses or indexes, the mutation writes the
+ * a real image so that exactly one check of vmm/elf_image.c must refuse it
+ * (or, for the few marked parse_ok, one check `unikvm run` makes after
+ * parsing, still before /dev/kvm); where the message names addresses or indexes, the mutation writes the
  * exact expected text into b->msg, computed from the base image.
  *
  * ELF structures are read and written with memcpy (no alignment
@@ -92,27 +93,35 @@ static void phdr_put(struct bad_buf *b, unsigned i, const Elf64_Phdr *ph)
 		memcpy(b->data + off, ph, sizeof(*ph));
 }
 
-/* Index of the first program header of type (with exactly flags, unless
- * flags is -1), or -1. */
-static int phdr_find(const struct bad_buf *b, uint32_t type, int64_t flags)
+/* Index of the n-th (from 0) program header of type (with exactly flags,
+ * unless flags is -1), or -1. */
+static int phdr_find_nth(const struct bad_buf *b, uint32_t type, int64_t flags, int n)
 {
 	Elf64_Phdr ph;
 	for (unsigned i = 0; phdr_get(b, i, &ph) == 0; i++)
-		if (ph.p_type == type && (flags < 0 || ph.p_flags == (uint64_t)flags))
+		if (ph.p_type == type && (flags < 0 || ph.p_flags == (uint64_t)flags) && n-- == 0)
 			return (int)i;
 	return -1;
+}
+
+/* The four PT_LOADs of a unikvm-cc image: R (the note), RX (text), R
+ * (rodata), RW (data, bss). A search for an R PT_LOAD finds rodata, the
+ * second one. */
+#define TEXT_FLAGS (PF_R | PF_X)
+#define RODATA_FLAGS PF_R
+#define DATA_FLAGS (PF_R | PF_W)
+
+static int phdr_find(const struct bad_buf *b, uint32_t type, int64_t flags)
+{
+	if (type == PT_LOAD && flags == RODATA_FLAGS)
+		return phdr_find_nth(b, type, flags, 1);
+	return phdr_find_nth(b, type, flags, 0);
 }
 
 #define FIND(var, type, flags)                                                             \
 	int var = phdr_find(b, type, flags);                                               \
 	NEED(var >= 0, "no program header of type %u flags %lld", (unsigned)(type), \
 	     (long long)(flags))
-
-/* The four PT_LOADs of a unikvm-cc image: R (note), RX (text), R (rodata),
- * RW (data, bss). */
-#define TEXT_FLAGS (PF_R | PF_X)
-#define RODATA_FLAGS PF_R
-#define DATA_FLAGS (PF_R | PF_W)
 
 static size_t note_desc(const uint8_t *data, size_t size)
 {
@@ -312,7 +321,7 @@ static int m_load_low(struct bad_buf *b)
 
 static int m_load_page0(struct bad_buf *b)
 {
-	int i = set_vaddr(b, RODATA_FLAGS, 0, 0x100);
+	int i = set_vaddr(b, RODATA_FLAGS, 0, 0);
 	if (i < 0)
 		return i;
 	expect(b, "segment %d at 0x0 overlaps the VMM's low area", i);
@@ -351,7 +360,10 @@ static int m_load_high(struct bad_buf *b)
 	int i = set_vaddr(b, DATA_FLAGS, 0xffffffff80000000ULL, 0);
 	if (i < 0)
 		return i;
-	expect(b, "segment %d [0xffffffff80000000, +0x", i);
+	Elf64_Phdr ph;
+	phdr_get(b, (unsigned)i, &ph);
+	expect(b, "segment %d [0xffffffff80000000, +0x%llx) is outside guest memory", i,
+	       (unsigned long long)ph.p_memsz);
 	return 0;
 }
 
@@ -645,57 +657,88 @@ static int m_note_flags(struct bad_buf *b)
 	return set_note(b, UKVM_ABI_VERSION, 0x80);
 }
 
+/* ---- refused by `unikvm run` only --------------------------------------- */
+
+/* The note asks for more RAM than a guest may have. */
+static int m_min_mem(struct bad_buf *b)
+{
+	struct ukvm_note_image note;
+	size_t d = note_desc(b->data, b->size);
+	NEED(d, "no unikvm note");
+	memcpy(&note, b->data + d, sizeof(note));
+	note.min_mem = UKVM_MEM_MAX + 1;
+	memcpy(b->data + d, &note, sizeof(note));
+	expect(b, "the image asks for %llu MiB of RAM; the maximum is %llu",
+	       (unsigned long long)((UKVM_MEM_MAX + UKVM_MEM_ALIGN) >> 20),
+	       (unsigned long long)(UKVM_MEM_MAX >> 20));
+	return 0;
+}
+
+/* A bss up to UKVM_MEM_MAX: valid, but it cannot fit the default RAM. */
+static int m_huge_bss(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(d, PT_LOAD, DATA_FLAGS);
+	phdr_get(b, (unsigned)d, &ph);
+	ph.p_memsz = UKVM_MEM_MAX - ph.p_vaddr;
+	phdr_put(b, (unsigned)d, &ph);
+	return 0;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 #define BAD EXIT_BAD_IMAGE
 
 const struct bad_image bad_images[] = {
 	/* ELF header */
-	{"empty", BAD, "empty file, not an ELF file", m_empty},
-	{"bad-magic", BAD, "not an ELF file", m_bad_magic},
-	{"text-file", BAD, "not an ELF file", m_text_file},
-	{"class32", BAD, "not a 64-bit ELF file (class 1)", m_class32},
-	{"big-endian", BAD, "not a little-endian ELF file", m_big_endian},
-	{"machine-aarch64", BAD, "not an x86-64 ELF file (machine 183)", m_machine},
-	{"type-dyn", BAD, "not a static executable (ELF type 3, a shared object or PIE)", m_type_dyn},
-	{"type-rel", BAD, "not a static executable (ELF type 1): build it with unikvm-cc", m_type_rel},
-	{"header-cut-40", BAD, "truncated or corrupt ELF header", m_cut_header},
+	{"empty", BAD, "empty file, not an ELF file", m_empty, 0},
+	{"bad-magic", BAD, "not an ELF file", m_bad_magic, 0},
+	{"text-file", BAD, "not an ELF file", m_text_file, 0},
+	{"class32", BAD, "not a 64-bit ELF file (class 1)", m_class32, 0},
+	{"big-endian", BAD, "not a little-endian ELF file", m_big_endian, 0},
+	{"machine-aarch64", BAD, "not an x86-64 ELF file (machine 183)", m_machine, 0},
+	{"type-dyn", BAD, "not a static executable (ELF type 3, a shared object or PIE)", m_type_dyn, 0},
+	{"type-rel", BAD, "not a static executable (ELF type 1): build it with unikvm-cc", m_type_rel, 0},
+	{"header-cut-40", BAD, "truncated or corrupt ELF header", m_cut_header, 0},
 	/* program headers and segments */
-	{"no-phdrs", BAD, "no program headers", m_no_phdrs},
-	{"phdrs-cut", BAD, "truncated", m_phdrs_cut},
-	{"segment-cut", BAD, "(truncated?)", m_cut_segment},
-	{"segment-cut-noshdr", BAD, "data beyond the end of the file (truncated?)", m_cut_segment_noshdr},
-	{"segment-offset-wrap", BAD, "data beyond the end of the file", m_offset_wrap},
-	{"load-low", BAD, "overlaps the VMM's low area", m_load_low},
-	{"load-page0", BAD, "overlaps the VMM's low area", m_load_page0},
-	{"load-past-mem-max", BAD, "is outside guest memory", m_load_past_max},
-	{"load-wrap", BAD, "is outside guest memory", m_load_wrap},
-	{"load-high", BAD, "is outside guest memory", m_load_high},
-	{"wx-text", BAD, "both writable and executable (W^X)", m_wx},
-	{"wx-data", BAD, "both writable and executable (W^X)", m_wx_data},
-	{"segment-flags", BAD, "unknown flags", m_seg_flags},
-	{"filesz-gt-memsz", BAD, "larger than memory size", m_filesz},
-	{"overlap", BAD, "overlap", m_overlap},
-	{"overlap-same-start", BAD, "overlap", m_same_start},
-	{"share-page", BAD, "share a page with different permissions", m_share_page},
-	{"no-load", BAD, "no loadable segments", m_no_load},
-	{"too-many-segments", BAD, "more than 16 loadable segments", m_too_many},
-	{"interp", BAD, "dynamically linked: a unikernel must be static", m_interp},
-	{"dynamic", BAD, "dynamically linked: a unikernel must be static", m_dynamic},
+	{"no-phdrs", BAD, "no program headers", m_no_phdrs, 0},
+	{"phdrs-cut", BAD, "truncated", m_phdrs_cut, 0},
+	{"segment-cut", BAD, "(truncated?)", m_cut_segment, 0},
+	{"segment-cut-noshdr", BAD, "data beyond the end of the file (truncated?)", m_cut_segment_noshdr, 0},
+	{"segment-offset-wrap", BAD, "data beyond the end of the file", m_offset_wrap, 0},
+	{"load-low", BAD, "overlaps the VMM's low area", m_load_low, 0},
+	{"load-page0", BAD, "overlaps the VMM's low area", m_load_page0, 0},
+	{"load-past-mem-max", BAD, "is outside guest memory", m_load_past_max, 0},
+	{"load-wrap", BAD, "is outside guest memory", m_load_wrap, 0},
+	{"load-high", BAD, "is outside guest memory", m_load_high, 0},
+	{"wx-text", BAD, "both writable and executable (W^X)", m_wx, 0},
+	{"wx-data", BAD, "both writable and executable (W^X)", m_wx_data, 0},
+	{"segment-flags", BAD, "unknown flags", m_seg_flags, 0},
+	{"filesz-gt-memsz", BAD, "larger than memory size", m_filesz, 0},
+	{"overlap", BAD, "overlap", m_overlap, 0},
+	{"overlap-same-start", BAD, "overlap", m_same_start, 0},
+	{"share-page", BAD, "share a page with different permissions", m_share_page, 0},
+	{"no-load", BAD, "no loadable segments", m_no_load, 0},
+	{"too-many-segments", BAD, "more than 16 loadable segments", m_too_many, 0},
+	{"interp", BAD, "dynamically linked: a unikernel must be static", m_interp, 0},
+	{"dynamic", BAD, "dynamically linked: a unikernel must be static", m_dynamic, 0},
 	/* entry point */
-	{"entry-rodata", BAD, "is not in an executable segment", m_entry_rodata},
-	{"entry-past-text", BAD, "is not in an executable segment", m_entry_past_text},
-	{"entry-zero", BAD, "entry point 0x0 is not in an executable segment", m_entry_zero},
+	{"entry-rodata", BAD, "is not in an executable segment", m_entry_rodata, 0},
+	{"entry-past-text", BAD, "is not in an executable segment", m_entry_past_text, 0},
+	{"entry-zero", BAD, "entry point 0x0 is not in an executable segment", m_entry_zero, 0},
 	/* the unikvm note */
-	{"note-name", BAD, "no unikvm ABI note: not built with unikvm-cc for unikvm", m_note_name},
-	{"note-type", BAD, "no unikvm ABI note", m_note_type},
-	{"note-no-phdr", BAD, "no unikvm ABI note", m_note_no_phdr},
-	{"note-descsz", BAD, "malformed unikvm note", m_note_descsz},
-	{"note-twice", BAD, "more than one unikvm ABI note", m_note_twice},
-	{"note-beyond-eof", BAD, "note segment beyond the end of the file (truncated?)", m_note_beyond_eof},
-	{"abi-version", BAD, "built for unikvm ABI version", m_abi_version},
-	{"abi-version-0", BAD, "built for unikvm ABI version 0", m_abi_version0},
-	{"note-flags", BAD, "unknown flags 0x80 in the unikvm note", m_note_flags},
+	{"note-name", BAD, "no unikvm ABI note: not built with unikvm-cc for unikvm", m_note_name, 0},
+	{"note-type", BAD, "no unikvm ABI note", m_note_type, 0},
+	{"note-no-phdr", BAD, "no unikvm ABI note", m_note_no_phdr, 0},
+	{"note-descsz", BAD, "malformed unikvm note", m_note_descsz, 0},
+	{"note-twice", BAD, "more than one unikvm ABI note", m_note_twice, 0},
+	{"note-beyond-eof", BAD, "note segment beyond the end of the file (truncated?)", m_note_beyond_eof, 0},
+	{"abi-version", BAD, "built for unikvm ABI version", m_abi_version, 0},
+	{"abi-version-0", BAD, "built for unikvm ABI version 0", m_abi_version0, 0},
+	{"note-flags", BAD, "unknown flags 0x80 in the unikvm note", m_note_flags, 0},
+	/* valid ELF, but it does not fit in guest RAM */
+	{"min-mem-too-big", BAD, "the image asks for", m_min_mem, 1},
+	{"huge-bss", BAD, "the image needs more memory than 128 MiB: it ends at 3072 MiB", m_huge_bss, 1},
 };
 const size_t bad_images_count = sizeof(bad_images) / sizeof(bad_images[0]);
 
@@ -717,7 +760,7 @@ int bad_image_make(const struct bad_image *bi, const uint8_t *base, size_t base_
 		return -1;
 	}
 	if (!strstr(out->msg, bi->msg)) { /* a precise message must refine the table's */
-		snprintf(out->why, sizeof(out->why), "expected message \"%s\" does not contain \"%s\"",
+		snprintf(out->why, sizeof(out->why), "expected message \"%.100s\" does not contain \"%.100s\"",
 			 out->msg, bi->msg);
 		bad_buf_free(out);
 		return -1;

@@ -27,6 +27,9 @@ struct bad_image {
 	/* 0, or -1 with a reason in b->why if the base image lacks what the
 	 * mutation needs (a test setup error, never a pass). */
 	int (*mutate)(struct bad_buf *b);
+	/* image_parse() accepts it: only `unikvm run` refuses it, later (the
+	 * memory it needs), still before /dev/kvm is opened. */
+	int parse_ok;
 };
 
 extern const struct bad_image bad_images[];
