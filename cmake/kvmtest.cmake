@@ -56,6 +56,11 @@ set(UKVM_KVMTEST_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/../tests/kvm/kvmtest)
 cmake_path(NORMAL_PATH UKVM_KVMTEST_SCRIPT)
 set(UKVM_KVMTEST_STATE ${PROJECT_BINARY_DIR}/kvmtest)
 
+# Every ctest run starts by saying where KVM tests run and why (CTest shows
+# the output of CTEST_CUSTOM_PRE_TEST before the first test).
+file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/CTestCustom.cmake CONTENT
+  "set(CTEST_CUSTOM_PRE_TEST \"${UKVM_KVMTEST_SCRIPT} decide ${UKVM_KVMTEST_STATE} ${UKVM_KVMTEST_PROBE}\")\n")
+
 # The fixture. Setup may download Debian's kernel package on first use
 # (~30 MB) and boots the sandbox (~4 s here): allow for slow mirrors.
 add_test(NAME kvm.setup

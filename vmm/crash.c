@@ -185,6 +185,14 @@ static void print_state(const struct vm *vm, const struct ukvm_cpu_state *s)
 	print_backtrace(vm, s);
 }
 
+/* Ends the run of a crashed guest: core file if asked for, status. */
+static void crash_end(struct vm *vm, const struct ukvm_cpu_state *s, int sig)
+{
+	if (vm->core_path && vm->layout)
+		core_write(vm, vm->core_path, s, sig);
+	vm_stop(vm, EXIT_SIGNAL_BASE + sig);
+}
+
 static void report_exception(struct vm *vm, uint32_t vector, const struct ukvm_cpu_state *s)
 {
 	char where[256];
@@ -203,7 +211,7 @@ static void report_exception(struct vm *vm, uint32_t vector, const struct ukvm_c
 	else if (s->error_code)
 		ukvm_err("  error code 0x%" PRIx64, s->error_code);
 	print_state(vm, s);
-	vm_stop(vm, EXIT_SIGNAL_BASE + sig);
+	crash_end(vm, s, sig);
 }
 
 static int signal_dumps_core(int sig)
@@ -237,6 +245,7 @@ void hc_crash(struct vm *vm, uint64_t gpa)
 				 a.info == SIGABRT ? "aborted" : "killed itself", a.info,
 				 strsignal((int)a.info), describe_addr(vm, a.state.rip, where, sizeof(where)));
 			print_state(vm, &a.state);
+			crash_end(vm, &a.state, (int)a.info);
 		}
 		vm_stop(vm, EXIT_SIGNAL_BASE + (int)(a.info & 0x7f));
 		return;
@@ -244,7 +253,7 @@ void hc_crash(struct vm *vm, uint64_t gpa)
 		ukvm_err("guest crashed: unexpected interrupt, vector %u, at %s", a.info,
 			 describe_addr(vm, a.state.rip, where, sizeof(where)));
 		print_state(vm, &a.state);
-		vm_stop(vm, EXIT_FAULT);
+		crash_end(vm, &a.state, SIGSEGV);
 		return;
 	}
 	guest_error(vm, EXIT_BAD_HYPERCALL, "crash hypercall: unknown kind %u / info %u", a.kind,
@@ -274,7 +283,7 @@ void report_halted(struct vm *vm, const struct kvm_regs *r)
 		 "musl's abort, stack protector and malloc checks do) at %s",
 		 describe_addr(vm, hlt, where, sizeof(where)));
 	print_state(vm, &s);
-	vm_stop(vm, EXIT_ABORT);
+	crash_end(vm, &s, SIGABRT);
 }
 
 void report_triple_fault(struct vm *vm)

@@ -42,6 +42,8 @@ static const char usage_text[] =
 	"                        host's environment reaches the guest.\n"
 	"  -t, --timeout SECONDS end the guest after SECONDS (decimals allowed) with\n"
 	"                        status 124, as timeout(1) does\n"
+	"      --core FILE       when the guest crashes, write a core file that\n"
+	"                        'gdb IMAGE FILE' opens\n"
 	"      --stats           print VM exits, hypercalls and timings on stderr at the end\n"
 	"      --trace-nosys     print each syscall the guest makes that libguest does\n"
 	"                        not implement (it returns ENOSYS)\n"
@@ -125,6 +127,7 @@ struct run_options {
 	int nenv;
 	bool stats, trace_nosys;
 	uint64_t timeout_ms;
+	const char *core_path;
 };
 
 static int add_env(struct run_options *o, char *arg)
@@ -152,12 +155,13 @@ static int add_env(struct run_options *o, char *arg)
 
 static int parse_run_options(int argc, char **argv, struct run_options *o)
 {
-	enum { OPT_STATS = 256, OPT_TRACE_NOSYS };
+	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE };
 	static const struct option longopts[] = {
 		{"mem", required_argument, NULL, 'm'},
 		{"env", required_argument, NULL, 'e'},
 		{"timeout", required_argument, NULL, 't'},
 		{"stats", no_argument, NULL, OPT_STATS},
+		{"core", required_argument, NULL, OPT_CORE},
 		{"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -184,6 +188,9 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ms) < 0)
 				return usage_error("--timeout '%s': not a number of seconds > 0", optarg);
+			break;
+		case OPT_CORE:
+			o->core_path = optarg;
 			break;
 		case OPT_STATS:
 			o->stats = true;
@@ -255,6 +262,8 @@ static int cmd_run(int argc, char **argv)
 	vm.stats = o.stats;
 	vm.trace_nosys = o.trace_nosys;
 	vm.timeout_ms = o.timeout_ms;
+	vm.core_path = o.core_path;
+	vm.layout = &layout;
 	if ((r = layout_plan(&layout, &img, mem, gargv, o.env, err, sizeof(err)))) {
 		ukvm_err("%s: %s", path, err);
 		goto out;

@@ -23,11 +23,13 @@ struct vm {
 	size_t run_size;
 	struct gmem mem;
 	const struct image *img; /* for symbols in reports; may be NULL */
+	const struct layout *layout; /* for core files; may be NULL */
 	bool gb_pages;           /* 1 GiB pages offered (CPUID pdpe1gb) */
 	struct kvm_cpuid2 *cpuid;
 	/* options */
 	bool trace_nosys, stats;
 	uint64_t timeout_ms; /* 0: none */
+	const char *core_path; /* write a core file on a crash; NULL: none */
 	/* state of the run */
 	bool done;
 	int status;
@@ -123,6 +125,9 @@ void guest_error(struct vm *vm, int status, const char *fmt, ...)
 void report_internal_error(struct vm *vm);
 void report_triple_fault(struct vm *vm);
 void report_halted(struct vm *vm, const struct kvm_regs *r);
+/* core.c: writes an ELF core of the guest (registers s, signal sig). */
+int core_write(const struct vm *vm, const char *path, const struct ukvm_cpu_state *s, int sig);
+
 /* "0x1234 <main+0x10>" for addr into buf. */
 const char *describe_addr(const struct vm *vm, uint64_t addr, char *buf, size_t len);
 
