@@ -5,6 +5,8 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <time.h>
 
 #include "exit_status.h"
 #include "log.h"
@@ -34,6 +36,29 @@ static void hc_nosys(struct vm *vm, uint64_t gpa)
 			 describe_addr(vm, a.rip, where, sizeof(where)));
 }
 
+static void hc_clock(struct vm *vm, uint64_t gpa)
+{
+	struct timespec rt, mono;
+	struct ukvm_hc_clock a;
+	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+
+	if (khz <= 0) {
+		ukvm_perr("KVM_GET_TSC_KHZ");
+		vm_stop(vm, EXIT_HOST_ERROR);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	a = (struct ukvm_hc_clock){
+		.tsc_khz = (uint64_t)khz,
+		.realtime_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec,
+		.monotonic_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec,
+	};
+	if (gmem_write(&vm->mem, gpa, &a, sizeof(a)) < 0)
+		guest_error(vm, EXIT_FAULT, "clock hypercall: argument at 0x%llx outside guest RAM",
+			    (unsigned long long)gpa);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct vm *vm, uint64_t gpa);
@@ -43,6 +68,7 @@ static const struct {
 	[UKVM_HC_READ] = {"read", hc_read},
 	[UKVM_HC_CRASH] = {"crash", hc_crash},
 	[UKVM_HC_NOSYS] = {"nosys", hc_nosys},
+	[UKVM_HC_CLOCK] = {"clock", hc_clock},
 };
 
 void hypercall_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)

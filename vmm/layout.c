@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "exit_status.h"
@@ -23,7 +22,6 @@
 
 #define PAGE UKVM_PAGE_SIZE
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
-#define MSR_IA32_TSC 0x10
 
 static size_t strings_size(char *const v[], size_t *count)
 {
@@ -135,27 +133,4 @@ void layout_write(const struct layout *l, struct vm *vm, char *const argv[], cha
 		perror("getentropy");
 	}
 	memcpy(gmem_host(&vm->mem, LOW_BOOT_INFO, sizeof(bi)), &bi, sizeof(bi));
-}
-
-int layout_set_clock(struct vm *vm, char *err, size_t errlen)
-{
-	struct ukvm_boot_info *bi = gmem_host(&vm->mem, LOW_BOOT_INFO, sizeof(*bi));
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} msr = {.hdr.nmsrs = 1, .e.index = MSR_IA32_TSC};
-	struct timespec rt, mono;
-	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
-
-	if (khz <= 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_TSC_KHZ failed");
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &rt);
-	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &msr) != 1)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_MSRS (TSC) failed");
-	bi->tsc_khz = (uint64_t)khz;
-	bi->tsc_at_boot = msr.e.data;
-	bi->realtime_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
-	bi->monotonic_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
-	return 0;
 }

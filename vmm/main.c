@@ -274,8 +274,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	image_load(&img, &vm.mem);
 	layout_write(&layout, &vm, gargv, o.env, o.trace_nosys ? UKVM_BOOT_TRACE_NOSYS : 0);
-	if ((r = x86_boot_vcpu(&vm, &layout, err, sizeof(err))) ||
-	    (r = layout_set_clock(&vm, err, sizeof(err)))) {
+	if ((r = x86_boot_vcpu(&vm, &layout, err, sizeof(err)))) {
 		ukvm_err("%s", err);
 		goto out;
 	}

@@ -80,8 +80,6 @@ int layout_plan(struct layout *l, const struct image *img, uint64_t mem_size,
 /* Writes argv, envp and the boot info into guest memory. */
 void layout_write(const struct layout *l, struct vm *vm, char *const argv[], char *const envp[],
 		  uint32_t boot_flags);
-/* Fills in the clock fields of the boot info just before the first run. */
-int layout_set_clock(struct vm *vm, char *err, size_t errlen);
 
 /* ---- x86_boot.c: long mode, page tables, registers ---------------------- */
 

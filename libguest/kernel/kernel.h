@@ -18,6 +18,8 @@
 
 /* The boot info, copied out of the VMM's read-only page at start. */
 extern struct ukvm_boot_info boot_info;
+/* time.c: asks the host for its clocks once, at start */
+void time_init(void);
 
 /* start.c */
 NORETURN void kernel_main(const struct ukvm_boot_info *bi);

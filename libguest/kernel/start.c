@@ -81,6 +81,7 @@ static uint64_t build_initial_stack(void)
 void kernel_main(const struct ukvm_boot_info *bi)
 {
 	boot_info = *bi;
+	time_init();
 	trap_init();
 	apic_init();
 	syscall_init();

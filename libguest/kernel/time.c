@@ -1,6 +1,9 @@
 /*
- * Clocks from the TSC, with no exit: the VMM read the guest TSC and the
- * host's clocks at the same moment (boot info), and gives the TSC rate.
+ * Clocks from the TSC, with no exit. Once, at start, libguest reads its TSC,
+ * asks the VMM for the host's clocks and the TSC rate (the clock
+ * hypercall), reads its TSC again and pairs the host's time with the
+ * midpoint, NTP-style: the error is at most half the round trip, of either
+ * sign, and the clocks drift only as far as the TSC rate is off.
  */
 #include <errno.h>
 #include <time.h>
@@ -11,10 +14,21 @@
 
 #define NS_PER_S 1000000000u
 
+static struct ukvm_hc_clock host; /* the host's clocks at tsc_at_boot */
+static uint64_t tsc_at_boot;
+
+void time_init(void)
+{
+	uint64_t before = rdtsc();
+	hypercall(UKVM_HC_CLOCK, &host);
+	uint64_t after = rdtsc();
+	tsc_at_boot = before + (after - before) / 2;
+}
+
 static uint64_t ns_since_boot(void)
 {
-	uint64_t ticks = rdtsc() - boot_info.tsc_at_boot;
-	return (uint64_t)((unsigned __int128)ticks * 1000000u / boot_info.tsc_khz);
+	uint64_t ticks = rdtsc() - tsc_at_boot;
+	return (uint64_t)((unsigned __int128)ticks * 1000000u / host.tsc_khz);
 }
 
 /* The current time of clock clk in ns, or -EINVAL for an unknown clock. */
@@ -23,13 +37,13 @@ static int clock_now(clockid_t clk, uint64_t *ns)
 	switch (clk) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		*ns = boot_info.realtime_ns + ns_since_boot();
+		*ns = host.realtime_ns + ns_since_boot();
 		return 0;
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_BOOTTIME:
-		*ns = boot_info.monotonic_ns + ns_since_boot();
+		*ns = host.monotonic_ns + ns_since_boot();
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
@@ -71,7 +85,7 @@ static int64_t read_timespec(uint64_t addr, uint64_t *ns)
 /* Sleeps ns nanoseconds in hlt: no exit, no CPU. Never interrupted. */
 static void sleep_ns(uint64_t ns)
 {
-	unsigned __int128 ticks = (unsigned __int128)ns * boot_info.tsc_khz / 1000000u;
+	unsigned __int128 ticks = (unsigned __int128)ns * host.tsc_khz / 1000000u;
 	uint64_t now = rdtsc();
 	cpu_wait_until(ticks > UINT64_MAX - now ? UINT64_MAX : now + (uint64_t)ticks);
 }

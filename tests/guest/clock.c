@@ -3,8 +3,8 @@
  *   clock sleep MS     sleeps MS milliseconds with nanosleep, prints how long
  *                      it took on CLOCK_MONOTONIC (ms, rounded down)
  *   clock now          prints CLOCK_REALTIME and CLOCK_MONOTONIC in ns
- *   clock ticks N      prints CLOCK_REALTIME in ns on stderr once a second
- *                      for N seconds (unbuffered), for drift checks
+ *   clock ticks N      prints CLOCK_REALTIME and CLOCK_MONOTONIC in ns on
+ *                      stderr (unbuffered) once a second, N times
  *   clock spin         loops for ever (for --timeout and signal tests)
  */
 #include <stdint.h>
@@ -38,7 +38,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "ticks")) {
 		for (int i = 0; i < atoi(argv[2]); i++) {
-			fprintf(stderr, "%lld\n", (long long)now_ns(CLOCK_REALTIME));
+			fprintf(stderr, "%lld %lld\n", (long long)now_ns(CLOCK_REALTIME),
+				(long long)now_ns(CLOCK_MONOTONIC));
 			sleep(1);
 		}
 		return 0;

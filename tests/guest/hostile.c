@@ -3,6 +3,7 @@
  * way must end with its expected report and status, and never crash or
  * hang the VMM (tests/CMakeLists.txt lists the expectations).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -140,6 +141,12 @@ NOINLINE static void nosys(void)
 	printf("fork() = %ld, %s\n", r, strerror(errno));
 }
 
+NOINLINE static void failed_assert(void)
+{
+	volatile int answer = 41;
+	assert(answer == 42);
+}
+
 NOINLINE static void abort_way(void)
 {
 	abort();
@@ -166,6 +173,7 @@ static const struct {
 	{"heap-corruption", heap_corruption},
 	{"oom", out_of_memory},
 	{"abort", abort_way},
+	{"assert", failed_assert},
 };
 
 int main(int argc, char **argv)

@@ -44,7 +44,8 @@
 #define UKVM_HC_READ 2   /* struct ukvm_hc_read: console input */
 #define UKVM_HC_CRASH 3  /* struct ukvm_hc_crash: fatal error report */
 #define UKVM_HC_NOSYS 4  /* struct ukvm_hc_nosys: unimplemented syscall */
-#define UKVM_HC_COUNT 5
+#define UKVM_HC_CLOCK 5  /* struct ukvm_hc_clock: the host's clocks now */
+#define UKVM_HC_COUNT 6
 
 #ifndef UKVM_ABI_LDS
 #include <stdint.h>
@@ -80,16 +81,12 @@ struct ukvm_boot_info {
 	ukvm_gpa_t argv;
 	uint64_t envc;        /* envp: envc+1 addresses, the last 0 */
 	ukvm_gpa_t envp;
-	uint64_t tsc_khz;     /* TSC ticks per millisecond */
-	uint64_t tsc_at_boot; /* the guest TSC when the two clocks were read */
-	uint64_t realtime_ns; /* host CLOCK_REALTIME at tsc_at_boot */
-	uint64_t monotonic_ns; /* host CLOCK_MONOTONIC at tsc_at_boot */
 	uint8_t seed[32];     /* random bytes from the host (AT_RANDOM, ...) */
 	uint32_t stdio_tty;   /* bit n: host fd n (0..2) is a terminal */
 	uint32_t reserved;
 	struct ukvm_winsize winsize[3]; /* for the terminals among fd 0..2 */
 };
-_Static_assert(sizeof(struct ukvm_boot_info) == 176, "boot info size");
+_Static_assert(sizeof(struct ukvm_boot_info) == 144, "boot info size");
 
 struct ukvm_hc_exit {
 	uint32_t status; /* IN: 0..255 */
@@ -145,6 +142,15 @@ struct ukvm_hc_nosys {
 	uint64_t rip; /* IN: where the syscall instruction returns to */
 };
 _Static_assert(sizeof(struct ukvm_hc_nosys) == 16, "nosys size");
+
+/* The guest reads its TSC before and after this hypercall and pairs the
+ * host's clocks with the midpoint (error: at most half the round trip). */
+struct ukvm_hc_clock {
+	uint64_t tsc_khz;      /* OUT: TSC ticks per millisecond */
+	uint64_t realtime_ns;  /* OUT: host CLOCK_REALTIME */
+	uint64_t monotonic_ns; /* OUT: host CLOCK_MONOTONIC */
+};
+_Static_assert(sizeof(struct ukvm_hc_clock) == 24, "clock size");
 
 #endif /* UKVM_ABI_LDS */
 #endif /* UNIKVM_ABI_H */
