@@ -7,7 +7,9 @@
  * whether the vCPU is halted with IF=0 and reports a crash if so. The same
  * tick enforces --timeout. An idle guest thus costs a few wakeups a second.
  *
- * SIGINT, SIGTERM, SIGHUP and SIGQUIT end the run: the handler sets
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT end the run (unless unikvm was
+ * started with one of them ignored, as nohup and background jobs of a
+ * shell are: then it stays ignored, as for any command). The handler sets
  * kvm_run.immediate_exit, so a KVM_RUN entered after the signal returns at
  * once too, and main() re-raises the signal after cleaning up.
  */
@@ -168,11 +170,15 @@ int vm_run(struct vm *vm)
 	timer_t timer;
 
 	deadline_ms = vm->timeout_ms ? now_ms() + vm->timeout_ms : 0;
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		struct sigaction old;
+		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
 		if (install(stop_signals[i], on_stop) < 0) {
 			ukvm_perr("sigaction");
 			return EXIT_HOST_ERROR;
 		}
+	}
 	if (start_watchdog(&timer) < 0) {
 		ukvm_perr("cannot start the watchdog timer");
 		return EXIT_HOST_ERROR;
