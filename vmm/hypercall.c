@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "exit_status.h"
+#include "files.h"
 #include "log.h"
 #include "vm.h"
 
@@ -69,6 +70,23 @@ static const struct {
 	[UKVM_HC_CRASH] = {"crash", hc_crash},
 	[UKVM_HC_NOSYS] = {"nosys", hc_nosys},
 	[UKVM_HC_CLOCK] = {"clock", hc_clock},
+	[UKVM_HC_FS_MOUNT] = {"fs_mount", hc_fs_mount},
+	[UKVM_HC_FS_OPEN] = {"fs_open", hc_fs_open},
+	[UKVM_HC_FS_CLOSE] = {"fs_close", hc_fs_close},
+	[UKVM_HC_FS_PREADV] = {"fs_preadv", hc_fs_preadv},
+	[UKVM_HC_FS_PWRITEV] = {"fs_pwritev", hc_fs_pwritev},
+	[UKVM_HC_FS_SEEK] = {"fs_seek", hc_fs_seek},
+	[UKVM_HC_FS_STAT] = {"fs_stat", hc_fs_stat},
+	[UKVM_HC_FS_GETDENTS] = {"fs_getdents", hc_fs_getdents},
+	[UKVM_HC_FS_MKDIR] = {"fs_mkdir", hc_fs_mkdir},
+	[UKVM_HC_FS_UNLINK] = {"fs_unlink", hc_fs_unlink},
+	[UKVM_HC_FS_RENAME] = {"fs_rename", hc_fs_rename},
+	[UKVM_HC_FS_TRUNCATE] = {"fs_truncate", hc_fs_truncate},
+	[UKVM_HC_FS_FSYNC] = {"fs_fsync", hc_fs_fsync},
+	[UKVM_HC_FS_ACCESS] = {"fs_access", hc_fs_access},
+	[UKVM_HC_FS_READLINK] = {"fs_readlink", hc_fs_readlink},
+	[UKVM_HC_RANDOM] = {"random", hc_random},
+	[UKVM_HC_POLL_STDIN] = {"poll_stdin", hc_poll_stdin},
 };
 
 void hypercall_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "exit_status.h"
+#include "files.h"
 #include "log.h"
 #include "vm.h"
 
@@ -40,6 +41,12 @@ static const char usage_text[] =
 	"  -e, --env NAME=VALUE  set an environment variable in the guest (repeatable);\n"
 	"  -e, --env NAME        pass the host's NAME through. Nothing else of the\n"
 	"                        host's environment reaches the guest.\n"
+	"  -d, --dir HOST_PATH[:GUEST_PATH][:ro]\n"
+	"                        make the host directory HOST_PATH visible to the guest\n"
+	"                        at GUEST_PATH (default /), read-only with :ro\n"
+	"                        (repeatable). The guest starts in the first one's\n"
+	"                        GUEST_PATH; nothing else of the host's files is\n"
+	"                        visible, and no path leads out of a mapping.\n"
 	"  -t, --timeout SECONDS end the guest after SECONDS (decimals allowed) with\n"
 	"                        status 124, as timeout(1) does\n"
 	"      --core FILE       when the guest crashes, write a core file that\n"
@@ -128,6 +135,7 @@ struct run_options {
 	bool stats, trace_nosys;
 	uint64_t timeout_ms;
 	const char *core_path;
+	struct fs *fs;
 };
 
 static int add_env(struct run_options *o, char *arg)
@@ -160,6 +168,7 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 		{"mem", required_argument, NULL, 'm'},
 		{"env", required_argument, NULL, 'e'},
 		{"timeout", required_argument, NULL, 't'},
+		{"dir", required_argument, NULL, 'd'},
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"core", required_argument, NULL, OPT_CORE},
 		{"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
@@ -169,7 +178,7 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:e:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:e:t:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &o->mem) < 0 || o->mem == 0)
@@ -189,6 +198,12 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 			if (parse_seconds(optarg, &o->timeout_ms) < 0)
 				return usage_error("--timeout '%s': not a number of seconds > 0", optarg);
 			break;
+		case 'd': {
+			char err[UKVM_FS_PATH_MAX + 256];
+			if (fs_add_dir(o->fs, optarg, err, sizeof(err)) < 0)
+				return usage_error("%s", err);
+			break;
+		}
 		case OPT_CORE:
 			o->core_path = optarg;
 			break;
@@ -219,13 +234,15 @@ static void print_stats(const struct vm *vm, double setup_ms, double run_ms)
 {
 	fprintf(stderr, "unikvm: stats: exits %llu, hypercalls:", (unsigned long long)vm->exits);
 	for (int i = 0; i < UKVM_HC_COUNT; i++)
-		fprintf(stderr, " %s %llu", hypercall_name((unsigned)i), (unsigned long long)vm->hypercalls[i]);
+		if (vm->hypercalls[i] || strcmp(hypercall_name((unsigned)i), "?"))
+			fprintf(stderr, " %s %llu", hypercall_name((unsigned)i), (unsigned long long)vm->hypercalls[i]);
 	fprintf(stderr, "; setup %.1f ms, run %.1f ms\n", setup_ms, run_ms);
 }
 
 static int cmd_run(int argc, char **argv)
 {
-	struct run_options o = {0};
+	static struct fs fs;
+	struct run_options o = {.fs = &fs};
 	struct image img;
 	struct layout layout;
 	struct vm vm = {.kvm_fd = -1, .fd = -1, .vcpu_fd = -1};
@@ -234,8 +251,11 @@ static int cmd_run(int argc, char **argv)
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((r = parse_run_options(argc, argv, &o)))
+	fs_init(&fs);
+	if ((r = parse_run_options(argc, argv, &o))) {
+		fs_close(&fs);
 		return r;
+	}
 	if (optind >= argc)
 		return usage_error("run: no IMAGE given%s", "");
 	char **gargv = &argv[optind];
@@ -263,6 +283,7 @@ static int cmd_run(int argc, char **argv)
 	vm.trace_nosys = o.trace_nosys;
 	vm.timeout_ms = o.timeout_ms;
 	vm.core_path = o.core_path;
+	vm.fs = &fs;
 	vm.layout = &layout;
 	if ((r = layout_plan(&layout, &img, mem, gargv, o.env, err, sizeof(err)))) {
 		ukvm_err("%s: %s", path, err);
@@ -286,6 +307,7 @@ static int cmd_run(int argc, char **argv)
 out:
 	vm_destroy(&vm);
 	image_close(&img);
+	fs_close(&fs);
 	if (vm_stop_signal()) {
 		/* End as the signal would have ended us, like a normal command. */
 		fflush(stdout);

@@ -30,6 +30,7 @@ struct vm {
 	bool trace_nosys, stats;
 	uint64_t timeout_ms; /* 0: none */
 	const char *core_path; /* write a core file on a crash; NULL: none */
+	struct fs *fs;         /* --dir mappings and open files (files.h) */
 	/* state of the run */
 	bool done;
 	int status;

@@ -48,6 +48,7 @@ long mm_brk(uint64_t addr);
 long mm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 long mm_munmap(uint64_t addr, uint64_t len);
 long mm_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr);
+uint64_t mm_free_bytes(void);
 
 /* Whether [addr, addr + len) lies inside guest RAM above page 0: the check
  * every syscall applies to a user pointer before using it. An empty range

@@ -212,3 +212,11 @@ int user_range_ok(uint64_t addr, uint64_t len)
 		return 1; /* like Linux: musl passes {NULL, 0} iovecs */
 	return addr >= PAGE && len <= boot_info.mem_size && addr <= boot_info.mem_size - len;
 }
+
+uint64_t mm_free_bytes(void)
+{
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < npages; i++)
+		n += !bit(used, i);
+	return n * PAGE;
+}

@@ -86,5 +86,6 @@ void kernel_main(const struct ukvm_boot_info *bi)
 	apic_init();
 	syscall_init();
 	mm_init();
+	files_init();
 	enter_program(build_initial_stack(), _start);
 }

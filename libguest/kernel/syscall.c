@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 
 #include "kernel.h"
@@ -21,7 +20,7 @@ typedef long (*syscall_fn)(const struct syscall_frame *f);
 
 static uint64_t sigmask;
 
-static void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st)
+void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st)
 {
 	*st = (struct ukvm_cpu_state){
 		.rax = f->nr, .rbx = f->rbx, .rdx = f->a3, .rsi = f->a2, .rdi = f->a1,
@@ -29,86 +28,6 @@ static void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st
 		.r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
 		.rip = f->rip, .rflags = f->rflags, .fs_base = rdmsr(MSR_FS_BASE),
 	};
-}
-
-/* ---- console ------------------------------------------------------------ */
-
-static struct ukvm_iovec hc_iov[UKVM_IOV_MAX];
-
-static long console_writev(const struct syscall_frame *f, int fd, const struct ukvm_iovec *iov,
-			   uint64_t cnt)
-{
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	struct ukvm_hc_writev hc = {.fd = (uint32_t)fd, .iovcnt = (uint32_t)cnt,
-				    .iov = (uint64_t)(uintptr_t)iov};
-	hypercall(UKVM_HC_WRITEV, &hc);
-	if (hc.ret == -EPIPE) {
-		/* Like Linux: the default action of SIGPIPE ends the program. */
-		struct ukvm_cpu_state st;
-		frame_state(f, &st);
-		guest_die_by_signal(SIGPIPE, &st);
-	}
-	return hc.ret;
-}
-
-static long sys_write(const struct syscall_frame *f)
-{
-	if (!user_range_ok(f->a2, f->a3))
-		return -EFAULT;
-	hc_iov[0] = (struct ukvm_iovec){.base = f->a2, .len = f->a3};
-	return console_writev(f, (int)f->a1, hc_iov, f->a3 ? 1 : 0);
-}
-
-static long sys_writev(const struct syscall_frame *f)
-{
-	uint64_t cnt = f->a3;
-
-	if (cnt > UKVM_IOV_MAX)
-		return -EINVAL;
-	if (!user_range_ok(f->a2, cnt * sizeof(struct ukvm_iovec)))
-		return -EFAULT;
-	/* Copy first, so the check holds for what the VMM is given; empty
-	 * iovecs (musl passes {NULL, 0}) are left out. */
-	const struct ukvm_iovec *user = (const struct ukvm_iovec *)(uintptr_t)f->a2;
-	uint64_t n = 0;
-	for (uint64_t i = 0; i < cnt; i++) {
-		struct ukvm_iovec v = user[i];
-		if (!user_range_ok(v.base, v.len))
-			return -EFAULT;
-		if (v.len)
-			hc_iov[n++] = v;
-	}
-	return console_writev(f, (int)f->a1, hc_iov, n);
-}
-
-static long sys_read(const struct syscall_frame *f)
-{
-	if (f->a1 != 0)
-		return -EBADF;
-	if (!user_range_ok(f->a2, f->a3))
-		return -EFAULT;
-	if (f->a3 == 0)
-		return 0;
-	struct ukvm_hc_read hc = {.fd = 0, .buf = f->a2, .len = f->a3};
-	hypercall(UKVM_HC_READ, &hc);
-	return hc.ret;
-}
-
-static long sys_ioctl(const struct syscall_frame *f)
-{
-	uint64_t fd = f->a1;
-
-	if (fd > 2)
-		return -EBADF;
-	if (f->a2 != TIOCGWINSZ || !(boot_info.stdio_tty & (1u << fd)))
-		return -ENOTTY;
-	if (!user_range_ok(f->a3, sizeof(struct winsize)))
-		return -EFAULT;
-	const struct ukvm_winsize *w = &boot_info.winsize[fd];
-	*(struct winsize *)(uintptr_t)f->a3 = (struct winsize){
-		.ws_row = w->rows, .ws_col = w->cols, .ws_xpixel = w->xpixel, .ws_ypixel = w->ypixel};
-	return 0;
 }
 
 /* ---- process ------------------------------------------------------------ */
@@ -266,8 +185,69 @@ static long sys_ok(const struct syscall_frame *f)
 static const syscall_fn table[] = {
 	[SYS_read] = sys_read,
 	[SYS_write] = sys_write,
+	[SYS_readv] = sys_readv,
 	[SYS_writev] = sys_writev,
+	[SYS_pread64] = sys_pread64,
+	[SYS_pwrite64] = sys_pwrite64,
+	[SYS_preadv] = sys_preadv,
+	[SYS_pwritev] = sys_pwritev,
+	[SYS_open] = sys_open,
+	[SYS_openat] = sys_openat,
+	[SYS_creat] = sys_creat,
+	[SYS_close] = sys_close,
+	[SYS_dup] = sys_dup,
+	[SYS_dup2] = sys_dup2,
+	[SYS_dup3] = sys_dup3,
+	[SYS_fcntl] = sys_fcntl,
+	[SYS_pipe] = sys_pipe,
+	[SYS_pipe2] = sys_pipe2,
+	[SYS_lseek] = sys_lseek,
 	[SYS_ioctl] = sys_ioctl,
+	[SYS_ftruncate] = sys_ftruncate,
+	[SYS_fsync] = sys_fsync,
+	[SYS_fdatasync] = sys_fdatasync,
+	[SYS_fstat] = sys_fstat,
+	[SYS_stat] = sys_stat,
+	[SYS_lstat] = sys_lstat,
+	[SYS_newfstatat] = sys_newfstatat,
+	[SYS_statx] = sys_statx,
+	[SYS_getdents64] = sys_getdents64,
+	[SYS_mkdir] = sys_mkdir,
+	[SYS_mkdirat] = sys_mkdirat,
+	[SYS_unlink] = sys_unlink,
+	[SYS_rmdir] = sys_rmdir,
+	[SYS_unlinkat] = sys_unlinkat,
+	[SYS_access] = sys_access,
+	[SYS_faccessat] = sys_faccessat,
+	[SYS_faccessat2] = sys_faccessat2,
+	[SYS_rename] = sys_rename,
+	[SYS_renameat] = sys_renameat,
+	[SYS_renameat2] = sys_renameat2,
+	[SYS_readlink] = sys_readlink,
+	[SYS_readlinkat] = sys_readlinkat,
+	[SYS_umask] = sys_umask,
+	[SYS_getcwd] = sys_getcwd,
+	[SYS_chdir] = sys_chdir,
+	[SYS_fchdir] = sys_fchdir,
+	[SYS_poll] = sys_poll,
+	[SYS_ppoll] = sys_ppoll,
+	[SYS_uname] = sys_uname,
+	[SYS_sysinfo] = sys_sysinfo,
+	[SYS_getrlimit] = sys_getrlimit,
+	[SYS_setrlimit] = sys_setrlimit,
+	[SYS_prlimit64] = sys_prlimit64,
+	[SYS_sched_getaffinity] = sys_sched_getaffinity,
+	[SYS_getuid] = sys_id_zero,
+	[SYS_geteuid] = sys_id_zero,
+	[SYS_getgid] = sys_id_zero,
+	[SYS_getegid] = sys_id_zero,
+	[SYS_getresuid] = sys_getresid,
+	[SYS_getresgid] = sys_getresid,
+	[SYS_getgroups] = sys_getgroups,
+	[SYS_getrandom] = sys_getrandom,
+	[SYS_clock_getres] = sys_clock_getres,
+	[SYS_times] = sys_times,
+	[SYS_getrusage] = sys_getrusage,
 	[SYS_exit] = sys_exit_group,
 	[SYS_exit_group] = sys_exit_group,
 	[SYS_arch_prctl] = sys_arch_prctl,

@@ -3,6 +3,7 @@
 #define LIBGUEST_SYSCALL_H
 
 #include <stdint.h>
+#include <unikvm/abi.h>
 
 struct syscall_frame {
 	uint64_t nr;
@@ -19,5 +20,46 @@ void syscall_init(void);
 long sys_clock_gettime(const struct syscall_frame *f);
 long sys_nanosleep(const struct syscall_frame *f);
 long sys_clock_nanosleep(const struct syscall_frame *f);
+
+long sys_clock_getres(const struct syscall_frame *f);
+long sys_times(const struct syscall_frame *f);
+long sys_getrusage(const struct syscall_frame *f);
+/* Sleeps ns nanoseconds in hlt: no exit, no CPU. Never interrupted. */
+void sleep_ns(uint64_t ns);
+uint64_t time_uptime_ns(void);
+
+/* syscall.c: the CPU state at the syscall, for a crash report */
+struct ukvm_cpu_state;
+void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st);
+
+/* console.c: the host's stdin (0), stdout (1) and stderr (2) */
+long console_writev(const struct syscall_frame *f, int stream, const struct ukvm_iovec *iov,
+		    uint64_t cnt);
+long console_read(uint64_t buf, uint64_t len);
+long console_ioctl(int stream, uint64_t req, uint64_t arg);
+/* 1 when stdin is readable (or at EOF), 0 after timeout_ms (-1: none). */
+int console_poll_stdin(int timeout_ms);
+
+/* files.c */
+void files_init(void);
+#define FILE_SYSCALL(name) long sys_##name(const struct syscall_frame *f);
+FILE_SYSCALL(read) FILE_SYSCALL(write) FILE_SYSCALL(readv) FILE_SYSCALL(writev)
+FILE_SYSCALL(pread64) FILE_SYSCALL(pwrite64) FILE_SYSCALL(preadv) FILE_SYSCALL(pwritev)
+FILE_SYSCALL(open) FILE_SYSCALL(openat) FILE_SYSCALL(creat) FILE_SYSCALL(close)
+FILE_SYSCALL(dup) FILE_SYSCALL(dup2) FILE_SYSCALL(dup3) FILE_SYSCALL(fcntl)
+FILE_SYSCALL(pipe) FILE_SYSCALL(pipe2) FILE_SYSCALL(lseek) FILE_SYSCALL(ioctl)
+FILE_SYSCALL(ftruncate) FILE_SYSCALL(fsync) FILE_SYSCALL(fdatasync)
+FILE_SYSCALL(fstat) FILE_SYSCALL(stat) FILE_SYSCALL(lstat) FILE_SYSCALL(newfstatat)
+FILE_SYSCALL(statx) FILE_SYSCALL(getdents64) FILE_SYSCALL(mkdir) FILE_SYSCALL(mkdirat)
+FILE_SYSCALL(unlink) FILE_SYSCALL(rmdir) FILE_SYSCALL(unlinkat) FILE_SYSCALL(access)
+FILE_SYSCALL(faccessat) FILE_SYSCALL(faccessat2) FILE_SYSCALL(rename) FILE_SYSCALL(renameat)
+FILE_SYSCALL(renameat2) FILE_SYSCALL(readlink) FILE_SYSCALL(readlinkat) FILE_SYSCALL(umask)
+FILE_SYSCALL(getcwd) FILE_SYSCALL(chdir) FILE_SYSCALL(fchdir) FILE_SYSCALL(poll)
+FILE_SYSCALL(ppoll)
+/* system.c */
+FILE_SYSCALL(uname) FILE_SYSCALL(sysinfo) FILE_SYSCALL(getrlimit) FILE_SYSCALL(setrlimit)
+FILE_SYSCALL(prlimit64) FILE_SYSCALL(sched_getaffinity) FILE_SYSCALL(id_zero)
+FILE_SYSCALL(getresid) FILE_SYSCALL(getgroups) FILE_SYSCALL(getrandom)
+#undef FILE_SYSCALL
 
 #endif

@@ -6,6 +6,8 @@
  * sign, and the clocks drift only as far as the TSC rate is off.
  */
 #include <errno.h>
+#include <sys/resource.h>
+#include <sys/times.h>
 #include <time.h>
 
 #include "kernel.h"
@@ -83,7 +85,7 @@ static int64_t read_timespec(uint64_t addr, uint64_t *ns)
 }
 
 /* Sleeps ns nanoseconds in hlt: no exit, no CPU. Never interrupted. */
-static void sleep_ns(uint64_t ns)
+void sleep_ns(uint64_t ns)
 {
 	unsigned __int128 ticks = (unsigned __int128)ns * host.tsc_khz / 1000000u;
 	uint64_t now = rdtsc();
@@ -113,5 +115,54 @@ long sys_clock_nanosleep(const struct syscall_frame *f)
 	if (f->a2 & TIMER_ABSTIME)
 		ns = ns > now ? ns - now : 0;
 	sleep_ns(ns);
+	return 0;
+}
+
+uint64_t time_uptime_ns(void)
+{
+	return ns_since_boot();
+}
+
+long sys_clock_getres(const struct syscall_frame *f)
+{
+	uint64_t ns;
+	int r = clock_now((clockid_t)f->a1, &ns);
+	if (r)
+		return r;
+	if (!f->a2)
+		return 0;
+	if (!user_range_ok(f->a2, sizeof(struct timespec)))
+		return -EFAULT;
+	*(struct timespec *)(uintptr_t)f->a2 = (struct timespec){0, 1}; /* the TSC: 1 ns */
+	return 0;
+}
+
+/* CPU time: the guest runs whenever it is not asleep, all of it "user". */
+#define CLK_TCK 100
+
+long sys_times(const struct syscall_frame *f)
+{
+	uint64_t ticks = ns_since_boot() / (NS_PER_S / CLK_TCK);
+	if (f->a1) {
+		if (!user_range_ok(f->a1, sizeof(struct tms)))
+			return -EFAULT;
+		*(struct tms *)(uintptr_t)f->a1 = (struct tms){.tms_utime = (clock_t)ticks};
+	}
+	return (long)ticks;
+}
+
+long sys_getrusage(const struct syscall_frame *f)
+{
+	int64_t who = (int64_t)f->a1;
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+		return -EINVAL;
+	if (!user_range_ok(f->a2, sizeof(struct rusage)))
+		return -EFAULT;
+	struct rusage *ru = (struct rusage *)(uintptr_t)f->a2;
+	kmemset(ru, 0, sizeof(*ru));
+	if (who != RUSAGE_CHILDREN) {
+		uint64_t us = ns_since_boot() / 1000;
+		ru->ru_utime = (struct timeval){(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};
+	}
 	return 0;
 }

@@ -14,7 +14,7 @@
 #ifndef UNIKVM_ABI_H
 #define UNIKVM_ABI_H
 
-#define UKVM_ABI_VERSION 1
+#define UKVM_ABI_VERSION 2
 
 /* ---- Memory map (see docs/memory-map.md) -------------------------------- */
 
@@ -45,7 +45,25 @@
 #define UKVM_HC_CRASH 3  /* struct ukvm_hc_crash: fatal error report */
 #define UKVM_HC_NOSYS 4  /* struct ukvm_hc_nosys: unimplemented syscall */
 #define UKVM_HC_CLOCK 5  /* struct ukvm_hc_clock: the host's clocks now */
-#define UKVM_HC_COUNT 6
+/* 8..15: block device. 16..47: files (--dir) and system services, below. */
+#define UKVM_HC_FS_MOUNT 16    /* struct ukvm_hc_fs_mount: the i-th --dir mapping */
+#define UKVM_HC_FS_OPEN 17     /* struct ukvm_hc_fs_path: open, ret = handle */
+#define UKVM_HC_FS_CLOSE 18    /* struct ukvm_hc_fs_handle */
+#define UKVM_HC_FS_PREADV 19   /* struct ukvm_hc_fs_io */
+#define UKVM_HC_FS_PWRITEV 20  /* struct ukvm_hc_fs_io */
+#define UKVM_HC_FS_SEEK 21     /* struct ukvm_hc_fs_handle: arg offset, op whence */
+#define UKVM_HC_FS_STAT 22     /* struct ukvm_hc_fs_stat: by handle or path */
+#define UKVM_HC_FS_GETDENTS 23 /* struct ukvm_hc_fs_buf: linux_dirent64 records */
+#define UKVM_HC_FS_MKDIR 24    /* struct ukvm_hc_fs_path: mode */
+#define UKVM_HC_FS_UNLINK 25   /* struct ukvm_hc_fs_path: flags 0 or AT_REMOVEDIR */
+#define UKVM_HC_FS_RENAME 26   /* struct ukvm_hc_fs_rename */
+#define UKVM_HC_FS_TRUNCATE 27 /* struct ukvm_hc_fs_handle: arg length */
+#define UKVM_HC_FS_FSYNC 28    /* struct ukvm_hc_fs_handle: op 1 = data only */
+#define UKVM_HC_FS_ACCESS 29   /* struct ukvm_hc_fs_path: mode R_OK|W_OK|X_OK */
+#define UKVM_HC_FS_READLINK 30 /* struct ukvm_hc_fs_readlink */
+#define UKVM_HC_RANDOM 31      /* struct ukvm_hc_fs_buf: random bytes */
+#define UKVM_HC_POLL_STDIN 32  /* struct ukvm_hc_poll_stdin */
+#define UKVM_HC_COUNT 33
 
 #ifndef UKVM_ABI_LDS
 #include <stdint.h>
@@ -151,6 +169,119 @@ struct ukvm_hc_clock {
 	uint64_t monotonic_ns; /* OUT: host CLOCK_MONOTONIC */
 };
 _Static_assert(sizeof(struct ukvm_hc_clock) == 24, "clock size");
+
+/* ---- Files (--dir) and system services (hypercalls 16..47) --------------
+ *
+ * Each `--dir` is a mapping: a host directory, the guest path it appears
+ * at, and whether it is read-only. The guest resolves its own paths (cwd,
+ * "..", the mount table) and names a file by (mapping index, path relative
+ * to the mapping's root); the VMM resolves that path beneath the mapping's
+ * root on the host and never outside it. Open files are handles: indexes
+ * into the VMM's fixed table of host fds; handles 0..2 name the VMM's own
+ * standard streams (UKVM_HC_FS_STAT only). Results are -errno (Linux). */
+#define UKVM_FS_PATH_MAX 4096     /* bytes, with the NUL the guest does not send */
+#define UKVM_FS_HANDLES_MAX 256   /* open handles per guest: EMFILE beyond */
+#define UKVM_FS_MOUNTS_MAX 32     /* --dir options */
+#define UKVM_FS_MOUNT_RO (1u << 0) /* ukvm_hc_fs_mount.flags */
+#define UKVM_FS_STDIO_HANDLES 3   /* handles 0..2: the host's fd 0..2 */
+#define UKVM_RANDOM_MAX (1u << 20) /* bytes per UKVM_HC_RANDOM */
+
+struct ukvm_hc_fs_mount {
+	uint32_t index;  /* IN: 0.. */
+	uint32_t flags;  /* OUT: UKVM_FS_MOUNT_* */
+	ukvm_gpa_t path; /* IN: buffer for the guest path (absolute, NUL-terminated) */
+	uint64_t len;    /* IN: its size */
+	uint32_t umask;  /* OUT: the VMM's umask at start (the guest's first umask) */
+	uint32_t reserved;
+	int64_t ret; /* OUT: length of the path, -ENOENT past the last, -ERANGE */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_mount) == 40, "fs_mount size");
+
+/* A file: mapping index and a path relative to its root (no leading '/',
+ * "" for the root itself, no NUL inside, len < UKVM_FS_PATH_MAX). */
+struct ukvm_fs_path {
+	uint32_t mount;
+	uint32_t len;
+	ukvm_gpa_t path;
+};
+_Static_assert(sizeof(struct ukvm_fs_path) == 16, "fs_path size");
+
+struct ukvm_hc_fs_path {
+	struct ukvm_fs_path p; /* IN */
+	uint32_t flags;        /* IN: Linux open flags / AT_REMOVEDIR */
+	uint32_t mode;         /* IN: creation mode / access mode */
+	int64_t ret;           /* OUT: handle (open) or 0, or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_path) == 32, "fs_path hc size");
+
+struct ukvm_hc_fs_handle {
+	int32_t handle; /* IN */
+	uint32_t op;    /* IN: whence (seek), 1 = data only (fsync) */
+	int64_t arg;    /* IN: offset (seek), length (truncate) */
+	int64_t ret;    /* OUT: new offset (seek) or 0, or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_handle) == 24, "fs_handle size");
+
+/* Straight between the host file and guest memory (preadv/pwritev). */
+struct ukvm_hc_fs_io {
+	int32_t handle;  /* IN */
+	uint32_t iovcnt; /* IN: 0..UKVM_IOV_MAX */
+	ukvm_gpa_t iov;  /* IN: iovcnt struct ukvm_iovec */
+	int64_t offset;  /* IN: file offset, or -1: the handle's position */
+	int64_t ret;     /* OUT: bytes, or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_io) == 32, "fs_io size");
+
+struct ukvm_hc_fs_buf {
+	int32_t handle; /* IN (getdents); unused (random) */
+	uint32_t reserved;
+	ukvm_gpa_t buf; /* IN */
+	uint64_t len;   /* IN */
+	int64_t ret;    /* OUT: bytes, or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_buf) == 32, "fs_buf size");
+
+struct ukvm_stat {
+	uint64_t dev, ino, nlink, size, blocks, rdev;
+	uint32_t mode, uid, gid, blksize;
+	int64_t atime_sec, mtime_sec, ctime_sec;
+	uint32_t atime_nsec, mtime_nsec, ctime_nsec, reserved;
+};
+_Static_assert(sizeof(struct ukvm_stat) == 104, "stat size");
+
+struct ukvm_hc_fs_stat {
+	int32_t handle;        /* IN: >= 0: that handle; -1: by path */
+	uint32_t flags;        /* IN: AT_SYMLINK_NOFOLLOW (by path) */
+	struct ukvm_fs_path p; /* IN (by path) */
+	ukvm_gpa_t st;         /* IN: where the struct ukvm_stat goes */
+	int64_t ret;           /* OUT: 0 or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_stat) == 40, "fs_stat size");
+
+struct ukvm_hc_fs_rename {
+	struct ukvm_fs_path from, to; /* IN: another mapping: -EXDEV */
+	uint32_t flags;               /* IN: RENAME_NOREPLACE, RENAME_EXCHANGE */
+	uint32_t reserved;
+	int64_t ret; /* OUT */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_rename) == 48, "fs_rename size");
+
+struct ukvm_hc_fs_readlink {
+	struct ukvm_fs_path p; /* IN */
+	ukvm_gpa_t buf;        /* IN */
+	uint64_t len;          /* IN */
+	int64_t ret;           /* OUT: bytes (no NUL), or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_readlink) == 40, "fs_readlink size");
+
+/* Waits until the host's stdin is readable (or at EOF) or timeout_ms
+ * passes (-1: no limit). */
+struct ukvm_hc_poll_stdin {
+	int32_t timeout_ms; /* IN */
+	uint32_t reserved;
+	int64_t ret; /* OUT: 1 readable, 0 timed out, or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_poll_stdin) == 16, "poll_stdin size");
 
 #endif /* UKVM_ABI_LDS */
 #endif /* UNIKVM_ABI_H */

@@ -1,0 +1,199 @@
+/* files: file and directory operations in the current directory, printed
+ * so that the host build (run in a copy of the fixture) and the unikernel
+ * (run with --dir on another copy) can be compared byte for byte. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define SHOW(expr) show(#expr, (long)(expr))
+
+static void show(const char *what, long r)
+{
+	if (r < 0)
+		printf("%s = %ld (%s)\n", what, r, strerror(errno));
+	else
+		printf("%s = %ld\n", what, r);
+	errno = 0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void list(const char *dir)
+{
+	char *names[64];
+	int n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d) {
+		printf("opendir(%s): %s\n", dir, strerror(errno));
+		return;
+	}
+	while ((e = readdir(d)) && n < 64) {
+		char t = e->d_type == DT_DIR ? 'd' : e->d_type == DT_REG ? 'f' : e->d_type == DT_LNK ? 'l' : '?';
+		names[n] = malloc(strlen(e->d_name) + 3);
+		sprintf(names[n++], "%c %s", t, e->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), cmp);
+	printf("%s:", dir);
+	for (int i = 0; i < n; i++)
+		printf(" [%s]", names[i]);
+	printf("\n");
+}
+
+static void show_stat(const char *path, int follow)
+{
+	struct stat st;
+	int r = follow ? stat(path, &st) : lstat(path, &st);
+	if (r < 0) {
+		printf("%sstat(%s): %s\n", follow ? "" : "l", path, strerror(errno));
+		return;
+	}
+	printf("%sstat(%s): type %o perm %o size %lld nlink %ld\n", follow ? "" : "l", path,
+	       st.st_mode & S_IFMT, st.st_mode & 07777, (long long)st.st_size, (long)st.st_nlink);
+}
+
+int main(void)
+{
+	char buf[256];
+	int fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	umask(022);
+	list(".");
+	/* read an existing file, whole and in pieces */
+	fd = open("hello.txt", O_RDONLY);
+	SHOW(fd >= 0);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf("read %zd: %s", n, buf);
+	SHOW(lseek(fd, 6, SEEK_SET));
+	SHOW(read(fd, buf, 5));
+	printf("[%.5s]\n", buf);
+	SHOW(pread(fd, buf, 4, 0));
+	printf("[%.4s]\n", buf);
+	SHOW(lseek(fd, 0, SEEK_CUR));
+	SHOW(lseek(fd, 0, SEEK_END));
+	SHOW(lseek(fd, -100, SEEK_SET));
+	SHOW(write(fd, "x", 1));
+	SHOW(fcntl(fd, F_GETFL) & O_ACCMODE);
+	SHOW(fcntl(fd, F_GETFD));
+	SHOW(fcntl(fd, F_SETFD, FD_CLOEXEC));
+	SHOW(fcntl(fd, F_GETFD));
+	int d2 = dup(fd);
+	SHOW(d2 > fd);
+	SHOW(lseek(d2, 0, SEEK_CUR)); /* shared offset */
+	SHOW(fcntl(d2, F_GETFD));
+	SHOW(dup2(fd, 20));
+	SHOW(close(20));
+	SHOW(close(20));
+	SHOW(close(d2));
+	SHOW(close(fd));
+	SHOW(read(fd, buf, 1));
+
+	/* create, write with writev and pwrite, read back */
+	fd = open("new.txt", O_CREAT | O_EXCL | O_RDWR, 0666);
+	SHOW(fd >= 0);
+	struct iovec iov[3] = {{"one ", 4}, {"", 0}, {"two\n", 4}};
+	SHOW(writev(fd, iov, 3));
+	SHOW(pwrite(fd, "TWO", 3, 4));
+	SHOW(lseek(fd, 0, SEEK_SET));
+	char a[4] = {0}, b[5] = {0};
+	struct iovec riov[2] = {{a, 3}, {b, 4}};
+	SHOW(readv(fd, riov, 2));
+	printf("[%s][%s]\n", a, b);
+	SHOW(ftruncate(fd, 3));
+	SHOW(fsync(fd));
+	SHOW(fdatasync(fd));
+	SHOW(close(fd));
+	show_stat("new.txt", 1);
+	SHOW(open("new.txt", O_CREAT | O_EXCL | O_RDWR, 0666));
+	fd = open("new.txt", O_WRONLY | O_APPEND);
+	SHOW(write(fd, "+app\n", 5));
+	SHOW(read(fd, buf, 1));
+	close(fd);
+	FILE *fp = fopen("new.txt", "r");
+	printf("fgets: %s", fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	fp = fopen("made-by-stdio.txt", "w");
+	for (int i = 0; i < 1000; i++)
+		fprintf(fp, "line %d\n", i);
+	fclose(fp);
+	show_stat("made-by-stdio.txt", 1);
+
+	/* errno values */
+	SHOW(open("missing", O_RDONLY));
+	SHOW(open("hello.txt/x", O_RDONLY));
+	SHOW(open("sub", O_WRONLY));
+	SHOW(open("hello.txt", O_RDONLY | O_DIRECTORY));
+	SHOW(mkdir("sub", 0755));
+	SHOW(rmdir("sub"));
+	SHOW(unlink("sub"));
+	SHOW(rmdir("hello.txt"));
+	SHOW(rename("missing", "x"));
+	SHOW(access("hello.txt", R_OK));
+	SHOW(access("missing", F_OK));
+
+	/* directories */
+	SHOW(mkdir("newdir", 0750));
+	show_stat("newdir", 1);
+	SHOW(mkdir("newdir/inner", 0777));
+	SHOW(rename("new.txt", "newdir/inner/moved.txt"));
+	list("newdir/inner");
+	SHOW(rename("newdir/inner/moved.txt", "hello-copy"));
+	SHOW(unlink("hello-copy"));
+	SHOW(rmdir("newdir/inner"));
+	SHOW(rmdir("newdir"));
+
+	/* cwd */
+	SHOW(chdir("sub"));
+	SHOW(getcwd(buf, sizeof(buf)) != NULL);
+	const char *base = strrchr(buf, '/');
+	printf("cwd ends in %s\n", base);
+	fd = open("../hello.txt", O_RDONLY);
+	SHOW(fd >= 0);
+	close(fd);
+	list(".");
+	SHOW(chdir(".."));
+	SHOW(chdir("hello.txt"));
+
+	/* openat, fstatat, readlink */
+	int dfd = open("sub", O_RDONLY | O_DIRECTORY);
+	SHOW(dfd >= 0);
+	fd = openat(dfd, "inside.txt", O_RDONLY);
+	SHOW(fd >= 0);
+	SHOW(read(fd, buf, sizeof(buf)));
+	close(fd);
+	struct stat st;
+	SHOW(fstatat(dfd, "inside.txt", &st, 0));
+	printf("size %lld\n", (long long)st.st_size);
+	SHOW(mkdirat(dfd, "d", 0700));
+	SHOW(unlinkat(dfd, "d", AT_REMOVEDIR));
+	SHOW(renameat(dfd, "inside.txt", AT_FDCWD, "out.txt"));
+	SHOW(renameat(AT_FDCWD, "out.txt", dfd, "inside.txt"));
+	SHOW(faccessat(dfd, "inside.txt", R_OK, 0));
+	SHOW(fstat(dfd, &st));
+	printf("dir %d\n", S_ISDIR(st.st_mode));
+	close(dfd);
+	n = readlink("link-to-hello", buf, sizeof(buf));
+	SHOW(n);
+	printf("link: %.*s\n", (int)n, buf);
+	SHOW(readlink("hello.txt", buf, sizeof(buf)));
+	show_stat("link-to-hello", 0);
+	show_stat("link-to-hello", 1);
+	SHOW(umask(077));
+	SHOW(umask(022));
+	list(".");
+	unlink("made-by-stdio.txt");
+	return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * Host side of --dir: the mappings and the guest's table of open host
+ * files. Every guest path is resolved beneath a mapping's root directory
+ * (an O_PATH fd opened at start) with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS); calls that act on a last component (mkdir,
+ * unlink, rename, readlink, lstat) resolve its parent that way and then act
+ * on the name, which is never "", "." or "..". Read-only mappings refuse
+ * every kind of write with EROFS.
+ */
+#ifndef UKVM_FILES_H
+#define UKVM_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <unikvm/abi.h>
+
+struct fs_mount {
+	int root; /* O_PATH | O_DIRECTORY */
+	bool ro;
+	char guest[UKVM_FS_PATH_MAX]; /* normalised guest path */
+};
+
+struct fs_handle {
+	int fd; /* -1: free */
+	bool ro;
+};
+
+struct fs {
+	struct fs_mount mounts[UKVM_FS_MOUNTS_MAX];
+	unsigned nmounts;
+	struct fs_handle handles[UKVM_FS_HANDLES_MAX]; /* handle h is handles[h - 3] */
+	unsigned umask;
+};
+
+void fs_init(struct fs *fs);
+/* Adds the mapping of `--dir HOST_PATH[:GUEST_PATH][:ro|:rw]`; 0, or -1
+ * with a one-line reason in err. */
+int fs_add_dir(struct fs *fs, const char *arg, char *err, size_t errlen);
+/* Closes every host fd of fs. */
+void fs_close(struct fs *fs);
+
+struct vm;
+void hc_fs_mount(struct vm *vm, uint64_t gpa);
+void hc_fs_open(struct vm *vm, uint64_t gpa);
+void hc_fs_close(struct vm *vm, uint64_t gpa);
+void hc_fs_preadv(struct vm *vm, uint64_t gpa);
+void hc_fs_pwritev(struct vm *vm, uint64_t gpa);
+void hc_fs_seek(struct vm *vm, uint64_t gpa);
+void hc_fs_stat(struct vm *vm, uint64_t gpa);
+void hc_fs_getdents(struct vm *vm, uint64_t gpa);
+void hc_fs_mkdir(struct vm *vm, uint64_t gpa);
+void hc_fs_unlink(struct vm *vm, uint64_t gpa);
+void hc_fs_rename(struct vm *vm, uint64_t gpa);
+void hc_fs_truncate(struct vm *vm, uint64_t gpa);
+void hc_fs_fsync(struct vm *vm, uint64_t gpa);
+void hc_fs_access(struct vm *vm, uint64_t gpa);
+void hc_fs_readlink(struct vm *vm, uint64_t gpa);
+void hc_random(struct vm *vm, uint64_t gpa);
+void hc_poll_stdin(struct vm *vm, uint64_t gpa);
+
+#endif
