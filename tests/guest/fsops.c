@@ -1,0 +1,160 @@
+/* fsops OP ARGS...: one file operation, printed as "OP: ok" or "OP: strerror"
+ * (exit 0 / 1). Used by tests/scripts/dir-cases on --dir mappings; its host
+ * build computes the same checksums on the host. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int report(const char *op, int r)
+{
+	printf("%s: %s\n", op, r < 0 ? strerror(errno) : "ok");
+	return r < 0;
+}
+
+/* A checksum of a whole file read in CHUNK pieces with read or pread. */
+#define CHUNK (1u << 20)
+static int sum_file(const char *path, int use_pread)
+{
+	static uint64_t buf[CHUNK / 8];
+	uint64_t h = 0, total = 0;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return report("open", -1);
+	for (;;) {
+		ssize_t n = use_pread ? pread(fd, buf, CHUNK, (off_t)total) : read(fd, buf, CHUNK);
+		if (n < 0)
+			return report("read", -1);
+		if (n == 0)
+			break;
+		if (n % 8)
+			memset((char *)buf + n, 0, 8 - (size_t)n % 8);
+		for (size_t i = 0; i < ((size_t)n + 7) / 8; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL + i;
+		total += (uint64_t)n;
+	}
+	close(fd);
+	printf("%s %llu bytes, sum %016llx\n", use_pread ? "pread" : "read",
+	       (unsigned long long)total, (unsigned long long)h);
+	return 0;
+}
+
+/* Opens and reads `path` n times; counts what came back. */
+static int read_loop(const char *path, int n, const char *forbidden)
+{
+	int ok = 0, refused = 0, leaked = 0;
+	char buf[256];
+	for (int i = 0; i < n; i++) {
+		int fd = open(path, O_RDONLY);
+		if (fd < 0) {
+			refused++;
+			continue;
+		}
+		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[len > 0 ? len : 0] = 0;
+		if (strstr(buf, forbidden))
+			leaked++;
+		else
+			ok++;
+	}
+	printf("loop: %d opened inside, %d refused, %d leaked\n", ok, refused, leaked);
+	return leaked != 0;
+}
+
+#ifdef UKVM_GUEST
+#include <unikvm/abi.h>
+void hypercall(unsigned nr, void *arg); /* libguest */
+
+/* Sends the VMM a relative path as it is (no folding by libguest). */
+static int raw_open(const char *rel)
+{
+	struct ukvm_hc_fs_path hc = {.p = {.mount = 0, .len = (uint32_t)strlen(rel),
+					   .path = (uint64_t)(uintptr_t)rel}};
+	hypercall(UKVM_HC_FS_OPEN, &hc);
+	if (hc.ret < 0)
+		errno = (int)-hc.ret;
+	return hc.ret < 0 ? -1 : 0;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "";
+	const char *a = argc > 2 ? argv[2] : "", *b = argc > 3 ? argv[3] : "";
+	char buf[256];
+	struct stat st;
+	int fd;
+
+	if (!strcmp(op, "read")) {
+		fd = open(a, O_RDONLY);
+		if (fd < 0)
+			return report(op, -1);
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		if (n < 0)
+			return report(op, -1);
+		printf("read: %.*s", (int)n, buf);
+		return 0;
+	}
+	if (!strcmp(op, "sum"))
+		return sum_file(a, 0) || sum_file(a, 1);
+	if (!strcmp(op, "loop"))
+		return read_loop(a, atoi(b), argv[4]);
+	if (!strcmp(op, "open-wronly"))
+		return report(op, open(a, O_WRONLY));
+	if (!strcmp(op, "open-rdwr"))
+		return report(op, open(a, O_RDWR));
+	if (!strcmp(op, "open-trunc"))
+		return report(op, open(a, O_RDONLY | O_TRUNC));
+	if (!strcmp(op, "create"))
+		return report(op, open(a, O_CREAT | O_WRONLY, 0644));
+	if (!strcmp(op, "creat"))
+		return report(op, creat(a, 0644));
+	if (!strcmp(op, "write")) {
+		fd = open(a, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+		if (fd < 0)
+			return report(op, -1);
+		return report(op, (int)write(fd, b, strlen(b)));
+	}
+	if (!strcmp(op, "mkdir"))
+		return report(op, mkdir(a, 0755));
+	if (!strcmp(op, "rmdir"))
+		return report(op, rmdir(a));
+	if (!strcmp(op, "unlink"))
+		return report(op, unlink(a));
+	if (!strcmp(op, "rename"))
+		return report(op, rename(a, b));
+	if (!strcmp(op, "truncate")) {
+		fd = open(a, O_RDONLY);
+		return report(op, fd < 0 ? fd : ftruncate(fd, 0));
+	}
+	if (!strcmp(op, "access-w"))
+		return report(op, access(a, W_OK));
+	if (!strcmp(op, "stat"))
+		return report(op, stat(a, &st));
+	if (!strcmp(op, "lstat"))
+		return report(op, lstat(a, &st));
+	if (!strcmp(op, "readlink")) {
+		ssize_t n = readlink(a, buf, sizeof(buf));
+		if (n >= 0)
+			printf("readlink: %.*s\n", (int)n, buf);
+		return n < 0 ? report(op, -1) : 0;
+	}
+	if (!strcmp(op, "emfile")) {
+		int n = 0;
+		while (open(a, O_RDONLY) >= 0)
+			n++;
+		printf("emfile: %d opened, then %s\n", n, strerror(errno));
+		return 0;
+	}
+#ifdef UKVM_GUEST
+	if (!strcmp(op, "raw-open"))
+		return report(op, raw_open(a));
+#endif
+	fprintf(stderr, "fsops: unknown op '%s'\n", op);
+	return 2;
+}
