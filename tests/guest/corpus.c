@@ -1,0 +1,60 @@
+/* corpus: stdio formatting, errno values, time formatting and seeded
+ * random numbers: everything here must print the same bytes on the host
+ * and in the VM. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(void)
+{
+	/* stdio */
+	printf("[%5d|%-5d|%05.1f|%+e|%g|%a]\n", 42, -7, 3.14159, 1e-10, 1e100, 1.0);
+	printf("[%s|%10.3s|%c|%%|%lx|%llo|%zu]\n", "str", "truncate", 'z', 0xdeadbeefUL, 0777ULL, sizeof(long));
+	char buf[64];
+	const char *longer = getenv("NO_SUCH_VARIABLE") ? "" : "overflowing";
+	printf("snprintf %d ", snprintf(buf, 8, "%s", longer));
+	puts(buf);
+	int a, b;
+	char w[16];
+	printf("sscanf %d: %d %d %s\n", sscanf("12 34 word", "%d %d %15s", &a, &b, w), a, b, w);
+	printf("strtod %.17g strtol %ld\n", strtod("2.5e-3", NULL), strtol("-0x1f", NULL, 16));
+	fputs("to stderr\n", stderr);
+	/* errno values of failing calls */
+	struct { const char *what; int r; } calls[] = {
+		{"close(-1)", close(-1)},
+		{"read(77)", (int)read(77, buf, 1)},
+		{"open(\"\")", open("", O_RDONLY)},
+		{"dup2(99, 1)", dup2(99, 1)},
+		{"fcntl(55)", fcntl(55, F_GETFD)},
+		{"write(0x1)", (int)write(1, (void *)1, 1)},
+	};
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		printf("%s = %d\n", calls[i].what, calls[i].r);
+	errno = 0;
+	for (int e = 1; e < 40; e++)
+		printf("%d %s\n", e, strerror(e));
+	/* time formatting (UTC) */
+	time_t t = 1700000000;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %a %b %j %U %Z", &tm);
+	puts(buf);
+	printf("timegm %lld\n", (long long)timegm(&tm));
+	printf("asctime %s", asctime(&tm));
+	tm.tm_mday += 40;
+	printf("timegm normalises: %lld\n", (long long)timegm(&tm));
+	/* seeded random numbers */
+	srand(42);
+	for (int i = 0; i < 5; i++)
+		printf("%d ", rand());
+	srandom(7);
+	printf("| %ld %ld", random(), random());
+	srand48(3);
+	printf("| %.10f %ld\n", drand48(), lrand48());
+	return 0;
+}
