@@ -141,7 +141,7 @@ static int get_path(struct vm *vm, const char *hc, const struct ukvm_fs_path *p,
 static int open_beneath(const struct fs_mount *m, const char *path, uint64_t flags, uint64_t mode)
 {
 	struct open_how how = {.flags = flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY),
-			       .mode = flags & (O_CREAT | O_TMPFILE) ? mode : 0,
+			       .mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? mode : 0,
 			       .resolve = RESOLVE_CONFINED};
 	int fd = (int)syscall(SYS_openat2, m->root, path, &how, sizeof(how));
 	if (fd < 0)
