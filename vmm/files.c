@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../libguest/kernel/path.h"
@@ -576,16 +577,29 @@ void hc_random(struct vm *vm, uint64_t gpa)
 	PUT_RET(vm, gpa, struct ukvm_hc_fs_buf, r < 0 ? -errno : r);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 void hc_poll_stdin(struct vm *vm, uint64_t gpa)
 {
 	struct ukvm_hc_poll_stdin a;
 	if (hc_get_arg(vm, "poll_stdin", gpa, &a, sizeof(a)) < 0)
 		return;
+	int32_t timeout = a.timeout_ms < -1 ? -1 : a.timeout_ms;
+	int64_t deadline = mono_ms() + timeout;
 	struct pollfd pfd = {.fd = 0, .events = POLLIN};
 	int r;
-	do
-		r = poll(&pfd, 1, a.timeout_ms < -1 ? -1 : a.timeout_ms);
-	while (r < 0 && errno == EINTR && !vm_check_stop(vm));
+	for (;;) {
+		/* The watchdog's signal interrupts poll: go on with what is left. */
+		int64_t left = timeout < 0 ? -1 : deadline - mono_ms();
+		r = poll(&pfd, 1, left < 0 && timeout >= 0 ? 0 : (int)left);
+		if (r >= 0 || errno != EINTR || vm_check_stop(vm))
+			break;
+	}
 	if (vm->done)
 		return;
 	PUT_RET(vm, gpa, struct ukvm_hc_poll_stdin, r < 0 ? -errno : r);

@@ -1,13 +1,17 @@
 /* files: file and directory operations in the current directory, printed
  * so that the host build (run in a copy of the fixture) and the unikernel
  * (run with --dir on another copy) can be compared byte for byte. */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -191,6 +195,58 @@ int main(void)
 	SHOW(readlink("hello.txt", buf, sizeof(buf)));
 	show_stat("link-to-hello", 0);
 	show_stat("link-to-hello", 1);
+	/* the raw syscalls musl's wrappers do not reach */
+	fd = (int)syscall(SYS_creat, "raw.txt", 0600);
+	SHOW(fd >= 0);
+	struct iovec wv[2] = {{"pre", 3}, {"adv\n", 4}};
+	SHOW(pwritev(fd, wv, 2, 2));
+	SHOW(lseek(fd, 0, SEEK_CUR));
+	close(fd);
+	fd = open("raw.txt", O_RDONLY);
+	char p1[3] = {0}, p2[8] = {0};
+	struct iovec rv[2] = {{p1, 2}, {p2, 7}};
+	SHOW(preadv(fd, rv, 2, 1));
+	printf("[%.2s][%.7s]\n", p1, p2);
+	SHOW(dup3(fd, 30, O_CLOEXEC));
+	SHOW(fcntl(30, F_GETFD));
+	SHOW(syscall(SYS_dup3, fd, fd, 0));
+	SHOW(syscall(SYS_dup3, fd, 31, 12345));
+	SHOW(syscall(SYS_dup3, 200, 31, 0));
+	close(30);
+	close(fd);
+	unsigned char sx[256];
+	SHOW(syscall(SYS_statx, AT_FDCWD, "raw.txt", 0, 0x7ffU, sx));
+	uint32_t sx_mask, sx_nlink;
+	uint16_t sx_mode;
+	uint64_t sx_size;
+	memcpy(&sx_mask, sx, 4);
+	memcpy(&sx_nlink, sx + 16, 4);
+	memcpy(&sx_mode, sx + 28, 2);
+	memcpy(&sx_size, sx + 40, 8);
+	printf("statx: basic %d mode %o nlink %u size %llu\n", (sx_mask & 0x7ff) == 0x7ff, sx_mode,
+	       sx_nlink, (unsigned long long)sx_size);
+	SHOW(syscall(SYS_statx, AT_FDCWD, "missing", 0, 0x7ffU, sx));
+	SHOW(syscall(SYS_faccessat2, AT_FDCWD, "raw.txt", R_OK, AT_EACCESS));
+	SHOW(syscall(SYS_renameat2, AT_FDCWD, "raw.txt", AT_FDCWD, "hello.txt", 1 /* NOREPLACE */));
+	SHOW(syscall(SYS_renameat2, AT_FDCWD, "raw.txt", AT_FDCWD, "raw2.txt", 1));
+	SHOW(unlink("raw2.txt"));
+	dfd = open(".", O_RDONLY | O_DIRECTORY);
+	n = readlinkat(dfd, "link-to-hello", buf, sizeof(buf));
+	printf("readlinkat %zd %.*s\n", n, (int)(n > 0 ? n : 0), buf);
+	SHOW(chdir("sub"));
+	SHOW(fchdir(dfd));
+	SHOW(access("hello.txt", F_OK));
+	close(dfd);
+	int pp[2];
+	SHOW(pipe2(pp, O_CLOEXEC));
+	SHOW(fcntl(pp[0], F_GETFD));
+	SHOW(write(pp[1], "x", 1));
+	struct pollfd pf = {pp[0], POLLIN, 0};
+	struct timespec zero = {0, 0};
+	SHOW(ppoll(&pf, 1, &zero, NULL));
+	SHOW(pf.revents);
+	close(pp[0]);
+	close(pp[1]);
 	SHOW(umask(077));
 	SHOW(umask(022));
 	list(".");

@@ -1,5 +1,6 @@
 /* sysvals: what the system calls beyond files return, printed for exact
  * comparison (tests/CMakeLists.txt, run with --mem 64M). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
 #include <sys/utsname.h>
@@ -20,7 +22,21 @@ static void *thread_main(void *arg)
 	return arg;
 }
 
-int main(void)
+/* sysvals stdin: poll on the host's stdin, for a writer that is late. */
+static int poll_stdin(void)
+{
+	struct pollfd pf = {0, POLLIN, 0};
+	char buf[16];
+	int r = poll(&pf, 1, 500);
+	printf("poll 500 ms: %d\n", r);
+	r = poll(&pf, 1, -1);
+	printf("poll: %d revents %x\n", r, pf.revents);
+	ssize_t n = read(0, buf, sizeof(buf));
+	printf("read: %.*s", (int)(n > 0 ? n : 0), buf);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct utsname u;
 	struct sysinfo si;
@@ -30,6 +46,8 @@ int main(void)
 	char buf[8];
 	int p[2];
 
+	if (argc > 1 && !strcmp(argv[1], "stdin"))
+		return poll_stdin();
 	uname(&u);
 	printf("uname: %s %s %s %s %s\n", u.sysname, u.nodename, u.release, u.version, u.machine);
 	sysinfo(&si);
@@ -37,6 +55,16 @@ int main(void)
 	       si.mem_unit, si.freeram > 0 && si.freeram < si.totalram ? "ok" : "wrong");
 	getrlimit(RLIMIT_NOFILE, &rl);
 	printf("nofile %llu %llu\n", (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	syscall(SYS_getrlimit, RLIMIT_CORE, &rl);
+	printf("core %llu %s\n", (unsigned long long)rl.rlim_cur, rl.rlim_max == RLIM_INFINITY ? "unlimited" : "limited");
+	int r0 = prlimit(2, RLIMIT_CORE, NULL, &rl);
+	printf("prlimit pid 2: %d %s\n", r0, strerror(errno));
+	uid_t uid_r, uid_e, uid_s;
+	gid_t rg, eg, sg;
+	getresuid(&uid_r, &uid_e, &uid_s);
+	getresgid(&rg, &eg, &sg);
+	gid_t groups[4];
+	printf("resuid %u %u %u resgid %u %u %u groups %d\n", uid_r, uid_e, uid_s, rg, eg, sg, getgroups(4, groups));
 	getrlimit(RLIMIT_STACK, &rl);
 	printf("stack %s\n", rl.rlim_cur > (8u << 20) - 4096 && rl.rlim_cur <= (8u << 20) ? "8 MiB" : "wrong");
 	rl.rlim_cur = 100;
@@ -72,8 +100,8 @@ int main(void)
 	printf("pthread_create: %d (%s)\n", e, strerror(e));
 	r = (int)fork();
 	printf("fork: %d %s\n", r, strerror(errno));
-	char *argv[] = {"x", NULL};
-	r = execve("/bin/true", argv, argv + 1);
+	char *xargv[] = {"x", NULL};
+	r = execve("/bin/true", xargv, xargv + 1);
 	printf("execve: %d %s\n", r, strerror(errno));
 	r = socket(AF_INET, SOCK_STREAM, 0);
 	printf("socket: %d %s\n", r, strerror(errno));
