@@ -506,6 +506,138 @@ void hc_fs_rename(struct vm *vm, uint64_t gpa)
 	PUT_RET(vm, gpa, struct ukvm_hc_fs_rename, r);
 }
 
+/* chmod and utimens: on a handle, or on what a path names. A symlink at
+ * the end is followed through an O_PATH fd opened beneath the root (the
+ * change goes through /proc/self/fd, the VMM's own view of that fd), or,
+ * with AT_SYMLINK_NOFOLLOW, changed itself from its parent. */
+enum attr_op { OP_CHMOD, OP_UTIMENS };
+
+static int attr_apply(enum attr_op op, int dir, const char *name, int flags, uint32_t mode,
+		      const struct timespec ts[2])
+{
+	int r = op == OP_CHMOD ? fchmodat(dir, name, mode, flags) : utimensat(dir, name, ts, flags);
+	return r < 0 ? -errno : 0;
+}
+
+static void fs_attr(struct vm *vm, uint64_t gpa, const char *hc, enum attr_op op)
+{
+	char path[UKVM_FS_PATH_MAX], proc[64];
+	struct ukvm_hc_fs_attr a;
+	const struct fs_mount *m;
+	const char *name;
+	int r = 0;
+
+	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
+		return;
+	uint32_t mode = a.mode & 07777;
+	struct timespec ts[2] = {{a.times[0], (long)a.times[1]}, {a.times[2], (long)a.times[3]}};
+	if (a.handle >= 0) {
+		struct fs_handle *h = get_handle(vm, a.handle);
+		if (!h)
+			r = -EBADF;
+		else if (h->ro)
+			r = -EROFS;
+		else
+			r = (op == OP_CHMOD ? fchmod(h->fd, mode) : futimens(h->fd, ts)) < 0 ? -errno : 0;
+	} else if ((r = get_path(vm, hc, &a.p, path, &m)) == -1 && vm->done) {
+		return;
+	} else if (r == 0 && m->ro) {
+		r = -EROFS;
+	} else if (r == 0 && (a.flags & AT_SYMLINK_NOFOLLOW)) {
+		int dir = open_parent(m, path, &name);
+		r = dir < 0 ? dir : attr_apply(op, dir, name, AT_SYMLINK_NOFOLLOW, mode, ts);
+		if (dir >= 0)
+			close(dir);
+	} else if (r == 0) {
+		int fd = open_beneath(m, path, O_PATH, 0);
+		if (fd < 0) {
+			r = fd;
+		} else {
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+			r = attr_apply(op, AT_FDCWD, proc, 0, mode, ts);
+			close(fd);
+		}
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_attr, r);
+}
+
+void hc_fs_chmod(struct vm *vm, uint64_t gpa)
+{
+	fs_attr(vm, gpa, "fs_chmod", OP_CHMOD);
+}
+
+void hc_fs_utimens(struct vm *vm, uint64_t gpa)
+{
+	fs_attr(vm, gpa, "fs_utimens", OP_UTIMENS);
+}
+
+void hc_fs_symlink(struct vm *vm, uint64_t gpa)
+{
+	char path[UKVM_FS_PATH_MAX], target[UKVM_FS_PATH_MAX];
+	struct ukvm_hc_fs_symlink a;
+	const struct fs_mount *m;
+	const char *name;
+	int r;
+
+	if (hc_get_arg(vm, "fs_symlink", gpa, &a, sizeof(a)) < 0)
+		return;
+	uint64_t len = a.target_len;
+	if (len == 0 || len >= sizeof(target)) {
+		PUT_RET(vm, gpa, struct ukvm_hc_fs_symlink, len ? -ENAMETOOLONG : -ENOENT);
+		return;
+	}
+	if (gmem_read(&vm->mem, a.target, target, len) < 0) {
+		guest_error(vm, EXIT_FAULT, "fs_symlink hypercall: target [0x%llx, +%llu) outside "
+			    "guest RAM", (unsigned long long)a.target, (unsigned long long)len);
+		return;
+	}
+	target[len] = '\0';
+	if ((r = get_path(vm, "fs_symlink", &a.p, path, &m)) == -1 && vm->done)
+		return;
+	if (r == 0 && memchr(target, '\0', len))
+		r = -EINVAL;
+	else if (r == 0 && m->ro)
+		r = -EROFS;
+	else if (r == 0) {
+		int dir = open_parent(m, path, &name);
+		r = dir < 0 ? (dir == -EINVAL ? -EEXIST : dir) : symlinkat(target, dir, name) < 0 ? -errno : 0;
+		if (dir >= 0)
+			close(dir);
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_symlink, r);
+}
+
+void hc_fs_link(struct vm *vm, uint64_t gpa)
+{
+	char from[UKVM_FS_PATH_MAX], to[UKVM_FS_PATH_MAX];
+	struct ukvm_hc_fs_rename a;
+	const struct fs_mount *mf, *mt;
+	const char *nf, *nt;
+	int r, df = -1, dt = -1;
+
+	if (hc_get_arg(vm, "fs_link", gpa, &a, sizeof(a)) < 0)
+		return;
+	if ((r = get_path(vm, "fs_link", &a.from, from, &mf)) == -1 && vm->done)
+		return;
+	if (r == 0 && (r = get_path(vm, "fs_link", &a.to, to, &mt)) == -1 && vm->done)
+		return;
+	if (r == 0 && (mf->ro || mt->ro))
+		r = -EROFS;
+	else if (r == 0 && mf != mt)
+		r = -EXDEV;
+	if (r == 0 && (df = open_parent(mf, from, &nf)) < 0)
+		r = df == -EINVAL ? -EPERM : df;
+	if (r == 0 && (dt = open_parent(mt, to, &nt)) < 0)
+		r = dt == -EINVAL ? -EEXIST : dt;
+	if (r == 0) /* never follows a symlink at the end of `from` */
+		r = linkat(df, nf, dt, nt, 0) < 0 ? -errno : 0;
+	if (df >= 0)
+		close(df);
+	if (dt >= 0)
+		close(dt);
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_rename, r);
+}
+
 void hc_fs_truncate(struct vm *vm, uint64_t gpa)
 {
 	struct ukvm_hc_fs_handle a;

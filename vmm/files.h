@@ -55,6 +55,10 @@ void hc_fs_truncate(struct vm *vm, uint64_t gpa);
 void hc_fs_fsync(struct vm *vm, uint64_t gpa);
 void hc_fs_access(struct vm *vm, uint64_t gpa);
 void hc_fs_readlink(struct vm *vm, uint64_t gpa);
+void hc_fs_chmod(struct vm *vm, uint64_t gpa);
+void hc_fs_utimens(struct vm *vm, uint64_t gpa);
+void hc_fs_symlink(struct vm *vm, uint64_t gpa);
+void hc_fs_link(struct vm *vm, uint64_t gpa);
 void hc_random(struct vm *vm, uint64_t gpa);
 void hc_poll_stdin(struct vm *vm, uint64_t gpa);
 

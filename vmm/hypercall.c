@@ -87,6 +87,10 @@ static const struct {
 	[UKVM_HC_FS_READLINK] = {"fs_readlink", hc_fs_readlink},
 	[UKVM_HC_RANDOM] = {"random", hc_random},
 	[UKVM_HC_POLL_STDIN] = {"poll_stdin", hc_poll_stdin},
+	[UKVM_HC_FS_CHMOD] = {"fs_chmod", hc_fs_chmod},
+	[UKVM_HC_FS_UTIMENS] = {"fs_utimens", hc_fs_utimens},
+	[UKVM_HC_FS_SYMLINK] = {"fs_symlink", hc_fs_symlink},
+	[UKVM_HC_FS_LINK] = {"fs_link", hc_fs_link},
 };
 
 void hypercall_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)

@@ -864,6 +864,131 @@ long sys_fchdir(const struct syscall_frame *f)
 	return r < 0 ? r : set_cwd(of->path, &u);
 }
 
+/* ---- attributes: mode, times, owner; links ------------------------------- */
+
+/* chmod/utimens of fd (upath 0) or of (dirfd, upath). */
+static long attr_call(unsigned nr, uint64_t dirfd, uint64_t upath, uint32_t flags,
+		      struct ukvm_hc_fs_attr *hc)
+{
+	static struct gpath g;
+	if (flags & ~(uint32_t)AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	hc->flags = flags;
+	if (!upath) {
+		struct ofile *of = fd_get(dirfd);
+		if (!of)
+			return -EBADF;
+		if (of->kind != OF_FILE)
+			return nr == UKVM_HC_FS_CHMOD ? -EINVAL : -EPERM;
+		hc->handle = of->handle;
+	} else {
+		long r = resolve(dirfd, upath, &g, 0);
+		if (r < 0)
+			return r;
+		hc->handle = -1;
+		hc->p = g.p;
+	}
+	hypercall(nr, hc);
+	return hc->ret;
+}
+
+static long do_chmod(uint64_t dirfd, uint64_t upath, uint64_t mode, uint32_t flags)
+{
+	struct ukvm_hc_fs_attr hc = {.mode = (uint32_t)mode & 07777};
+	return attr_call(UKVM_HC_FS_CHMOD, dirfd, upath, flags, &hc);
+}
+
+long sys_chmod(const struct syscall_frame *f) { return do_chmod((uint64_t)AT_FDCWD, f->a1, f->a2, 0); }
+long sys_fchmod(const struct syscall_frame *f) { return do_chmod(f->a1, 0, f->a2, 0); }
+long sys_fchmodat(const struct syscall_frame *f) { return do_chmod(f->a1, f->a2, f->a3, 0); }
+
+long sys_utimensat(const struct syscall_frame *f)
+{
+	struct ukvm_hc_fs_attr hc = {.times = {0, UTIME_NOW, 0, UTIME_NOW}};
+	if (f->a3) {
+		if (!user_range_ok(f->a3, 2 * sizeof(struct timespec)))
+			return -EFAULT;
+		const struct timespec *ts = (const struct timespec *)(uintptr_t)f->a3;
+		for (int i = 0; i < 2; i++) {
+			long ns = ts[i].tv_nsec;
+			if ((ns < 0 || ns >= 1000000000) && ns != UTIME_NOW && ns != UTIME_OMIT)
+				return -EINVAL;
+			hc.times[2 * i] = ts[i].tv_sec;
+			hc.times[2 * i + 1] = ns;
+		}
+	}
+	return attr_call(UKVM_HC_FS_UTIMENS, f->a1, f->a2, (uint32_t)f->a4, &hc);
+}
+
+/* The owner cannot change (the files belong to the user running unikvm):
+ * setting the owner and group a file already has succeeds, else EPERM. */
+static long do_chown(uint64_t dirfd, uint64_t upath, uint64_t uid, uint64_t gid, uint64_t flags)
+{
+	struct ukvm_stat u;
+	long r;
+	struct ofile *of;
+
+	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH_))
+		return -EINVAL;
+	if (!upath) {
+		if (!(of = fd_get(dirfd)))
+			return -EBADF;
+		r = stat_fd(of, &u);
+	} else {
+		r = stat_at(dirfd, upath, flags, &u);
+	}
+	if (r < 0)
+		return r;
+	if (((uint32_t)uid != (uint32_t)-1 && (uint32_t)uid != u.uid) ||
+	    ((uint32_t)gid != (uint32_t)-1 && (uint32_t)gid != u.gid))
+		return -EPERM;
+	return 0;
+}
+
+long sys_chown(const struct syscall_frame *f) { return do_chown((uint64_t)AT_FDCWD, f->a1, f->a2, f->a3, 0); }
+long sys_lchown(const struct syscall_frame *f) { return do_chown((uint64_t)AT_FDCWD, f->a1, f->a2, f->a3, AT_SYMLINK_NOFOLLOW); }
+long sys_fchown(const struct syscall_frame *f) { return do_chown(f->a1, 0, f->a2, f->a3, 0); }
+long sys_fchownat(const struct syscall_frame *f) { return do_chown(f->a1, f->a2, f->a3, f->a4, f->a5); }
+
+static long do_symlink(uint64_t target, uint64_t dirfd, uint64_t upath)
+{
+	static char t[UKVM_FS_PATH_MAX];
+	static struct gpath g;
+	long len = user_string(target, t, sizeof(t));
+	if (len < 0)
+		return len;
+	if (len == 0)
+		return -ENOENT;
+	long r = resolve(dirfd, upath, &g, 0);
+	if (r < 0)
+		return r;
+	struct ukvm_hc_fs_symlink hc = {.target = (uint64_t)(uintptr_t)t, .target_len = (uint64_t)len,
+					.p = g.p};
+	hypercall(UKVM_HC_FS_SYMLINK, &hc);
+	return hc.ret;
+}
+
+long sys_symlink(const struct syscall_frame *f) { return do_symlink(f->a1, (uint64_t)AT_FDCWD, f->a2); }
+long sys_symlinkat(const struct syscall_frame *f) { return do_symlink(f->a1, f->a2, f->a3); }
+
+static long do_link(uint64_t olddir, uint64_t oldpath, uint64_t newdir, uint64_t newpath,
+		    uint64_t flags)
+{
+	static struct gpath from, to;
+	long r;
+
+	if (flags) /* AT_SYMLINK_FOLLOW, AT_EMPTY_PATH: not supported */
+		return -EINVAL;
+	if ((r = resolve(olddir, oldpath, &from, 0)) < 0 || (r = resolve(newdir, newpath, &to, 0)) < 0)
+		return r;
+	struct ukvm_hc_fs_rename hc = {.from = from.p, .to = to.p};
+	hypercall(UKVM_HC_FS_LINK, &hc);
+	return hc.ret;
+}
+
+long sys_link(const struct syscall_frame *f) { return do_link((uint64_t)AT_FDCWD, f->a1, (uint64_t)AT_FDCWD, f->a2, 0); }
+long sys_linkat(const struct syscall_frame *f) { return do_link(f->a1, f->a2, f->a3, f->a4, f->a5); }
+
 /* ---- poll ---------------------------------------------------------------- */
 
 /* What fd is ready for now, of events. */

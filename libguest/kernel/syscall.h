@@ -55,7 +55,10 @@ FILE_SYSCALL(unlink) FILE_SYSCALL(rmdir) FILE_SYSCALL(unlinkat) FILE_SYSCALL(acc
 FILE_SYSCALL(faccessat) FILE_SYSCALL(faccessat2) FILE_SYSCALL(rename) FILE_SYSCALL(renameat)
 FILE_SYSCALL(renameat2) FILE_SYSCALL(readlink) FILE_SYSCALL(readlinkat) FILE_SYSCALL(umask)
 FILE_SYSCALL(getcwd) FILE_SYSCALL(chdir) FILE_SYSCALL(fchdir) FILE_SYSCALL(poll)
-FILE_SYSCALL(ppoll)
+FILE_SYSCALL(ppoll) FILE_SYSCALL(chmod) FILE_SYSCALL(fchmod) FILE_SYSCALL(fchmodat)
+FILE_SYSCALL(utimensat) FILE_SYSCALL(chown) FILE_SYSCALL(lchown) FILE_SYSCALL(fchown)
+FILE_SYSCALL(fchownat) FILE_SYSCALL(symlink) FILE_SYSCALL(symlinkat) FILE_SYSCALL(link)
+FILE_SYSCALL(linkat)
 /* system.c */
 FILE_SYSCALL(uname) FILE_SYSCALL(sysinfo) FILE_SYSCALL(getrlimit) FILE_SYSCALL(setrlimit)
 FILE_SYSCALL(prlimit64) FILE_SYSCALL(sched_getaffinity) FILE_SYSCALL(id_zero)

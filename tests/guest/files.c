@@ -247,6 +247,40 @@ int main(void)
 	SHOW(pf.revents);
 	close(pp[0]);
 	close(pp[1]);
+	/* modes, times, owners, links */
+	fd = open("attr.txt", O_CREAT | O_WRONLY, 0644);
+	SHOW(fchmod(fd, 0600));
+	struct timespec times[2] = {{1000000000, 5}, {1234567890, 123456789}};
+	SHOW(futimens(fd, times));
+	SHOW(fstat(fd, &st));
+	printf("mode %o mtime %lld.%09ld atime %lld\n", st.st_mode & 07777, (long long)st.st_mtim.tv_sec,
+	       st.st_mtim.tv_nsec, (long long)st.st_atim.tv_sec);
+	SHOW(fchown(fd, st.st_uid, st.st_gid));
+	SHOW(fchown(fd, (uid_t)-1, (gid_t)-1));
+	close(fd);
+	SHOW(chmod("attr.txt", 0640));
+	SHOW(fchmodat(AT_FDCWD, "link-to-hello", 0604, 0));
+	struct timespec omit[2] = {{0, UTIME_OMIT}, {42, 0}};
+	SHOW(utimensat(AT_FDCWD, "attr.txt", omit, 0));
+	SHOW(stat("attr.txt", &st));
+	printf("mode %o mtime %lld atime %lld\n", st.st_mode & 07777, (long long)st.st_mtim.tv_sec,
+	       (long long)st.st_atim.tv_sec);
+	SHOW(utimensat(AT_FDCWD, "link-to-hello", times, AT_SYMLINK_NOFOLLOW));
+	SHOW(lstat("link-to-hello", &st));
+	printf("link mtime %lld\n", (long long)st.st_mtim.tv_sec);
+	SHOW(chmod("missing", 0600));
+	SHOW(lchown("link-to-hello", (uid_t)-1, (gid_t)-1));
+	SHOW(symlink("attr.txt", "attr-link"));
+	SHOW(symlink("x", "attr-link"));
+	SHOW(symlinkat("../hello.txt", AT_FDCWD, "sub/up-link"));
+	fd = open("sub/up-link", O_RDONLY);
+	SHOW(read(fd, buf, 5));
+	close(fd);
+	SHOW(link("attr.txt", "attr-hard"));
+	SHOW(link("attr.txt", "attr-hard"));
+	show_stat("attr.txt", 1);
+	SHOW(linkat(AT_FDCWD, "link-to-hello", AT_FDCWD, "hard-to-link", 0));
+	show_stat("hard-to-link", 0);
 	SHOW(umask(077));
 	SHOW(umask(022));
 	list(".");

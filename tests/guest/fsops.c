@@ -1,6 +1,7 @@
 /* fsops OP ARGS...: one file operation, printed as "OP: ok" or "OP: strerror"
  * (exit 0 / 1). Used by tests/scripts/dir-cases on --dir mappings; its host
  * build computes the same checksums on the host. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -132,6 +133,16 @@ int main(int argc, char **argv)
 		fd = open(a, O_RDONLY);
 		return report(op, fd < 0 ? fd : ftruncate(fd, 0));
 	}
+	if (!strcmp(op, "chmod"))
+		return report(op, chmod(a, 0600));
+	if (!strcmp(op, "touch"))
+		return report(op, utimensat(AT_FDCWD, a, NULL, 0));
+	if (!strcmp(op, "symlink"))
+		return report(op, symlink("target", a));
+	if (!strcmp(op, "link"))
+		return report(op, link(a, b));
+	if (!strcmp(op, "chown-other"))
+		return report(op, chown(a, 12345, 12345));
 	if (!strcmp(op, "access-w"))
 		return report(op, access(a, W_OK));
 	if (!strcmp(op, "stat"))

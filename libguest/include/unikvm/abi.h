@@ -63,7 +63,11 @@
 #define UKVM_HC_FS_READLINK 30 /* struct ukvm_hc_fs_readlink */
 #define UKVM_HC_RANDOM 31      /* struct ukvm_hc_fs_buf: random bytes */
 #define UKVM_HC_POLL_STDIN 32  /* struct ukvm_hc_poll_stdin */
-#define UKVM_HC_COUNT 33
+#define UKVM_HC_FS_CHMOD 33    /* struct ukvm_hc_fs_attr: mode */
+#define UKVM_HC_FS_UTIMENS 34  /* struct ukvm_hc_fs_attr: times */
+#define UKVM_HC_FS_SYMLINK 35  /* struct ukvm_hc_fs_symlink */
+#define UKVM_HC_FS_LINK 36     /* struct ukvm_hc_fs_rename (flags 0) */
+#define UKVM_HC_COUNT 37
 
 #ifndef UKVM_ABI_LDS
 #include <stdint.h>
@@ -273,6 +277,28 @@ struct ukvm_hc_fs_readlink {
 	int64_t ret;           /* OUT: bytes (no NUL), or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_readlink) == 40, "fs_readlink size");
+
+/* chmod / utimensat of a handle or a path (following a last symlink
+ * unless AT_SYMLINK_NOFOLLOW; it is followed only inside the mapping). */
+struct ukvm_hc_fs_attr {
+	int32_t handle;        /* IN: >= 3: that handle; -1: by path */
+	uint32_t flags;        /* IN: AT_SYMLINK_NOFOLLOW */
+	struct ukvm_fs_path p; /* IN (by path) */
+	uint32_t mode;         /* IN: chmod */
+	uint32_t reserved;
+	int64_t times[4];      /* IN: utimens: atime sec, nsec, mtime sec, nsec
+				* (nsec UTIME_NOW or UTIME_OMIT as on Linux) */
+	int64_t ret;           /* OUT */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_attr) == 72, "fs_attr size");
+
+struct ukvm_hc_fs_symlink {
+	ukvm_gpa_t target;     /* IN: the link's contents (not resolved) */
+	uint64_t target_len;   /* IN: 1..UKVM_FS_PATH_MAX - 1 */
+	struct ukvm_fs_path p; /* IN: the new link */
+	int64_t ret;           /* OUT */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_symlink) == 40, "fs_symlink size");
 
 /* Waits until the host's stdin is readable (or at EOF) or timeout_ms
  * passes (-1: no limit). */
