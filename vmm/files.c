@@ -24,8 +24,8 @@
 
 #define RESOLVE_CONFINED (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
 /* Open flags a guest may ask for; anything else is dropped. */
-#define OPEN_FLAGS_ALLOWED                                                                  \
-	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY | O_NOFOLLOW |     \
+#define OPEN_FLAGS_ALLOWED                                                                         \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY | O_NOFOLLOW |            \
 	 O_NONBLOCK | O_DSYNC | O_SYNC)
 
 void fs_init(struct fs *fs)
@@ -59,8 +59,10 @@ int fs_add_dir(struct fs *fs, const char *arg, char *err, size_t errlen)
 		guest = colon + 1;
 		*colon = '\0';
 	} else if (colon) {
-		snprintf(err, errlen, "--dir '%s': the guest path after ':' must be absolute, "
-			 "and the only option is ':ro' or ':rw'", arg);
+		snprintf(err, errlen,
+			 "--dir '%s': the guest path after ':' must be absolute, "
+			 "and the only option is ':ro' or ':rw'",
+			 arg);
 		return -1;
 	}
 	if (!host[0]) {
@@ -102,6 +104,12 @@ void fs_close(struct fs *fs)
 	fs->nmounts = 0;
 }
 
+/* A host call's result as the guest gets it: the value, or -errno. */
+static int64_t host_ret(int64_t r)
+{
+	return r < 0 ? -errno : r;
+}
+
 /* ---- checked access to guest arguments --------------------------------- */
 
 /* Stores -errno or a result into the OUT field `ret` of the struct at gpa. */
@@ -126,8 +134,8 @@ static int get_path(struct vm *vm, const char *hc, const struct ukvm_fs_path *p,
 	if (len >= UKVM_FS_PATH_MAX)
 		return -ENAMETOOLONG;
 	if (len && gmem_read(&vm->mem, addr, buf, len) < 0) {
-		guest_error(vm, EXIT_FAULT, "%s hypercall: path [0x%llx, +%u) outside guest RAM", hc,
-			    (unsigned long long)addr, len);
+		guest_error(vm, EXIT_FAULT, "%s hypercall: path [0x%llx, +%u) outside guest RAM",
+			    hc, (unsigned long long)addr, len);
 		return -1;
 	}
 	if (len == 0)
@@ -142,7 +150,8 @@ static int get_path(struct vm *vm, const char *hc, const struct ukvm_fs_path *p,
 static int open_beneath(const struct fs_mount *m, const char *path, uint64_t flags, uint64_t mode)
 {
 	struct open_how how = {.flags = flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY),
-			       .mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? mode : 0,
+			       .mode =
+				   (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? mode : 0,
 			       .resolve = RESOLVE_CONFINED};
 	int fd = (int)syscall(SYS_openat2, m->root, path, &how, sizeof(how));
 	if (fd < 0)
@@ -197,7 +206,8 @@ void hc_fs_mount(struct vm *vm, uint64_t gpa)
 		if (len >= a.len) {
 			ret = -ERANGE;
 		} else if (gmem_write(&vm->mem, a.path, m->guest, len + 1) < 0) {
-			guest_error(vm, EXIT_FAULT, "fs_mount hypercall: buffer at 0x%llx outside guest RAM",
+			guest_error(vm, EXIT_FAULT,
+				    "fs_mount hypercall: buffer at 0x%llx outside guest RAM",
 				    (unsigned long long)a.path);
 			return;
 		} else {
@@ -235,7 +245,8 @@ void hc_fs_open(struct vm *vm, uint64_t gpa)
 	if (r == 0) {
 		/* O_NONBLOCK while opening: a FIFO must not block the VMM; only
 		 * regular files and directories are served. */
-		int fd = open_beneath(m, path, (flags & OPEN_FLAGS_ALLOWED) | O_NONBLOCK, a.mode & 07777);
+		int fd = open_beneath(m, path, (flags & OPEN_FLAGS_ALLOWED) | O_NONBLOCK,
+				      a.mode & 07777);
 		if (fd < 0) {
 			r = fd;
 		} else if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
@@ -277,13 +288,13 @@ static void fs_io(struct vm *vm, uint64_t gpa, bool write)
 	uint32_t iovcnt = a.iovcnt;
 	int64_t off = a.offset;
 	if (iovcnt > UKVM_IOV_MAX) {
-		guest_error(vm, EXIT_BAD_HYPERCALL, "%s hypercall: %u iovecs, at most %d", hc, iovcnt,
-			    UKVM_IOV_MAX);
+		guest_error(vm, EXIT_BAD_HYPERCALL, "%s hypercall: %u iovecs, at most %d", hc,
+			    iovcnt, UKVM_IOV_MAX);
 		return;
 	}
 	if (gmem_read(&vm->mem, a.iov, giov, iovcnt * sizeof(giov[0])) < 0) {
-		guest_error(vm, EXIT_FAULT, "%s hypercall: iovec array at 0x%llx outside guest RAM", hc,
-			    (unsigned long long)a.iov);
+		guest_error(vm, EXIT_FAULT, "%s hypercall: iovec array at 0x%llx outside guest RAM",
+			    hc, (unsigned long long)a.iov);
 		return;
 	}
 	for (uint32_t i = 0; i < iovcnt; i++) {
@@ -291,8 +302,10 @@ static void fs_io(struct vm *vm, uint64_t gpa, bool write)
 			continue;
 		void *p = gmem_at(&vm->mem, giov[i].base, giov[i].len);
 		if (!p) {
-			guest_error(vm, EXIT_FAULT, "%s hypercall: buffer %u [0x%llx, +0x%llx) outside "
-				    "guest RAM", hc, i, (unsigned long long)giov[i].base,
+			guest_error(vm, EXIT_FAULT,
+				    "%s hypercall: buffer %u [0x%llx, +0x%llx) outside "
+				    "guest RAM",
+				    hc, i, (unsigned long long)giov[i].base,
 				    (unsigned long long)giov[i].len);
 			return;
 		}
@@ -309,9 +322,11 @@ static void fs_io(struct vm *vm, uint64_t gpa, bool write)
 	else {
 		do {
 			if (write)
-				n = off < 0 ? writev(h->fd, hiov, cnt) : pwritev(h->fd, hiov, cnt, off);
+				n = off < 0 ? writev(h->fd, hiov, cnt)
+					    : pwritev(h->fd, hiov, cnt, off);
 			else
-				n = off < 0 ? readv(h->fd, hiov, cnt) : preadv(h->fd, hiov, cnt, off);
+				n = off < 0 ? readv(h->fd, hiov, cnt)
+					    : preadv(h->fd, hiov, cnt, off);
 		} while (n < 0 && errno == EINTR && !vm_check_stop(vm));
 		if (vm->done)
 			return;
@@ -346,13 +361,22 @@ void hc_fs_seek(struct vm *vm, uint64_t gpa)
 static void stat_to_abi(const struct stat *s, struct ukvm_stat *u)
 {
 	*u = (struct ukvm_stat){
-		.dev = s->st_dev, .ino = s->st_ino, .nlink = s->st_nlink,
-		.size = (uint64_t)s->st_size, .blocks = (uint64_t)s->st_blocks, .rdev = s->st_rdev,
-		.mode = s->st_mode, .uid = s->st_uid, .gid = s->st_gid,
-		.blksize = (uint32_t)s->st_blksize,
-		.atime_sec = s->st_atim.tv_sec, .atime_nsec = (uint32_t)s->st_atim.tv_nsec,
-		.mtime_sec = s->st_mtim.tv_sec, .mtime_nsec = (uint32_t)s->st_mtim.tv_nsec,
-		.ctime_sec = s->st_ctim.tv_sec, .ctime_nsec = (uint32_t)s->st_ctim.tv_nsec,
+	    .dev = s->st_dev,
+	    .ino = s->st_ino,
+	    .nlink = s->st_nlink,
+	    .size = (uint64_t)s->st_size,
+	    .blocks = (uint64_t)s->st_blocks,
+	    .rdev = s->st_rdev,
+	    .mode = s->st_mode,
+	    .uid = s->st_uid,
+	    .gid = s->st_gid,
+	    .blksize = (uint32_t)s->st_blksize,
+	    .atime_sec = s->st_atim.tv_sec,
+	    .atime_nsec = (uint32_t)s->st_atim.tv_nsec,
+	    .mtime_sec = s->st_mtim.tv_sec,
+	    .mtime_nsec = (uint32_t)s->st_mtim.tv_nsec,
+	    .ctime_sec = s->st_ctim.tv_sec,
+	    .ctime_nsec = (uint32_t)s->st_ctim.tv_nsec,
 	};
 }
 
@@ -391,7 +415,8 @@ void hc_fs_stat(struct vm *vm, uint64_t gpa)
 		struct ukvm_stat u;
 		stat_to_abi(&st, &u);
 		if (gmem_write(&vm->mem, dst, &u, sizeof(u)) < 0) {
-			guest_error(vm, EXIT_FAULT, "fs_stat hypercall: result at 0x%llx outside guest RAM",
+			guest_error(vm, EXIT_FAULT,
+				    "fs_stat hypercall: result at 0x%llx outside guest RAM",
 				    (unsigned long long)dst);
 			return;
 		}
@@ -407,8 +432,10 @@ void hc_fs_getdents(struct vm *vm, uint64_t gpa)
 	uint64_t len = a.len > (1u << 20) ? 1u << 20 : a.len;
 	void *p = gmem_at(&vm->mem, a.buf, len);
 	if (!p) {
-		guest_error(vm, EXIT_FAULT, "fs_getdents hypercall: buffer [0x%llx, +0x%llx) outside "
-			    "guest RAM", (unsigned long long)a.buf, (unsigned long long)len);
+		guest_error(vm, EXIT_FAULT,
+			    "fs_getdents hypercall: buffer [0x%llx, +0x%llx) outside "
+			    "guest RAM",
+			    (unsigned long long)a.buf, (unsigned long long)len);
 		return;
 	}
 	struct fs_handle *h = get_handle(vm, a.handle);
@@ -438,8 +465,11 @@ static void fs_path_op(struct vm *vm, uint64_t gpa, const char *hc, enum name_op
 			r = -EROFS;
 		} else {
 			int fd = open_beneath(m, path, O_PATH, 0);
-			r = fd < 0 ? fd
-			    : syscall(SYS_faccessat2, fd, "", a.mode & 7, AT_EMPTY_PATH) < 0 ? -errno : 0;
+			if (fd < 0)
+				r = fd;
+			else
+				r = (int)host_ret(
+				    syscall(SYS_faccessat2, fd, "", a.mode & 7, AT_EMPTY_PATH));
 			if (fd >= 0)
 				close(fd);
 		}
@@ -447,12 +477,14 @@ static void fs_path_op(struct vm *vm, uint64_t gpa, const char *hc, enum name_op
 		r = -EROFS;
 	} else if (r == 0) {
 		int dir = open_parent(m, path, &name);
-		if (dir < 0)
-			r = dir == -EINVAL && op == OP_MKDIR ? -EEXIST : dir == -EINVAL ? -EBUSY : dir;
+		if (dir == -EINVAL) /* "", "." or "..": exists, or is busy */
+			r = op == OP_MKDIR ? -EEXIST : -EBUSY;
+		else if (dir < 0)
+			r = dir;
 		else if (op == OP_MKDIR)
-			r = mkdirat(dir, name, a.mode & 07777) < 0 ? -errno : 0;
+			r = (int)host_ret(mkdirat(dir, name, a.mode & 07777));
 		else
-			r = unlinkat(dir, name, a.flags & AT_REMOVEDIR) < 0 ? -errno : 0;
+			r = (int)host_ret(unlinkat(dir, name, a.flags & AT_REMOVEDIR));
 		if (dir >= 0)
 			close(dir);
 	}
@@ -497,8 +529,8 @@ void hc_fs_rename(struct vm *vm, uint64_t gpa)
 	if (r == 0 && (dt = open_parent(mt, to, &nt)) < 0)
 		r = dt == -EINVAL ? -EBUSY : dt;
 	if (r == 0)
-		r = syscall(SYS_renameat2, df, nf, dt, nt,
-			    a.flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) < 0 ? -errno : 0;
+		r = (int)host_ret(syscall(SYS_renameat2, df, nf, dt, nt,
+					  a.flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)));
 	if (df >= 0)
 		close(df);
 	if (dt >= 0)
@@ -538,7 +570,8 @@ static void fs_attr(struct vm *vm, uint64_t gpa, const char *hc, enum attr_op op
 		else if (h->ro)
 			r = -EROFS;
 		else
-			r = (op == OP_CHMOD ? fchmod(h->fd, mode) : futimens(h->fd, ts)) < 0 ? -errno : 0;
+			r = (int)host_ret(op == OP_CHMOD ? fchmod(h->fd, mode)
+							 : futimens(h->fd, ts));
 	} else if ((r = get_path(vm, hc, &a.p, path, &m)) == -1 && vm->done) {
 		return;
 	} else if (r == 0 && m->ro) {
@@ -587,8 +620,10 @@ void hc_fs_symlink(struct vm *vm, uint64_t gpa)
 		return;
 	}
 	if (gmem_read(&vm->mem, a.target, target, len) < 0) {
-		guest_error(vm, EXIT_FAULT, "fs_symlink hypercall: target [0x%llx, +%llu) outside "
-			    "guest RAM", (unsigned long long)a.target, (unsigned long long)len);
+		guest_error(vm, EXIT_FAULT,
+			    "fs_symlink hypercall: target [0x%llx, +%llu) outside "
+			    "guest RAM",
+			    (unsigned long long)a.target, (unsigned long long)len);
 		return;
 	}
 	target[len] = '\0';
@@ -600,7 +635,10 @@ void hc_fs_symlink(struct vm *vm, uint64_t gpa)
 		r = -EROFS;
 	else if (r == 0) {
 		int dir = open_parent(m, path, &name);
-		r = dir < 0 ? (dir == -EINVAL ? -EEXIST : dir) : symlinkat(target, dir, name) < 0 ? -errno : 0;
+		if (dir < 0)
+			r = dir == -EINVAL ? -EEXIST : dir;
+		else
+			r = (int)host_ret(symlinkat(target, dir, name));
 		if (dir >= 0)
 			close(dir);
 	}
@@ -671,8 +709,10 @@ void hc_fs_readlink(struct vm *vm, uint64_t gpa)
 	uint64_t len = a.len > UKVM_FS_PATH_MAX ? UKVM_FS_PATH_MAX : a.len;
 	char *buf = gmem_at(&vm->mem, a.buf, len);
 	if (!buf) {
-		guest_error(vm, EXIT_FAULT, "fs_readlink hypercall: buffer [0x%llx, +0x%llx) outside "
-			    "guest RAM", (unsigned long long)a.buf, (unsigned long long)len);
+		guest_error(vm, EXIT_FAULT,
+			    "fs_readlink hypercall: buffer [0x%llx, +0x%llx) outside "
+			    "guest RAM",
+			    (unsigned long long)a.buf, (unsigned long long)len);
 		return;
 	}
 	if ((r = get_path(vm, "fs_readlink", &a.p, path, &m)) == -1 && vm->done)
@@ -696,8 +736,10 @@ void hc_random(struct vm *vm, uint64_t gpa)
 	uint64_t len = a.len > UKVM_RANDOM_MAX ? UKVM_RANDOM_MAX : a.len;
 	void *p = gmem_at(&vm->mem, a.buf, len);
 	if (!p) {
-		guest_error(vm, EXIT_FAULT, "random hypercall: buffer [0x%llx, +0x%llx) outside "
-			    "guest RAM", (unsigned long long)a.buf, (unsigned long long)len);
+		guest_error(vm, EXIT_FAULT,
+			    "random hypercall: buffer [0x%llx, +0x%llx) outside "
+			    "guest RAM",
+			    (unsigned long long)a.buf, (unsigned long long)len);
 		return;
 	}
 	int64_t r;

@@ -15,8 +15,8 @@
 long console_writev(const struct syscall_frame *f, int stream, const struct ukvm_iovec *iov,
 		    uint64_t cnt)
 {
-	struct ukvm_hc_writev hc = {.fd = (uint32_t)stream, .iovcnt = (uint32_t)cnt,
-				    .iov = (uint64_t)(uintptr_t)iov};
+	struct ukvm_hc_writev hc = {
+	    .fd = (uint32_t)stream, .iovcnt = (uint32_t)cnt, .iov = (uint64_t)(uintptr_t)iov};
 	hypercall(UKVM_HC_WRITEV, &hc);
 	if (hc.ret == -EPIPE) {
 		/* Like Linux: the default action of SIGPIPE ends the program. */
@@ -44,7 +44,7 @@ long console_ioctl(int stream, uint64_t req, uint64_t arg)
 		return -EFAULT;
 	const struct ukvm_winsize *w = &boot_info.winsize[stream];
 	*(struct winsize *)(uintptr_t)arg = (struct winsize){
-		.ws_row = w->rows, .ws_col = w->cols, .ws_xpixel = w->xpixel, .ws_ypixel = w->ypixel};
+	    .ws_row = w->rows, .ws_col = w->cols, .ws_xpixel = w->xpixel, .ws_ypixel = w->ypixel};
 	return 0;
 }
 

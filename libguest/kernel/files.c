@@ -37,8 +37,8 @@ struct pipe {
 struct ofile {
 	uint32_t refs;
 	enum ofile_kind kind;
-	uint32_t flags;  /* O_ACCMODE, O_APPEND, O_NONBLOCK, O_DIRECTORY */
-	int32_t handle;  /* OF_FILE: the VMM's handle; OF_CONSOLE: the stream 0..2 */
+	uint32_t flags; /* O_ACCMODE, O_APPEND, O_NONBLOCK, O_DIRECTORY */
+	int32_t handle; /* OF_FILE: the VMM's handle; OF_CONSOLE: the stream 0..2 */
 	struct pipe *pipe;
 	char path[UKVM_FS_PATH_MAX]; /* OF_FILE: the normalised guest path */
 };
@@ -191,7 +191,8 @@ static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int empty_o
 	g->mount = path_find_mount(g->abs, mounts, nmounts, &rel);
 	if (g->mount < 0)
 		return -ENOENT;
-	g->p = (struct ukvm_fs_path){.mount = (uint32_t)g->mount, .len = (uint32_t)kstrlen(rel),
+	g->p = (struct ukvm_fs_path){.mount = (uint32_t)g->mount,
+				     .len = (uint32_t)kstrlen(rel),
 				     .path = (uint64_t)(uintptr_t)rel};
 	return 0;
 }
@@ -210,8 +211,8 @@ static long do_open(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mod
 	uint32_t hflags = (uint32_t)flags & ~(uint32_t)O_CLOEXEC;
 	if (flags & O_PATH)
 		hflags = O_RDONLY | (hflags & (O_DIRECTORY | O_NOFOLLOW));
-	struct ukvm_hc_fs_path hc = {.p = g.p, .flags = hflags,
-				     .mode = (uint32_t)mode & ~cur_umask & 07777};
+	struct ukvm_hc_fs_path hc = {
+	    .p = g.p, .flags = hflags, .mode = (uint32_t)mode & ~cur_umask & 07777};
 	hypercall(UKVM_HC_FS_OPEN, &hc);
 	if (hc.ret < 0) {
 		of->kind = OF_FREE;
@@ -313,7 +314,8 @@ long sys_fcntl(const struct syscall_frame *f)
 	case F_GETLK:
 		if (!user_range_ok(arg, sizeof(struct flock)))
 			return -EFAULT;
-		((struct flock *)(uintptr_t)arg)->l_type = F_UNLCK; /* one process: no other locks */
+		/* one process: nobody else holds a lock */
+		((struct flock *)(uintptr_t)arg)->l_type = F_UNLCK;
 		return 0;
 	case F_SETLK:
 	case F_SETLKW:
@@ -411,8 +413,10 @@ static long pipe_write(const struct syscall_frame *f, struct ofile *of,
 	for (uint64_t i = 0; i < cnt; i++) {
 		const uint8_t *src = (const uint8_t *)(uintptr_t)iov[i].base;
 		for (uint64_t k = 0; k < iov[i].len; k++) {
+			if (p->len == PIPE_SIZE && total)
+				return total;
 			if (p->len == PIPE_SIZE)
-				return total ? total : (of->flags & O_NONBLOCK) ? -EAGAIN : -EDEADLK;
+				return (of->flags & O_NONBLOCK) ? -EAGAIN : -EDEADLK;
 			p->buf[(p->head + p->len) % PIPE_SIZE] = src[k];
 			p->len++;
 			total++;
@@ -446,8 +450,10 @@ static long get_iov(uint64_t addr, uint64_t cnt, uint64_t *n)
 
 static long file_io(struct ofile *of, uint64_t cnt, int64_t off, int write)
 {
-	struct ukvm_hc_fs_io hc = {.handle = of->handle, .iovcnt = (uint32_t)cnt,
-				   .iov = (uint64_t)(uintptr_t)io_iov, .offset = off};
+	struct ukvm_hc_fs_io hc = {.handle = of->handle,
+				   .iovcnt = (uint32_t)cnt,
+				   .iov = (uint64_t)(uintptr_t)io_iov,
+				   .offset = off};
 	hypercall(write ? UKVM_HC_FS_PWRITEV : UKVM_HC_FS_PREADV, &hc);
 	return hc.ret;
 }
@@ -495,10 +501,22 @@ static long vec_io(const struct syscall_frame *f, int64_t off, int write)
 	return r < 0 ? r : fd_io(f, f->a1, n, off, write);
 }
 
-long sys_read(const struct syscall_frame *f) { return buf_io(f, -1, 0); }
-long sys_write(const struct syscall_frame *f) { return buf_io(f, -1, 1); }
-long sys_readv(const struct syscall_frame *f) { return vec_io(f, -1, 0); }
-long sys_writev(const struct syscall_frame *f) { return vec_io(f, -1, 1); }
+long sys_read(const struct syscall_frame *f)
+{
+	return buf_io(f, -1, 0);
+}
+long sys_write(const struct syscall_frame *f)
+{
+	return buf_io(f, -1, 1);
+}
+long sys_readv(const struct syscall_frame *f)
+{
+	return vec_io(f, -1, 0);
+}
+long sys_writev(const struct syscall_frame *f)
+{
+	return vec_io(f, -1, 1);
+}
 
 long sys_pread64(const struct syscall_frame *f)
 {
@@ -529,8 +547,8 @@ long sys_lseek(const struct syscall_frame *f)
 		return -ESPIPE;
 	if (f->a3 > SEEK_END)
 		return -EINVAL;
-	struct ukvm_hc_fs_handle hc = {.handle = of->handle, .op = (uint32_t)f->a3,
-				       .arg = (int64_t)f->a2};
+	struct ukvm_hc_fs_handle hc = {
+	    .handle = of->handle, .op = (uint32_t)f->a3, .arg = (int64_t)f->a2};
 	hypercall(UKVM_HC_FS_SEEK, &hc);
 	return hc.ret;
 }
@@ -569,8 +587,14 @@ static long do_fsync(uint64_t fd, uint32_t data_only)
 	return hc.ret;
 }
 
-long sys_fsync(const struct syscall_frame *f) { return do_fsync(f->a1, 0); }
-long sys_fdatasync(const struct syscall_frame *f) { return do_fsync(f->a1, 1); }
+long sys_fsync(const struct syscall_frame *f)
+{
+	return do_fsync(f->a1, 0);
+}
+long sys_fdatasync(const struct syscall_frame *f)
+{
+	return do_fsync(f->a1, 1);
+}
 
 /* ---- stat ---------------------------------------------------------------- */
 
@@ -578,8 +602,11 @@ long sys_fdatasync(const struct syscall_frame *f) { return do_fsync(f->a1, 1); }
 static long stat_fd(struct ofile *of, struct ukvm_stat *u)
 {
 	if (of->kind == OF_PIPE) {
-		*u = (struct ukvm_stat){.mode = S_IFIFO | 0600, .nlink = 1, .blksize = 4096,
-					.dev = 12, .ino = (uint64_t)(of->pipe - pipes) + 1};
+		*u = (struct ukvm_stat){.mode = S_IFIFO | 0600,
+					.nlink = 1,
+					.blksize = 4096,
+					.dev = 12,
+					.ino = (uint64_t)(of->pipe - pipes) + 1};
 		return 0;
 	}
 	struct ukvm_hc_fs_stat hc = {.handle = of->handle, .st = (uint64_t)(uintptr_t)u};
@@ -608,8 +635,10 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_
 	long r = resolve(dirfd, upath, &g, !c && (flags & AT_EMPTY_PATH_));
 	if (r < 0)
 		return r;
-	struct ukvm_hc_fs_stat hc = {.handle = -1, .flags = (uint32_t)flags & AT_SYMLINK_NOFOLLOW,
-				     .p = g.p, .st = (uint64_t)(uintptr_t)u};
+	struct ukvm_hc_fs_stat hc = {.handle = -1,
+				     .flags = (uint32_t)flags & AT_SYMLINK_NOFOLLOW,
+				     .p = g.p,
+				     .st = (uint64_t)(uintptr_t)u};
 	hypercall(UKVM_HC_FS_STAT, &hc);
 	return hc.ret;
 }
@@ -682,8 +711,14 @@ struct kstatx {
 _Static_assert(sizeof(struct kstatx) == 256, "statx size");
 #define STATX_BASIC_STATS 0x7ff
 
-static uint32_t dev_major(uint64_t d) { return (uint32_t)(((d >> 8) & 0xfff) | ((d >> 32) & ~0xfffu)); }
-static uint32_t dev_minor(uint64_t d) { return (uint32_t)((d & 0xff) | ((d >> 12) & ~0xffu)); }
+static uint32_t dev_major(uint64_t d)
+{
+	return (uint32_t)(((d >> 8) & 0xfff) | ((d >> 32) & ~0xfffu));
+}
+static uint32_t dev_minor(uint64_t d)
+{
+	return (uint32_t)((d & 0xff) | ((d >> 12) & ~0xffu));
+}
 
 long sys_statx(const struct syscall_frame *f)
 {
@@ -696,13 +731,22 @@ long sys_statx(const struct syscall_frame *f)
 	struct kstatx *x = (struct kstatx *)(uintptr_t)f->a5;
 	kmemset(x, 0, sizeof(*x));
 	*x = (struct kstatx){
-		.mask = STATX_BASIC_STATS, .blksize = u.blksize, .nlink = (uint32_t)u.nlink,
-		.uid = u.uid, .gid = u.gid, .mode = (uint16_t)u.mode, .ino = u.ino, .size = u.size,
-		.blocks = u.blocks,
-		.atime = {u.atime_sec, u.atime_nsec, 0}, .ctime = {u.ctime_sec, u.ctime_nsec, 0},
-		.mtime = {u.mtime_sec, u.mtime_nsec, 0},
-		.rdev_major = dev_major(u.rdev), .rdev_minor = dev_minor(u.rdev),
-		.dev_major = dev_major(u.dev), .dev_minor = dev_minor(u.dev),
+	    .mask = STATX_BASIC_STATS,
+	    .blksize = u.blksize,
+	    .nlink = (uint32_t)u.nlink,
+	    .uid = u.uid,
+	    .gid = u.gid,
+	    .mode = (uint16_t)u.mode,
+	    .ino = u.ino,
+	    .size = u.size,
+	    .blocks = u.blocks,
+	    .atime = {u.atime_sec, u.atime_nsec, 0},
+	    .ctime = {u.ctime_sec, u.ctime_nsec, 0},
+	    .mtime = {u.mtime_sec, u.mtime_nsec, 0},
+	    .rdev_major = dev_major(u.rdev),
+	    .rdev_minor = dev_minor(u.rdev),
+	    .dev_major = dev_major(u.dev),
+	    .dev_minor = dev_minor(u.dev),
 	};
 	return 0;
 }
@@ -769,9 +813,18 @@ static long do_access(uint64_t dirfd, uint64_t upath, uint64_t mode, uint64_t fl
 	return path_call(UKVM_HC_FS_ACCESS, dirfd, upath, 0, (uint32_t)mode);
 }
 
-long sys_access(const struct syscall_frame *f) { return do_access((uint64_t)AT_FDCWD, f->a1, f->a2, 0); }
-long sys_faccessat(const struct syscall_frame *f) { return do_access(f->a1, f->a2, f->a3, 0); }
-long sys_faccessat2(const struct syscall_frame *f) { return do_access(f->a1, f->a2, f->a3, f->a4); }
+long sys_access(const struct syscall_frame *f)
+{
+	return do_access((uint64_t)AT_FDCWD, f->a1, f->a2, 0);
+}
+long sys_faccessat(const struct syscall_frame *f)
+{
+	return do_access(f->a1, f->a2, f->a3, 0);
+}
+long sys_faccessat2(const struct syscall_frame *f)
+{
+	return do_access(f->a1, f->a2, f->a3, f->a4);
+}
 
 static long do_rename(uint64_t olddir, uint64_t oldpath, uint64_t newdir, uint64_t newpath,
 		      uint64_t flags)
@@ -781,7 +834,8 @@ static long do_rename(uint64_t olddir, uint64_t oldpath, uint64_t newdir, uint64
 
 	if (flags & ~(uint64_t)RENAME_FLAGS_OK)
 		return -EINVAL;
-	if ((r = resolve(olddir, oldpath, &from, 0)) < 0 || (r = resolve(newdir, newpath, &to, 0)) < 0)
+	if ((r = resolve(olddir, oldpath, &from, 0)) < 0 ||
+	    (r = resolve(newdir, newpath, &to, 0)) < 0)
 		return r;
 	struct ukvm_hc_fs_rename hc = {.from = from.p, .to = to.p, .flags = (uint32_t)flags};
 	hypercall(UKVM_HC_FS_RENAME, &hc);
@@ -793,8 +847,14 @@ long sys_rename(const struct syscall_frame *f)
 	return do_rename((uint64_t)AT_FDCWD, f->a1, (uint64_t)AT_FDCWD, f->a2, 0);
 }
 
-long sys_renameat(const struct syscall_frame *f) { return do_rename(f->a1, f->a2, f->a3, f->a4, 0); }
-long sys_renameat2(const struct syscall_frame *f) { return do_rename(f->a1, f->a2, f->a3, f->a4, f->a5); }
+long sys_renameat(const struct syscall_frame *f)
+{
+	return do_rename(f->a1, f->a2, f->a3, f->a4, 0);
+}
+long sys_renameat2(const struct syscall_frame *f)
+{
+	return do_rename(f->a1, f->a2, f->a3, f->a4, f->a5);
+}
 
 static long do_readlink(uint64_t dirfd, uint64_t upath, uint64_t buf, uint64_t len)
 {
@@ -811,8 +871,14 @@ static long do_readlink(uint64_t dirfd, uint64_t upath, uint64_t buf, uint64_t l
 	return hc.ret;
 }
 
-long sys_readlink(const struct syscall_frame *f) { return do_readlink((uint64_t)AT_FDCWD, f->a1, f->a2, f->a3); }
-long sys_readlinkat(const struct syscall_frame *f) { return do_readlink(f->a1, f->a2, f->a3, f->a4); }
+long sys_readlink(const struct syscall_frame *f)
+{
+	return do_readlink((uint64_t)AT_FDCWD, f->a1, f->a2, f->a3);
+}
+long sys_readlinkat(const struct syscall_frame *f)
+{
+	return do_readlink(f->a1, f->a2, f->a3, f->a4);
+}
 
 long sys_umask(const struct syscall_frame *f)
 {
@@ -898,9 +964,18 @@ static long do_chmod(uint64_t dirfd, uint64_t upath, uint64_t mode, uint32_t fla
 	return attr_call(UKVM_HC_FS_CHMOD, dirfd, upath, flags, &hc);
 }
 
-long sys_chmod(const struct syscall_frame *f) { return do_chmod((uint64_t)AT_FDCWD, f->a1, f->a2, 0); }
-long sys_fchmod(const struct syscall_frame *f) { return do_chmod(f->a1, 0, f->a2, 0); }
-long sys_fchmodat(const struct syscall_frame *f) { return do_chmod(f->a1, f->a2, f->a3, 0); }
+long sys_chmod(const struct syscall_frame *f)
+{
+	return do_chmod((uint64_t)AT_FDCWD, f->a1, f->a2, 0);
+}
+long sys_fchmod(const struct syscall_frame *f)
+{
+	return do_chmod(f->a1, 0, f->a2, 0);
+}
+long sys_fchmodat(const struct syscall_frame *f)
+{
+	return do_chmod(f->a1, f->a2, f->a3, 0);
+}
 
 long sys_utimensat(const struct syscall_frame *f)
 {
@@ -945,10 +1020,22 @@ static long do_chown(uint64_t dirfd, uint64_t upath, uint64_t uid, uint64_t gid,
 	return 0;
 }
 
-long sys_chown(const struct syscall_frame *f) { return do_chown((uint64_t)AT_FDCWD, f->a1, f->a2, f->a3, 0); }
-long sys_lchown(const struct syscall_frame *f) { return do_chown((uint64_t)AT_FDCWD, f->a1, f->a2, f->a3, AT_SYMLINK_NOFOLLOW); }
-long sys_fchown(const struct syscall_frame *f) { return do_chown(f->a1, 0, f->a2, f->a3, 0); }
-long sys_fchownat(const struct syscall_frame *f) { return do_chown(f->a1, f->a2, f->a3, f->a4, f->a5); }
+long sys_chown(const struct syscall_frame *f)
+{
+	return do_chown((uint64_t)AT_FDCWD, f->a1, f->a2, f->a3, 0);
+}
+long sys_lchown(const struct syscall_frame *f)
+{
+	return do_chown((uint64_t)AT_FDCWD, f->a1, f->a2, f->a3, AT_SYMLINK_NOFOLLOW);
+}
+long sys_fchown(const struct syscall_frame *f)
+{
+	return do_chown(f->a1, 0, f->a2, f->a3, 0);
+}
+long sys_fchownat(const struct syscall_frame *f)
+{
+	return do_chown(f->a1, f->a2, f->a3, f->a4, f->a5);
+}
 
 static long do_symlink(uint64_t target, uint64_t dirfd, uint64_t upath)
 {
@@ -962,14 +1049,20 @@ static long do_symlink(uint64_t target, uint64_t dirfd, uint64_t upath)
 	long r = resolve(dirfd, upath, &g, 0);
 	if (r < 0)
 		return r;
-	struct ukvm_hc_fs_symlink hc = {.target = (uint64_t)(uintptr_t)t, .target_len = (uint64_t)len,
-					.p = g.p};
+	struct ukvm_hc_fs_symlink hc = {
+	    .target = (uint64_t)(uintptr_t)t, .target_len = (uint64_t)len, .p = g.p};
 	hypercall(UKVM_HC_FS_SYMLINK, &hc);
 	return hc.ret;
 }
 
-long sys_symlink(const struct syscall_frame *f) { return do_symlink(f->a1, (uint64_t)AT_FDCWD, f->a2); }
-long sys_symlinkat(const struct syscall_frame *f) { return do_symlink(f->a1, f->a2, f->a3); }
+long sys_symlink(const struct syscall_frame *f)
+{
+	return do_symlink(f->a1, (uint64_t)AT_FDCWD, f->a2);
+}
+long sys_symlinkat(const struct syscall_frame *f)
+{
+	return do_symlink(f->a1, f->a2, f->a3);
+}
 
 static long do_link(uint64_t olddir, uint64_t oldpath, uint64_t newdir, uint64_t newpath,
 		    uint64_t flags)
@@ -979,15 +1072,22 @@ static long do_link(uint64_t olddir, uint64_t oldpath, uint64_t newdir, uint64_t
 
 	if (flags) /* AT_SYMLINK_FOLLOW, AT_EMPTY_PATH: not supported */
 		return -EINVAL;
-	if ((r = resolve(olddir, oldpath, &from, 0)) < 0 || (r = resolve(newdir, newpath, &to, 0)) < 0)
+	if ((r = resolve(olddir, oldpath, &from, 0)) < 0 ||
+	    (r = resolve(newdir, newpath, &to, 0)) < 0)
 		return r;
 	struct ukvm_hc_fs_rename hc = {.from = from.p, .to = to.p};
 	hypercall(UKVM_HC_FS_LINK, &hc);
 	return hc.ret;
 }
 
-long sys_link(const struct syscall_frame *f) { return do_link((uint64_t)AT_FDCWD, f->a1, (uint64_t)AT_FDCWD, f->a2, 0); }
-long sys_linkat(const struct syscall_frame *f) { return do_link(f->a1, f->a2, f->a3, f->a4, f->a5); }
+long sys_link(const struct syscall_frame *f)
+{
+	return do_link((uint64_t)AT_FDCWD, f->a1, (uint64_t)AT_FDCWD, f->a2, 0);
+}
+long sys_linkat(const struct syscall_frame *f)
+{
+	return do_link(f->a1, f->a2, f->a3, f->a4, f->a5);
+}
 
 /* ---- poll ---------------------------------------------------------------- */
 
@@ -1014,7 +1114,9 @@ static short poll_one(int fd, short events, int *stdin_wait)
 		if ((of->flags & O_ACCMODE) == O_RDONLY)
 			ready = p->len ? POLLIN | POLLRDNORM : !p->writers ? POLLHUP : 0;
 		else
-			ready = !p->readers ? POLLERR : p->len < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0;
+			ready = !p->readers	     ? POLLERR
+				: p->len < PIPE_SIZE ? POLLOUT | POLLWRNORM
+						     : 0;
 		return (short)(ready & (events | POLLHUP | POLLERR));
 	}
 	return ready & events;
@@ -1037,7 +1139,8 @@ static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
 		if (count || timeout_ms == 0)
 			return count;
 		if (stdin_wait) {
-			int r = console_poll_stdin(timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms);
+			int r = console_poll_stdin(timeout_ms > INT32_MAX ? INT32_MAX
+									  : (int)timeout_ms);
 			if (r < 0)
 				return r;
 			if (r == 0 && timeout_ms > 0)

@@ -17,9 +17,12 @@
 long sys_uname(const struct syscall_frame *f)
 {
 	static const struct utsname u = {
-		.sysname = "Linux", .nodename = "unikvm", .release = "6.1.0-unikvm",
-		.version = "#1 unikvm", .machine = "x86_64",
-		.domainname = "(none)",
+	    .sysname = "Linux",
+	    .nodename = "unikvm",
+	    .release = "6.1.0-unikvm",
+	    .version = "#1 unikvm",
+	    .machine = "x86_64",
+	    .domainname = "(none)",
 	};
 	if (!user_range_ok(f->a1, sizeof(u)))
 		return -EFAULT;
@@ -55,7 +58,7 @@ static void limits_init(void)
 	limits[RLIMIT_NPROC] = (struct rlimit){1, 1};
 	limits[RLIMIT_CORE] = (struct rlimit){0, RLIM_INFINITY};
 	limits[RLIMIT_AS] = limits[RLIMIT_DATA] =
-		(struct rlimit){boot_info.mem_size, boot_info.mem_size};
+	    (struct rlimit){boot_info.mem_size, boot_info.mem_size};
 	limits_ready = 1;
 }
 
@@ -70,10 +73,10 @@ static long do_prlimit(uint64_t pid, uint64_t res, uint64_t new, uint64_t old)
 	if ((new && !user_range_ok(new, sizeof(struct rlimit))) ||
 	    (old && !user_range_ok(old, sizeof(struct rlimit))))
 		return -EFAULT;
-	struct rlimit nl = new ? *(const struct rlimit *)(uintptr_t)new : limits[res];
+	struct rlimit nl = new ? *(const struct rlimit *)(uintptr_t) new : limits[res];
 	if (nl.rlim_cur > nl.rlim_max)
 		return -EINVAL;
-	if (new && nl.rlim_max > limits[res].rlim_max)
+	if (new &&nl.rlim_max > limits[res].rlim_max)
 		return -EPERM; /* nothing to raise it to */
 	if (old)
 		*(struct rlimit *)(uintptr_t)old = limits[res];
@@ -81,9 +84,18 @@ static long do_prlimit(uint64_t pid, uint64_t res, uint64_t new, uint64_t old)
 	return 0;
 }
 
-long sys_getrlimit(const struct syscall_frame *f) { return do_prlimit(0, f->a1, 0, f->a2); }
-long sys_setrlimit(const struct syscall_frame *f) { return do_prlimit(0, f->a1, f->a2, 0); }
-long sys_prlimit64(const struct syscall_frame *f) { return do_prlimit(f->a1, f->a2, f->a3, f->a4); }
+long sys_getrlimit(const struct syscall_frame *f)
+{
+	return do_prlimit(0, f->a1, 0, f->a2);
+}
+long sys_setrlimit(const struct syscall_frame *f)
+{
+	return do_prlimit(0, f->a1, f->a2, 0);
+}
+long sys_prlimit64(const struct syscall_frame *f)
+{
+	return do_prlimit(f->a1, f->a2, f->a3, f->a4);
+}
 
 long sys_sched_getaffinity(const struct syscall_frame *f)
 {

@@ -52,7 +52,8 @@ static int setup(void **state)
 	if (!mkdtemp(root))
 		return -1;
 	sh("mkdir %s/rw %s/ro %s/outside %s/rw/sub", root);
-	sh("echo hello >%s/rw/f; echo ro >%s/ro/f; echo SECRET >%s/outside/s; mkfifo %s/rw/fifo", root);
+	sh("echo hello >%s/rw/f; echo ro >%s/ro/f; echo SECRET >%s/outside/s; mkfifo %s/rw/fifo",
+	   root);
 	sh("ln -s ../outside/s %s/rw/rel; ln -s %s/outside/s %s/rw/abs", root);
 	memset(&vm, 0, sizeof(vm));
 	vm.kvm_fd = vm.fd = vm.vcpu_fd = -1;
@@ -329,8 +330,8 @@ static void test_fifo_not_served(void **state)
 
 static void test_stat(void **state)
 {
-	struct ukvm_hc_fs_stat a = {.handle = -1, .flags = AT_SYMLINK_NOFOLLOW,
-				    .p = fpath(0, "rel", PATH), .st = STAT};
+	struct ukvm_hc_fs_stat a = {
+	    .handle = -1, .flags = AT_SYMLINK_NOFOLLOW, .p = fpath(0, "rel", PATH), .st = STAT};
 	struct ukvm_stat u;
 	(void)state;
 	put(ARG, &a, sizeof(a));
@@ -388,10 +389,17 @@ static void test_getdents_readlink_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_add_dir_options), T(test_mount_query), T(test_open_read_close),
-		T(test_confinement), T(test_read_only), T(test_write_rename_across),
-		T(test_iovcnt_too_big), T(test_handle_limit), T(test_fifo_not_served),
-		T(test_stat), T(test_getdents_readlink_random),
+	    T(test_add_dir_options),
+	    T(test_mount_query),
+	    T(test_open_read_close),
+	    T(test_confinement),
+	    T(test_read_only),
+	    T(test_write_rename_across),
+	    T(test_iovcnt_too_big),
+	    T(test_handle_limit),
+	    T(test_fifo_not_served),
+	    T(test_stat),
+	    T(test_getdents_readlink_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,9 +68,9 @@ static void test_find_mount(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_normalize),
-		cmocka_unit_test(test_normalize_errors),
-		cmocka_unit_test(test_find_mount),
+	    cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_normalize_errors),
+	    cmocka_unit_test(test_find_mount),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
