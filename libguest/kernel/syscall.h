@@ -40,8 +40,9 @@ long console_ioctl(int stream, uint64_t req, uint64_t arg);
 /* 1 when stdin is readable (or at EOF), 0 after timeout_ms (-1: none). */
 int console_poll_stdin(int timeout_ms);
 
-/* files.c */
+/* files.c: the mount table, cwd, umask and fd 0..2 */
 void files_init(void);
+/* fd.c, pipe.c, files.c, system.c */
 #define FILE_SYSCALL(name) long sys_##name(const struct syscall_frame *f);
 FILE_SYSCALL(read) FILE_SYSCALL(write) FILE_SYSCALL(readv) FILE_SYSCALL(writev)
 FILE_SYSCALL(pread64) FILE_SYSCALL(pwrite64) FILE_SYSCALL(preadv) FILE_SYSCALL(pwritev)

@@ -10,9 +10,8 @@
 #include <sys/utsname.h>
 
 #include "kernel.h"
+#include "fd.h"
 #include "syscall.h"
-
-#define FD_LIMIT 256 /* files.c FD_MAX */
 
 long sys_uname(const struct syscall_frame *f)
 {
@@ -54,7 +53,7 @@ static void limits_init(void)
 	for (unsigned i = 0; i < RLIM_NLIMITS; i++)
 		limits[i] = (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
 	limits[RLIMIT_STACK] = (struct rlimit){boot_info.stack_size, boot_info.stack_size};
-	limits[RLIMIT_NOFILE] = (struct rlimit){FD_LIMIT, FD_LIMIT};
+	limits[RLIMIT_NOFILE] = (struct rlimit){FD_MAX, FD_MAX};
 	limits[RLIMIT_NPROC] = (struct rlimit){1, 1};
 	limits[RLIMIT_CORE] = (struct rlimit){0, RLIM_INFINITY};
 	limits[RLIMIT_AS] = limits[RLIMIT_DATA] =
