@@ -506,7 +506,9 @@ void hc_fs_access(struct vm *vm, uint64_t gpa)
 	fs_path_op(vm, gpa, "fs_access", OP_ACCESS);
 }
 
-void hc_fs_rename(struct vm *vm, uint64_t gpa)
+/* rename and link: two names in one mapping, each acted on from its parent
+ * (link never follows a symlink at the end of the old name). */
+static void fs_two_names(struct vm *vm, uint64_t gpa, const char *hc, bool link)
 {
 	char from[UKVM_FS_PATH_MAX], to[UKVM_FS_PATH_MAX];
 	struct ukvm_hc_fs_rename a;
@@ -514,21 +516,24 @@ void hc_fs_rename(struct vm *vm, uint64_t gpa)
 	const char *nf, *nt;
 	int r, df = -1, dt = -1;
 
-	if (hc_get_arg(vm, "fs_rename", gpa, &a, sizeof(a)) < 0)
+	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
 		return;
-	if ((r = get_path(vm, "fs_rename", &a.from, from, &mf)) == -1 && vm->done)
+	if ((r = get_path(vm, hc, &a.from, from, &mf)) == -1 && vm->done)
 		return;
-	if (r == 0 && (r = get_path(vm, "fs_rename", &a.to, to, &mt)) == -1 && vm->done)
+	if (r == 0 && (r = get_path(vm, hc, &a.to, to, &mt)) == -1 && vm->done)
 		return;
 	if (r == 0 && (mf->ro || mt->ro))
 		r = -EROFS;
 	else if (r == 0 && mf != mt)
 		r = -EXDEV;
+	/* "", "." or ".." as a name: a mapping's root, or a directory in use */
 	if (r == 0 && (df = open_parent(mf, from, &nf)) < 0)
-		r = df == -EINVAL ? -EBUSY : df;
+		r = df == -EINVAL ? (link ? -EPERM : -EBUSY) : df;
 	if (r == 0 && (dt = open_parent(mt, to, &nt)) < 0)
-		r = dt == -EINVAL ? -EBUSY : dt;
-	if (r == 0)
+		r = dt == -EINVAL ? (link ? -EEXIST : -EBUSY) : dt;
+	if (r == 0 && link)
+		r = (int)host_ret(linkat(df, nf, dt, nt, 0));
+	else if (r == 0)
 		r = (int)host_ret(syscall(SYS_renameat2, df, nf, dt, nt,
 					  a.flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)));
 	if (df >= 0)
@@ -536,6 +541,16 @@ void hc_fs_rename(struct vm *vm, uint64_t gpa)
 	if (dt >= 0)
 		close(dt);
 	PUT_RET(vm, gpa, struct ukvm_hc_fs_rename, r);
+}
+
+void hc_fs_rename(struct vm *vm, uint64_t gpa)
+{
+	fs_two_names(vm, gpa, "fs_rename", false);
+}
+
+void hc_fs_link(struct vm *vm, uint64_t gpa)
+{
+	fs_two_names(vm, gpa, "fs_link", true);
 }
 
 /* chmod and utimens: on a handle, or on what a path names. A symlink at
@@ -643,37 +658,6 @@ void hc_fs_symlink(struct vm *vm, uint64_t gpa)
 			close(dir);
 	}
 	PUT_RET(vm, gpa, struct ukvm_hc_fs_symlink, r);
-}
-
-void hc_fs_link(struct vm *vm, uint64_t gpa)
-{
-	char from[UKVM_FS_PATH_MAX], to[UKVM_FS_PATH_MAX];
-	struct ukvm_hc_fs_rename a;
-	const struct fs_mount *mf, *mt;
-	const char *nf, *nt;
-	int r, df = -1, dt = -1;
-
-	if (hc_get_arg(vm, "fs_link", gpa, &a, sizeof(a)) < 0)
-		return;
-	if ((r = get_path(vm, "fs_link", &a.from, from, &mf)) == -1 && vm->done)
-		return;
-	if (r == 0 && (r = get_path(vm, "fs_link", &a.to, to, &mt)) == -1 && vm->done)
-		return;
-	if (r == 0 && (mf->ro || mt->ro))
-		r = -EROFS;
-	else if (r == 0 && mf != mt)
-		r = -EXDEV;
-	if (r == 0 && (df = open_parent(mf, from, &nf)) < 0)
-		r = df == -EINVAL ? -EPERM : df;
-	if (r == 0 && (dt = open_parent(mt, to, &nt)) < 0)
-		r = dt == -EINVAL ? -EEXIST : dt;
-	if (r == 0) /* never follows a symlink at the end of `from` */
-		r = linkat(df, nf, dt, nt, 0) < 0 ? -errno : 0;
-	if (df >= 0)
-		close(df);
-	if (dt >= 0)
-		close(dt);
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_rename, r);
 }
 
 void hc_fs_truncate(struct vm *vm, uint64_t gpa)
