@@ -365,13 +365,10 @@ static short poll_one(int fd, short events, int *stdin_wait)
 	return ready & events;
 }
 
-static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
+/* Waits until one of p[0..n) is ready or timeout_ms (-1: none) passes;
+ * fills in revents and returns how many are ready. */
+static long poll_wait(struct pollfd *p, uint64_t n, int64_t timeout_ms)
 {
-	if (n > FD_MAX)
-		return -EINVAL;
-	if (!user_range_ok(addr, n * sizeof(struct pollfd)))
-		return -EFAULT;
-	struct pollfd *p = (struct pollfd *)(uintptr_t)addr;
 	for (;;) {
 		int stdin_wait = 0;
 		long count = 0;
@@ -397,21 +394,115 @@ static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
 	}
 }
 
+static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
+{
+	if (n > FD_MAX)
+		return -EINVAL;
+	if (!user_range_ok(addr, n * sizeof(struct pollfd)))
+		return -EFAULT;
+	return poll_wait((struct pollfd *)(uintptr_t)addr, n, timeout_ms);
+}
+
+/* select and pselect6 on top of poll_wait: read set POLLIN, write set
+ * POLLOUT, except set POLLPRI; the sets are rewritten with what is ready. */
+#define SELECT_MAX 1024 /* FD_SETSIZE */
+static long do_select(uint64_t nfds, const uint64_t set_addr[3], int64_t timeout_ms)
+{
+	static struct pollfd p[FD_MAX];
+	static const short ev[3] = {POLLIN, POLLOUT, POLLPRI};
+	uint64_t *sets[3];
+	uint64_t n = 0, words = (nfds + 63) / 64;
+
+	if (nfds > SELECT_MAX)
+		return -EINVAL;
+	for (int k = 0; k < 3; k++) {
+		if (set_addr[k] && !user_range_ok(set_addr[k], words * 8))
+			return -EFAULT;
+		sets[k] = (uint64_t *)(uintptr_t)set_addr[k];
+	}
+	for (uint64_t fd = 0; fd < nfds; fd++) {
+		short events = 0;
+		for (int k = 0; k < 3; k++)
+			if (sets[k] && (sets[k][fd / 64] >> (fd % 64) & 1))
+				events |= ev[k];
+		if (!events)
+			continue;
+		if (fd >= FD_MAX || !fd_get(fd))
+			return -EBADF;
+		p[n++] = (struct pollfd){.fd = (int)fd, .events = events};
+	}
+	long r = poll_wait(p, n, timeout_ms);
+	if (r < 0)
+		return r;
+	for (int k = 0; k < 3; k++)
+		if (sets[k])
+			kmemset(sets[k], 0, words * 8);
+	long count = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		short re = p[i].revents;
+		int ready[3] = {!!(re & (POLLIN | POLLHUP | POLLERR)), !!(re & (POLLOUT | POLLERR)),
+				!!(re & POLLPRI)};
+		for (int k = 0; k < 3; k++) {
+			if (ready[k] && (p[i].events & ev[k])) {
+				sets[k][p[i].fd / 64] |= 1ULL << (p[i].fd % 64);
+				count++;
+			}
+		}
+	}
+	return count;
+}
+
+long sys_select(const struct syscall_frame *f)
+{
+	const uint64_t sets[3] = {f->a2, f->a3, f->a4};
+	int64_t ms = -1;
+	if (f->a5) {
+		if (!user_range_ok(f->a5, 16))
+			return -EFAULT;
+		const int64_t *tv = (const int64_t *)(uintptr_t)f->a5;
+		if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
+			return -EINVAL;
+		ms = tv[0] * 1000 + (tv[1] + 999) / 1000;
+	}
+	return do_select(f->a1, sets, ms);
+}
+
 long sys_poll(const struct syscall_frame *f)
 {
 	return do_poll(f->a1, f->a2, (int)f->a3 < 0 ? -1 : (int)f->a3);
 }
 
+/* A timespec timeout in ms (rounded up), -1 for none (addr 0), or -errno. */
+static int64_t timespec_ms(uint64_t addr)
+{
+	if (!addr)
+		return -1;
+	if (!user_range_ok(addr, 16))
+		return -EFAULT;
+	const int64_t *ts = (const int64_t *)(uintptr_t)addr;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -EINVAL;
+	return ts[0] * 1000 + (ts[1] + 999999) / 1000000;
+}
+
 long sys_ppoll(const struct syscall_frame *f)
 {
-	int64_t ms = -1;
-	if (f->a3) {
-		if (!user_range_ok(f->a3, 16))
-			return -EFAULT;
-		const int64_t *ts = (const int64_t *)(uintptr_t)f->a3;
-		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-			return -EINVAL;
-		ms = ts[0] * 1000 + (ts[1] + 999999) / 1000000;
-	}
-	return do_poll(f->a1, f->a2, ms);
+	int64_t ms = timespec_ms(f->a3);
+	if (ms < -1)
+		return ms;
+	return do_poll(f->a1, f->a2, ms); /* the signal mask: nothing is delivered */
+}
+
+long sys_pselect6(const struct syscall_frame *f)
+{
+	const uint64_t sets[3] = {f->a2, f->a3, f->a4};
+	int64_t ms = timespec_ms(f->a5);
+	if (ms < -1)
+		return ms;
+	return do_select(f->a1, sets, ms);
+}
+
+long sys_flock(const struct syscall_frame *f)
+{
+	return fd_get(f->a1) ? 0 : -EBADF; /* one process: every lock is granted */
 }

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
@@ -120,6 +122,25 @@ int main(int argc, char **argv)
 	printf("read nonblock: %zd %s\n", n, strerror(errno));
 	r = poll(pf, 1, 10);
 	printf("poll empty %d\n", r);
+	fd_set rs, ws;
+	FD_ZERO(&rs);
+	FD_ZERO(&ws);
+	FD_SET(p[0], &rs);
+	FD_SET(1, &ws);
+	struct timeval tv = {0, 50000};
+	r = select(p[0] + 1, &rs, &ws, NULL, &tv);
+	printf("select empty pipe, stdout: %d %d %d\n", r, FD_ISSET(p[0], &rs), FD_ISSET(1, &ws));
+	write(p[1], "z", 1);
+	FD_SET(p[0], &rs);
+	struct timespec zero = {0, 0};
+	r = pselect(p[0] + 1, &rs, NULL, NULL, &zero, NULL);
+	printf("pselect full pipe: %d %d\n", r, FD_ISSET(p[0], &rs));
+	FD_SET(77, &rs);
+	r = select(78, &rs, NULL, NULL, &tv);
+	printf("select closed fd: %d %s\n", r, strerror(errno));
+	r = flock(p[0], LOCK_EX);
+	printf("flock: %d\n", r);
+	read(p[0], buf, 1);
 	close(p[1]);
 	n = read(p[0], buf, 1);
 	printf("read eof: %zd\n", n);
