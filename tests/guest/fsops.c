@@ -199,6 +199,11 @@ int main(int argc, char **argv)
 #ifdef UKVM_GUEST
 	if (!strcmp(op, "raw-open"))
 		return report(op, raw_open(a));
+	if (!strcmp(op, "raw-wild")) { /* a path pointer far outside guest RAM */
+		struct ukvm_hc_fs_path hc = {.p = {.mount = 0, .len = 10, .path = 1ULL << 40}};
+		hypercall(UKVM_HC_FS_OPEN, &hc);
+		return report(op, -1); /* not reached: the VMM ends the run */
+	}
 #endif
 	fprintf(stderr, "fsops: unknown op '%s'\n", op);
 	return 2;
