@@ -212,7 +212,7 @@ static long fd_io(const struct syscall_frame *f, uint64_t fd, uint64_t cnt, int6
 	uint32_t acc = of->flags & O_ACCMODE;
 	if (write ? acc == O_RDONLY : acc == O_WRONLY)
 		return -EBADF;
-	if (off != -1 && of->kind != OF_FILE)
+	if (off != -1 && of->kind != OF_FILE && of->kind != OF_DEV)
 		return -ESPIPE;
 	switch (of->kind) {
 	case OF_CONSOLE:
@@ -221,6 +221,8 @@ static long fd_io(const struct syscall_frame *f, uint64_t fd, uint64_t cnt, int6
 		return cnt ? console_read(io_iov[0].base, io_iov[0].len) : 0;
 	case OF_PIPE:
 		return write ? pipe_write(f, of, io_iov, cnt) : pipe_read(of, io_iov, cnt);
+	case OF_DEV:
+		return dev_io(of, io_iov, cnt, write);
 	case OF_FILE:
 		return file_io(of, cnt, off, write);
 	default:
@@ -287,10 +289,12 @@ long sys_lseek(const struct syscall_frame *f)
 	struct ofile *of = fd_get(f->a1);
 	if (!of)
 		return -EBADF;
-	if (of->kind != OF_FILE)
-		return -ESPIPE;
 	if (f->a3 > SEEK_END)
 		return -EINVAL;
+	if (of->kind == OF_DEV)
+		return 0; /* as Linux's null, zero and random devices */
+	if (of->kind != OF_FILE)
+		return -ESPIPE;
 	struct ukvm_hc_fs_handle hc = {
 	    .handle = of->handle, .op = (uint32_t)f->a3, .arg = (int64_t)f->a2};
 	hypercall(UKVM_HC_FS_SEEK, &hc);

@@ -15,7 +15,7 @@
 
 #define FD_MAX 256 /* guest fds: RLIMIT_NOFILE (system.c) */
 
-enum ofile_kind { OF_FREE, OF_CONSOLE, OF_FILE, OF_PIPE };
+enum ofile_kind { OF_FREE, OF_CONSOLE, OF_FILE, OF_PIPE, OF_DEV };
 
 struct pipe;
 
@@ -23,7 +23,8 @@ struct ofile {
 	uint32_t refs;
 	enum ofile_kind kind;
 	uint32_t flags; /* O_ACCMODE, O_APPEND, O_NONBLOCK, O_DIRECTORY */
-	int32_t handle; /* OF_FILE: the VMM's handle; OF_CONSOLE: the stream 0..2 */
+	int32_t handle; /* OF_FILE: the VMM's handle; OF_CONSOLE: the stream 0..2;
+			 * OF_DEV: the device (dev.c) */
 	struct pipe *pipe;
 	char path[UKVM_FS_PATH_MAX]; /* OF_FILE: the normalised guest path */
 };
@@ -41,6 +42,16 @@ struct ofile *fd_get(uint64_t fd);
 void fd_close(uint64_t fd);
 /* fd 0, 1, 2: the host's stdin, stdout, stderr. */
 void fd_init(void);
+
+/* files.c: fstat of an open file */
+long fd_stat(struct ofile *of, struct ukvm_stat *u);
+
+/* dev.c: /dev/null, /dev/zero, /dev/random, /dev/urandom, /dev/std* */
+/* The device at normalised path abs, or -1. */
+int dev_lookup(const char *abs);
+long dev_open(int dev, uint32_t flags, int cloexec);
+long dev_io(const struct ofile *of, const struct ukvm_iovec *iov, uint64_t cnt, int write);
+long dev_stat(int dev, struct ukvm_stat *u);
 
 /* pipe.c */
 long pipe_read(struct ofile *of, const struct ukvm_iovec *iov, uint64_t cnt);

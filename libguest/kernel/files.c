@@ -65,11 +65,15 @@ struct gpath {
 	char abs[UKVM_FS_PATH_MAX];
 	struct ukvm_fs_path p;
 	int mount;
+	int dev; /* a device of dev.c (then no mapping), or -1 */
 };
 
-/* Resolves (dirfd, user path) to a mapping and a relative path. An empty
- * path is ENOENT unless empty_ok (then dirfd's own path). */
-static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int empty_ok)
+#define R_EMPTY_OK 1 /* "" is dirfd's own path (AT_EMPTY_PATH) */
+#define R_DEV_OK 2   /* the caller serves devices; others get EACCES */
+
+/* Resolves (dirfd, user path) to a mapping and a relative path, or to a
+ * device. An empty path is ENOENT unless R_EMPTY_OK. */
+static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
 {
 	char path[UKVM_FS_PATH_MAX];
 	const char *base = cwd;
@@ -86,13 +90,16 @@ static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int empty_o
 		base = of->path;
 	}
 	if (!path[0]) {
-		if (!empty_ok)
+		if (!(flags & R_EMPTY_OK))
 			return -ENOENT;
 		path[0] = '.';
 		path[1] = '\0';
 	}
 	if ((r = path_normalize(g->abs, sizeof(g->abs), base, path)) < 0)
 		return r;
+	g->dev = dev_lookup(g->abs);
+	if (g->dev >= 0)
+		return flags & R_DEV_OK ? 0 : -EACCES;
 	const char *rel;
 	g->mount = path_find_mount(g->abs, mounts, nmounts, &rel);
 	if (g->mount < 0)
@@ -108,9 +115,11 @@ static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int empty_o
 static long do_open(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
 {
 	static struct gpath g;
-	long r = resolve(dirfd, upath, &g, 0);
+	long r = resolve(dirfd, upath, &g, R_DEV_OK);
 	if (r < 0)
 		return r;
+	if (g.dev >= 0)
+		return dev_open(g.dev, (uint32_t)flags, !!(flags & O_CLOEXEC));
 	struct ofile *of = ofile_new(OF_FILE);
 	if (!of)
 		return -EMFILE;
@@ -153,12 +162,14 @@ long sys_creat(const struct syscall_frame *f)
 /* ---- stat ---------------------------------------------------------------- */
 
 /* The stat of fd (handle >= 0 / console) or of g into u. */
-static long stat_fd(struct ofile *of, struct ukvm_stat *u)
+long fd_stat(struct ofile *of, struct ukvm_stat *u)
 {
 	if (of->kind == OF_PIPE) {
 		pipe_stat(of, u);
 		return 0;
 	}
+	if (of->kind == OF_DEV)
+		return dev_stat(of->handle, u);
 	struct ukvm_hc_fs_stat hc = {.handle = of->handle, .st = (uint64_t)(uintptr_t)u};
 	hypercall(UKVM_HC_FS_STAT, &hc);
 	return hc.ret;
@@ -178,13 +189,16 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_
 	if (!c && (flags & AT_EMPTY_PATH_)) {
 		struct ofile *of = (int)dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
 		if (of)
-			return stat_fd(of, u);
+			return fd_stat(of, u);
 		if ((int)dirfd != AT_FDCWD)
 			return -EBADF;
 	}
-	long r = resolve(dirfd, upath, &g, !c && (flags & AT_EMPTY_PATH_));
+	long r =
+	    resolve(dirfd, upath, &g, R_DEV_OK | (!c && (flags & AT_EMPTY_PATH_) ? R_EMPTY_OK : 0));
 	if (r < 0)
 		return r;
+	if (g.dev >= 0)
+		return dev_stat(g.dev, u);
 	struct ukvm_hc_fs_stat hc = {.handle = -1,
 				     .flags = (uint32_t)flags & AT_SYMLINK_NOFOLLOW,
 				     .p = g.p,
@@ -221,7 +235,7 @@ long sys_fstat(const struct syscall_frame *f)
 {
 	struct ukvm_stat u;
 	struct ofile *of = fd_get(f->a1);
-	return of ? put_stat(stat_fd(of, &u), &u, f->a2) : -EBADF;
+	return of ? put_stat(fd_stat(of, &u), &u, f->a2) : -EBADF;
 }
 
 long sys_stat(const struct syscall_frame *f)
@@ -320,9 +334,12 @@ long sys_getdents64(const struct syscall_frame *f)
 static long path_call(unsigned nr, uint64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode)
 {
 	static struct gpath g;
-	long r = resolve(dirfd, upath, &g, 0);
+	int access = nr == UKVM_HC_FS_ACCESS;
+	long r = resolve(dirfd, upath, &g, access ? R_DEV_OK : 0);
 	if (r < 0)
 		return r;
+	if (g.dev >= 0) /* access: the devices are read-write for everybody */
+		return mode & X_OK ? -EACCES : 0;
 	struct ukvm_hc_fs_path hc = {.p = g.p, .flags = flags, .mode = mode};
 	hypercall(nr, &hc);
 	return hc.ret;
@@ -413,9 +430,11 @@ static long do_readlink(uint64_t dirfd, uint64_t upath, uint64_t buf, uint64_t l
 		return -EINVAL;
 	if (!user_range_ok(buf, len))
 		return -EFAULT;
-	long r = resolve(dirfd, upath, &g, 0);
+	long r = resolve(dirfd, upath, &g, R_DEV_OK);
 	if (r < 0)
 		return r;
+	if (g.dev >= 0)
+		return -EINVAL; /* not a symlink */
 	struct ukvm_hc_fs_readlink hc = {.p = g.p, .buf = buf, .len = len};
 	hypercall(UKVM_HC_FS_READLINK, &hc);
 	return hc.ret;
@@ -460,9 +479,11 @@ long sys_chdir(const struct syscall_frame *f)
 {
 	static struct gpath g;
 	struct ukvm_stat u;
-	long r = resolve((uint64_t)AT_FDCWD, f->a1, &g, 0);
+	long r = resolve((uint64_t)AT_FDCWD, f->a1, &g, R_DEV_OK);
 	if (r < 0)
 		return r;
+	if (g.dev >= 0)
+		return -ENOTDIR;
 	struct ukvm_hc_fs_stat hc = {.handle = -1, .p = g.p, .st = (uint64_t)(uintptr_t)&u};
 	hypercall(UKVM_HC_FS_STAT, &hc);
 	return hc.ret < 0 ? hc.ret : set_cwd(g.abs, &u);
@@ -476,7 +497,7 @@ long sys_fchdir(const struct syscall_frame *f)
 		return -EBADF;
 	if (of->kind != OF_FILE)
 		return -ENOTDIR;
-	long r = stat_fd(of, &u);
+	long r = fd_stat(of, &u);
 	return r < 0 ? r : set_cwd(of->path, &u);
 }
 
@@ -558,7 +579,7 @@ static long do_chown(uint64_t dirfd, uint64_t upath, uint64_t uid, uint64_t gid,
 	if (!upath) {
 		if (!(of = fd_get(dirfd)))
 			return -EBADF;
-		r = stat_fd(of, &u);
+		r = fd_stat(of, &u);
 	} else {
 		r = stat_at(dirfd, upath, flags, &u);
 	}

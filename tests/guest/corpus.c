@@ -48,6 +48,23 @@ int main(void)
 	printf("asctime %s", asctime(&tm));
 	tm.tm_mday += 40;
 	printf("timegm normalises: %lld\n", (long long)timegm(&tm));
+	/* the device files every program may expect */
+	int fd = open("/dev/null", O_RDWR);
+	ssize_t wn = write(fd, "abc", 3), r = read(fd, buf, 8);
+	off_t o = lseek(fd, 0, SEEK_SET);
+	printf("/dev/null: write %zd read %zd lseek %ld\n", wn, r, (long)o);
+	close(fd);
+	fd = open("/dev/zero", O_RDONLY);
+	memset(buf, 1, 8);
+	r = read(fd, buf, 8);
+	printf("/dev/zero: read %zd, %d\n", r, buf[0] + buf[7]);
+	close(fd);
+	fd = open("/dev/urandom", O_RDONLY);
+	r = read(fd, buf, 16);
+	printf("/dev/urandom: read %zd\n", r);
+	close(fd);
+	int acc = access("/dev/zero", R_OK | W_OK);
+	printf("access /dev/zero rw: %d\n", acc);
 	/* seeded random numbers */
 	srand(42);
 	for (int i = 0; i < 5; i++)

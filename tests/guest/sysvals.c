@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
@@ -145,6 +146,19 @@ int main(int argc, char **argv)
 	n = read(p[0], buf, 1);
 	printf("read eof: %zd\n", n);
 	close(p[0]);
+	struct stat st;
+	r = stat("/dev/null", &st);
+	printf("stat /dev/null: %d chr %d rdev %lx\n", r, S_ISCHR(st.st_mode), (unsigned long)st.st_rdev);
+	int in = open("/dev/stdin", O_RDONLY);
+	n = read(in, buf, 1);
+	printf("/dev/stdin: fd %d read %zd\n", in, n);
+	close(in);
+	FILE *out = fopen("/dev/stdout", "w");
+	fflush(stdout);
+	fprintf(out, "through /dev/stdout\n");
+	fclose(out);
+	n = write(1, "", 0);
+	printf("stdout still open: %zd\n", n);
 	off_t o = lseek(1, 0, SEEK_CUR);
 	printf("lseek stdout: %ld %s\n", (long)o, strerror(errno));
 	return 0;
