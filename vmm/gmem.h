@@ -20,6 +20,8 @@ struct gmem {
 /* Maps size bytes of lazily allocated, zeroed memory. 0 or -errno. */
 int gmem_init(struct gmem *m, uint64_t size);
 void gmem_free(struct gmem *m);
+/* Bytes of guest RAM the host has actually allocated (touched pages). */
+uint64_t gmem_resident(const struct gmem *m);
 
 /* Host pointer to [gpa, gpa + len), or NULL if any of it is outside guest
  * RAM or in page 0. len 0 is valid anywhere a 1-byte range would be. */

@@ -220,7 +220,8 @@ static void print_stats(const struct vm *vm, double setup_ms, double run_ms)
 	fprintf(stderr, "unikvm: stats: exits %llu, hypercalls:", (unsigned long long)vm->exits);
 	for (int i = 0; i < UKVM_HC_COUNT; i++)
 		fprintf(stderr, " %s %llu", hypercall_name((unsigned)i), (unsigned long long)vm->hypercalls[i]);
-	fprintf(stderr, "; setup %.1f ms, run %.1f ms\n", setup_ms, run_ms);
+	fprintf(stderr, "; setup %.1f ms, run %.1f ms; guest RAM touched %llu KiB\n", setup_ms,
+		run_ms, (unsigned long long)(gmem_resident(&vm->mem) >> 10));
 }
 
 static int cmd_run(int argc, char **argv)
