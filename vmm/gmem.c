@@ -15,6 +15,7 @@ int gmem_init(struct gmem *m, uint64_t size)
 		return -errno;
 	m->host = p;
 	m->size = size;
+	m->floor = GUARD_PAGE;
 	return 0;
 }
 
@@ -44,7 +45,7 @@ uint64_t gmem_resident(const struct gmem *m)
 
 void *gmem_at(const struct gmem *m, uint64_t gpa, uint64_t len)
 {
-	if (gpa < GUARD_PAGE || gpa >= m->size || len > m->size - gpa)
+	if (gpa < m->floor || gpa >= m->size || len > m->size - gpa)
 		return NULL;
 	return m->host + gpa;
 }
