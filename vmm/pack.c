@@ -128,6 +128,13 @@ int cmd_pack(int argc, char **argv)
 		goto out;
 	r = EXIT_HOST_ERROR;
 	if (!out) {
+		for (int i = first; i < argc && strcmp(argv[i], "--"); i++) {
+			if (!strcmp(argv[i], "-o") || !strncmp(argv[i], "--output", 8)) {
+				pack_error("%s must come before IMAGE (what follows IMAGE is the "
+					   "default arguments)", argv[i]);
+				goto out;
+			}
+		}
 		pack_error("no output file given (-o FILE)%s", "");
 		goto out;
 	}
