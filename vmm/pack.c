@@ -201,7 +201,7 @@ static bool maybe_bundle(void)
 	bool r = true;
 
 	if (fd < 0)
-		return true; /* let bundle_read report it, if it is one */
+		return false; /* unreadable (mode --x): it cannot read a bundle either */
 	if (fstat(fd, &st) == 0 && pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
 	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
 	    (uint64_t)st.st_size == eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize)
