@@ -188,7 +188,7 @@ static int parse_run_options(int argc, char **argv, struct run_options *o, bool 
 		if ((c = getopt_long(argc, argv, "+:m:e:t:ho:", longopts, NULL)) == -1)
 			break;
 		if (c == 'o' && !pack)
-			c = '?';
+			return usage_error("unknown option '%s'", argv[at]);
 		switch (c) {
 		case 'o':
 			o->output = optarg;
