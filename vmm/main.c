@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "exit_status.h"
@@ -150,14 +151,13 @@ static int add_env(struct run_options *o, char *arg)
 	if (o->nenv == ENV_MAX)
 		return usage_error("too many --env options (at most %s)", "4096");
 	if (!eq) {
-		const char *v = getenv(arg);
-		if (!v)
+		/* The host's own "NAME=VALUE" string: nothing to allocate. */
+		char **e = environ;
+		while (*e && (strncmp(*e, arg, namelen) || (*e)[namelen] != '='))
+			e++;
+		if (!*e)
 			return 0; /* like docker: an unset host variable stays unset */
-		char *kv = malloc(namelen + strlen(v) + 2);
-		if (!kv)
-			return EXIT_HOST_ERROR;
-		sprintf(kv, "%s=%s", arg, v);
-		arg = kv;
+		arg = *e;
 	}
 	o->env[o->nenv++] = arg;
 	return 0;
