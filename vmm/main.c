@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blk.h"
 #include "exit_status.h"
 #include "log.h"
 #include "vm.h"
@@ -44,6 +45,11 @@ static const char usage_text[] =
 	"                        status 124, as timeout(1) does\n"
 	"      --core FILE       when the guest crashes, write a core file that\n"
 	"                        'gdb IMAGE FILE' opens\n"
+	"      --disk PATH[,ro]  attach a disk (repeatable, up to 8: disk 0, 1, ... in\n"
+	"                        order): a regular file or a block device, opened\n"
+	"                        read-write, or read-only with ,ro (,rw: the default).\n"
+	"                        Sectors of 512 bytes (a block device's own size); a\n"
+	"                        trailing partial sector is not used. See docs/block.md\n"
 	"      --stats           print VM exits, hypercalls and timings on stderr at the end\n"
 	"      --trace-nosys     print each syscall the guest makes that libguest does\n"
 	"                        not implement (it returns ENOSYS)\n"
@@ -128,6 +134,8 @@ struct run_options {
 	bool stats, trace_nosys;
 	uint64_t timeout_ms;
 	const char *core_path;
+	const char *disks[UKVM_BLK_MAX + 1];
+	int ndisks;
 };
 
 static int add_env(struct run_options *o, char *arg)
@@ -155,13 +163,14 @@ static int add_env(struct run_options *o, char *arg)
 
 static int parse_run_options(int argc, char **argv, struct run_options *o)
 {
-	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE };
+	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE, OPT_DISK };
 	static const struct option longopts[] = {
 		{"mem", required_argument, NULL, 'm'},
 		{"env", required_argument, NULL, 'e'},
 		{"timeout", required_argument, NULL, 't'},
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"core", required_argument, NULL, OPT_CORE},
+		{"disk", required_argument, NULL, OPT_DISK},
 		{"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -192,6 +201,11 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 		case OPT_CORE:
 			o->core_path = optarg;
 			break;
+		case OPT_DISK:
+			if (o->ndisks == UKVM_BLK_MAX)
+				return usage_error("--disk %s: too many disks (at most 8)", optarg);
+			o->disks[o->ndisks++] = optarg;
+			break;
 		case OPT_STATS:
 			o->stats = true;
 			break;
@@ -219,7 +233,8 @@ static void print_stats(const struct vm *vm, double setup_ms, double run_ms)
 {
 	fprintf(stderr, "unikvm: stats: exits %llu, hypercalls:", (unsigned long long)vm->exits);
 	for (int i = 0; i < UKVM_HC_COUNT; i++)
-		fprintf(stderr, " %s %llu", hypercall_name((unsigned)i), (unsigned long long)vm->hypercalls[i]);
+		if (strcmp(hypercall_name((unsigned)i), "?"))
+			fprintf(stderr, " %s %llu", hypercall_name((unsigned)i), (unsigned long long)vm->hypercalls[i]);
 	fprintf(stderr, "; setup %.1f ms, run %.1f ms\n", setup_ms, run_ms);
 }
 
@@ -229,6 +244,7 @@ static int cmd_run(int argc, char **argv)
 	struct image img;
 	struct layout layout;
 	struct vm vm = {.kvm_fd = -1, .fd = -1, .vcpu_fd = -1};
+	struct blk blk = {.stop_fd = -1};
 	struct timespec t0, t1, t2;
 	char err[512];
 	int r;
@@ -245,8 +261,16 @@ static int cmd_run(int argc, char **argv)
 		gargv++;
 	}
 
+	for (int i = 0; i < o.ndisks; i++) {
+		if ((r = blk_add(&blk, o.disks[i], err, sizeof(err)))) {
+			ukvm_err("%s", err);
+			blk_stop(&blk);
+			return r;
+		}
+	}
 	if ((r = image_open(&img, path, err, sizeof(err)))) {
 		ukvm_err("%s: %s", path, err);
+		blk_stop(&blk);
 		return r;
 	}
 	uint64_t need = round_mem(img.note.min_mem);
@@ -256,6 +280,7 @@ static int cmd_run(int argc, char **argv)
 			 (unsigned long long)(need >> 20),
 			 need > UKVM_MEM_MAX ? "the maximum is 3072" : "raise --mem");
 		image_close(&img);
+		blk_stop(&blk);
 		return EXIT_BAD_IMAGE;
 	}
 	vm.img = &img;
@@ -272,6 +297,10 @@ static int cmd_run(int argc, char **argv)
 		ukvm_err("%s", err);
 		goto out;
 	}
+	if ((r = blk_start(&blk, &vm, err, sizeof(err)))) {
+		ukvm_err("%s", err);
+		goto out;
+	}
 	image_load(&img, &vm.mem);
 	layout_write(&layout, &vm, gargv, o.env, o.trace_nosys ? UKVM_BOOT_TRACE_NOSYS : 0);
 	if ((r = x86_boot_vcpu(&vm, &layout, err, sizeof(err)))) {
@@ -284,6 +313,7 @@ static int cmd_run(int argc, char **argv)
 	if (o.stats)
 		print_stats(&vm, elapsed_ms(&t0, &t1), elapsed_ms(&t1, &t2));
 out:
+	blk_stop(&blk); /* before guest RAM goes away */
 	vm_destroy(&vm);
 	image_close(&img);
 	if (vm_stop_signal()) {

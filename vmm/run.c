@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "blk.h"
 #include "exit_status.h"
 #include "log.h"
 #include "vm.h"
@@ -95,6 +96,19 @@ static void handle_io(struct vm *vm)
 	const struct kvm_run *run = vm->run;
 	uint16_t port = run->io.port;
 
+	if (port >= UKVM_BLK_DOORBELL_BASE && port < UKVM_BLK_DOORBELL_BASE + UKVM_BLK_MAX) {
+		/* A served doorbell (a 32-bit OUT) never exits: KVM's ioeventfd takes it. */
+		unsigned disk = port - UKVM_BLK_DOORBELL_BASE;
+		if (vm->blk && disk < vm->blk->count)
+			guest_error(vm, EXIT_BAD_HYPERCALL, "%s of %u bytes on the doorbell of disk %u "
+				    "(port 0x%x): a doorbell is one 32-bit OUT",
+				    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", run->io.size,
+				    disk, port);
+		else
+			guest_error(vm, EXIT_BAD_HYPERCALL, "doorbell of disk %u (port 0x%x), which does "
+				    "not exist", disk, port);
+		return;
+	}
 	if (port < UKVM_HC_PORT_BASE || port >= UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT) {
 		guest_error(vm, EXIT_BAD_HYPERCALL, "%s of I/O port 0x%x, which unikvm does not serve",
 			    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", port);
@@ -158,6 +172,8 @@ bool vm_check_stop(struct vm *vm)
 		return true;
 	if (stop_signal)
 		vm_stop(vm, EXIT_SIGNAL_BASE + stop_signal);
+	else if (vm->blk && blk_fatal(vm->blk))
+		vm_stop(vm, blk_fatal(vm->blk)); /* reported by the device thread */
 	else if (deadline_ms && now_ms() >= deadline_ms) {
 		ukvm_err("guest timed out after %.3g s", (double)vm->timeout_ms / 1000);
 		vm_stop(vm, EXIT_TIMEOUT);
