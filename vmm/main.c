@@ -61,12 +61,14 @@ static const char usage_text[] =
 	"exit status:\n"
 	"  0-255  the guest's own exit status\n"
 	"  124    --timeout expired\n"
-	"  125    unikvm failed: bad option, no usable /dev/kvm, host error\n"
+	"  125    unikvm failed: bad option (a --disk that cannot be used), no\n"
+	"         usable /dev/kvm, host error\n"
 	"  126    IMAGE is not a runnable unikernel (bad ELF, ABI mismatch, too big)\n"
 	"  127    IMAGE cannot be opened\n"
 	"  128+N  the guest died as a process killed by signal N would: 134 abort or\n"
 	"         libc crash, 136 divide error, 139 CPU fault, triple fault or bad\n"
-	"         pointer given to the VMM, 141 broken stdout pipe, 159 unknown hypercall;\n"
+	"         pointer given to the VMM (or in a disk request), 141 broken stdout\n"
+	"         pipe, 159 unknown hypercall or corrupt disk ring;\n"
 	"         130, 143, 129, 131 when unikvm gets SIGINT, SIGTERM, SIGHUP, SIGQUIT\n"
 	"See docs/exit-codes.md.\n";
 
