@@ -101,6 +101,10 @@ int blk_add(struct blk *b, const char *arg, char *err, size_t errlen)
 		return r;
 	d->geom.read_only = ro;
 	d->fd = open(d->path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (d->fd < 0 && errno == EISDIR) {
+		r = ukvm_fail(err, errlen, EXIT_HOST_ERROR, "--disk %s: is a directory", d->path);
+		goto fail;
+	}
 	if (d->fd < 0) {
 		r = ukvm_fail(err, errlen, EXIT_HOST_ERROR, "--disk %s: %s%s", d->path, strerror(errno),
 			      errno == EACCES && !ro ? " (add ,ro to open it read-only)" : "");
@@ -258,6 +262,27 @@ static int serve_ring(struct blk *b, unsigned i)
 	}
 }
 
+/* Serves until the ring stays empty. While it runs, no_kick tells the guest
+ * that doorbells are not needed. Before sleeping it clears no_kick and
+ * looks once more: the guest publishes req_prod before it reads no_kick,
+ * we clear no_kick before we read req_prod (both with full barriers), so
+ * either it rings or we see its request. */
+static int serve_until_idle(struct blk *b, unsigned i)
+{
+	struct blk_disk *d = &b->disk[i];
+	struct ukvm_blk_ring *ring = gmem_at(&b->vm->mem, atomic_load(&d->ring_gpa), sizeof(*ring));
+
+	for (;;) {
+		__atomic_store_n(&ring->no_kick, 1, __ATOMIC_SEQ_CST);
+		if (serve_ring(b, i) < 0)
+			return -1;
+		__atomic_store_n(&ring->no_kick, 0, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&ring->req_prod, __ATOMIC_SEQ_CST) == d->req_cons ||
+		    atomic_load(&b->stopping))
+			return 0;
+	}
+}
+
 struct thread_arg {
 	struct blk *b;
 	unsigned i;
@@ -285,7 +310,7 @@ static void *device_thread(void *p)
 			snprintf(why, sizeof(why), "doorbell rung before the ring was set up");
 			corrupt(b, a->i, EXIT_BAD_HYPERCALL, why);
 			broken = true;
-		} else if (serve_ring(b, a->i) < 0) {
+		} else if (serve_until_idle(b, a->i) < 0) {
 			broken = true;
 		}
 		if (broken) /* wait for the stop only */

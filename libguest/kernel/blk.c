@@ -153,8 +153,10 @@ static int submit(unsigned n, unsigned op, uint64_t sector, const void *buf, siz
 		.buf = (uint64_t)(uintptr_t)buf,
 	};
 	d->req_prod++;
-	__atomic_store_n(&rings[n].req_prod, d->req_prod, __ATOMIC_RELEASE);
-	outl((uint16_t)(UKVM_BLK_DOORBELL_BASE + n), 0);
+	__atomic_store_n(&rings[n].req_prod, d->req_prod, __ATOMIC_SEQ_CST);
+	/* a busy device picks the request up by itself (ABI header) */
+	if (!__atomic_load_n(&rings[n].no_kick, __ATOMIC_SEQ_CST))
+		outl((uint16_t)(UKVM_BLK_DOORBELL_BASE + n), 0);
 	return (int)id;
 }
 

@@ -159,9 +159,9 @@ _Static_assert(sizeof(struct ukvm_hc_clock) == 24, "clock size");
 
 /* Disks are numbered 0..count-1 in the order of --disk options. Each has one
  * ring in guest memory that the guest registers with UKVM_HC_BLK_SETUP. The
- * guest publishes requests by advancing req_prod and then writes any 32-bit
- * value to the disk's doorbell port (a KVM ioeventfd: no exit to the VMM
- * thread). A device thread serves the requests in order, writes one
+ * guest publishes requests by advancing req_prod, then (after a full
+ * barrier) reads no_kick and, if it is 0, writes any 32-bit value to the
+ * disk's doorbell port (a KVM ioeventfd: no exit to the VMM thread). A device thread serves the requests in order, writes one
  * completion per request, advances cpl_prod and raises UKVM_BLK_VECTOR (an
  * MSI through a KVM irqfd) after each batch.
  *
@@ -228,7 +228,9 @@ _Static_assert(sizeof(struct ukvm_blk_cpl) == 16, "blk cpl size");
 
 struct ukvm_blk_ring {
 	uint32_t req_prod; /* written by the guest: requests [.., req_prod) are ready */
-	uint32_t pad0[15];
+	uint32_t no_kick;  /* written by the VMM: 1 while its device thread is
+	                    * serving and will see new requests without a kick */
+	uint32_t pad0[14];
 	uint32_t cpl_prod; /* written by the VMM: completions [.., cpl_prod) are ready */
 	uint32_t cpl_cons; /* written by the guest: completions it has consumed */
 	uint32_t pad1[14];
