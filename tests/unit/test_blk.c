@@ -1,7 +1,7 @@
 /*
  * The block device's request and ring checks (vmm/blk.c) on fake guest
- * memory: every status class, every boundary, overflow-safe ranges, and the
- * ring-index rules, with no /dev/kvm.
+ * memory: every status class, every boundary, overflow-safe ranges, the
+ * ring-index rules, and the blk_info/blk_setup hypercalls, with no /dev/kvm.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,10 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <string.h>
 
 #include "blk.h"
+#include "exit_status.h"
 #include "gmem.h"
+#include "vm.h"
 
 #define MEM (1ULL << 20)
 
@@ -135,6 +138,104 @@ static void ring_indices(void **state)
 	assert_int_equal(blk_ring_check(129, 1, 1, 1, err, sizeof(err)), 0);
 }
 
+/* ---- the hypercalls, on a VM with RAM and two fake disks, no KVM ---- */
+
+#define ARG 0x10000ULL
+#define RING 0x20000ULL
+
+static struct vm vm;
+static struct blk blk;
+
+static int vm_setup(void **state)
+{
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	memset(&blk, 0, sizeof(blk));
+	vm.kvm_fd = vm.fd = vm.vcpu_fd = -1;
+	blk.count = 2;
+	blk.disk[0].geom = rw;
+	blk.disk[1].geom = ro;
+	blk.stop_fd = -1;
+	vm.blk = &blk;
+	return gmem_init(&vm.mem, MEM);
+}
+
+static int vm_teardown(void **state)
+{
+	(void)state;
+	gmem_free(&vm.mem);
+	return 0;
+}
+
+static struct ukvm_hc_blk_info info_call(uint32_t disk)
+{
+	struct ukvm_hc_blk_info a = {.disk = disk, .count = 77, .sectors = 77, .ret = 77};
+	gmem_write(&vm.mem, ARG, &a, sizeof(a));
+	hc_blk_info(&vm, ARG);
+	gmem_read(&vm.mem, ARG, &a, sizeof(a));
+	return a;
+}
+
+static void hc_info(void **state)
+{
+	(void)state;
+	struct ukvm_hc_blk_info a = info_call(1);
+	assert_int_equal(a.ret, 0);
+	assert_int_equal(a.count, 2);
+	assert_int_equal(a.sectors, 100);
+	assert_int_equal(a.sector_size, 512);
+	assert_int_equal(a.flags, UKVM_BLK_F_READ_ONLY);
+	a = info_call(0);
+	assert_int_equal(a.flags, 0);
+	a = info_call(2);
+	assert_int_equal(a.ret, -ENODEV);
+	assert_int_equal(a.count, 2);
+	assert_int_equal(a.sectors, 0); /* nothing left over from the guest */
+	vm.blk = NULL;
+	a = info_call(0);
+	assert_int_equal(a.ret, -ENODEV);
+	assert_int_equal(a.count, 0);
+	assert_false(vm.done);
+	hc_blk_info(&vm, MEM - 8); /* the struct runs past the end of RAM */
+	assert_true(vm.done);
+	assert_int_equal(vm.status, EXIT_FAULT);
+}
+
+static int64_t setup_call(uint32_t disk, uint64_t ring)
+{
+	struct ukvm_hc_blk_setup a = {.disk = disk, .ring = ring, .ret = 77};
+	gmem_write(&vm.mem, ARG, &a, sizeof(a));
+	hc_blk_setup(&vm, ARG);
+	gmem_read(&vm.mem, ARG, &a, sizeof(a));
+	return a.ret;
+}
+
+static void hc_setup(void **state)
+{
+	(void)state;
+	assert_int_equal(setup_call(2, RING), -ENODEV);
+	assert_int_equal(setup_call(UINT32_MAX, RING), -ENODEV);
+	assert_int_equal(setup_call(0, RING + 8), -EINVAL);
+	assert_int_equal(setup_call(0, RING), 0);
+	assert_int_equal(atomic_load(&blk.disk[0].ring_gpa), RING);
+	assert_int_equal(setup_call(0, RING + 0x4000), -EBUSY);
+	assert_int_equal(atomic_load(&blk.disk[0].ring_gpa), RING);
+	assert_false(vm.done);
+	/* the ring must fit whole: ending one byte past RAM is fatal */
+	setup_call(1, MEM - sizeof(struct ukvm_blk_ring) + 64);
+	assert_true(vm.done);
+	assert_int_equal(vm.status, EXIT_FAULT);
+	assert_int_equal(atomic_load(&blk.disk[1].ring_gpa), 0);
+}
+
+static void hc_setup_ring_at_end(void **state)
+{
+	(void)state;
+	uint64_t at = (MEM - sizeof(struct ukvm_blk_ring)) & ~63ULL;
+	assert_int_equal(setup_call(1, at), 0);
+	assert_false(vm.done);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +245,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(buffer_outside_ram, setup, teardown),
 		cmocka_unit_test(ring_indices),
+		cmocka_unit_test_setup_teardown(hc_info, vm_setup, vm_teardown),
+		cmocka_unit_test_setup_teardown(hc_setup, vm_setup, vm_teardown),
+		cmocka_unit_test_setup_teardown(hc_setup_ring_at_end, vm_setup, vm_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
