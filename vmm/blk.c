@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -130,6 +131,13 @@ int blk_add(struct blk *b, const char *arg, char *err, size_t errlen)
 	}
 	if ((r = disk_geometry(d, &st, err, errlen)))
 		goto fail;
+	/* Two VMs writing one disk would corrupt it: a read-write disk takes an
+	 * exclusive lock, a read-only one a shared lock (advisory, as qemu). */
+	if (flock(d->fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		r = ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+			      "--disk %s: in use by another process (it holds a lock on it)", d->path);
+		goto fail;
+	} /* other errors: a file system without locks (some network ones); go on */
 	b->count++;
 	return 0;
 fail:
@@ -283,17 +291,11 @@ static int serve_until_idle(struct blk *b, unsigned i)
 	}
 }
 
-struct thread_arg {
-	struct blk *b;
-	unsigned i;
-};
-static struct thread_arg thread_args[UKVM_BLK_MAX];
-
 static void *device_thread(void *p)
 {
-	const struct thread_arg *a = p;
-	struct blk *b = a->b;
-	struct blk_disk *d = &b->disk[a->i];
+	struct blk_disk *d = p;
+	struct blk *b = d->owner;
+	unsigned i = d->index;
 	struct pollfd fds[2] = {{.fd = d->kick_fd, .events = POLLIN}, {.fd = b->stop_fd, .events = POLLIN}};
 	bool broken = false;
 
@@ -308,9 +310,9 @@ static void *device_thread(void *p)
 		if (atomic_load(&d->ring_gpa) == 0) {
 			char why[80];
 			snprintf(why, sizeof(why), "doorbell rung before the ring was set up");
-			corrupt(b, a->i, EXIT_BAD_HYPERCALL, why);
+			corrupt(b, i, EXIT_BAD_HYPERCALL, why);
 			broken = true;
-		} else if (serve_until_idle(b, a->i) < 0) {
+		} else if (serve_until_idle(b, i) < 0) {
 			broken = true;
 		}
 		if (broken) /* wait for the stop only */
@@ -395,8 +397,9 @@ int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; i < b->count; i++) {
-		thread_args[i] = (struct thread_arg){b, i};
-		if ((r = pthread_create(&b->disk[i].thread, NULL, device_thread, &thread_args[i]))) {
+		b->disk[i].owner = b;
+		b->disk[i].index = i;
+		if ((r = pthread_create(&b->disk[i].thread, NULL, device_thread, &b->disk[i]))) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "pthread_create: %s", strerror(r));
 		}

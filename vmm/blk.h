@@ -38,6 +38,8 @@ struct blk_disk {
 	int kick_fd, irq_fd; /* the doorbell's ioeventfd, the irqfd */
 	pthread_t thread;
 	bool thread_started;
+	struct blk *owner; /* for the device thread */
+	unsigned index;
 	_Atomic uint64_t ring_gpa; /* 0 until the guest sets the ring up */
 	/* the device thread's own (never in guest memory) */
 	uint32_t req_cons, cpl_prod;
