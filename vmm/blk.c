@@ -9,7 +9,9 @@
  * (an MSI through the disk's irqfd) follows each batch.
  *
  * The device threads block every signal, so the watchdog and stop signals
- * reach the vCPU thread. A corrupt ring ends only its disk's thread: it
+ * reach the vCPU thread. On each watchdog tick the vCPU thread re-raises
+ * the interrupt of a disk whose completions are still unconsumed
+ * (blk_watchdog): a guest that lost one then wakes within a tick. A corrupt ring ends only its disk's thread: it
  * records the exit status in b->fatal, which the run loop picks up on its
  * next wakeup (at most one watchdog tick later).
  */
@@ -433,6 +435,20 @@ void blk_stop(struct blk *b)
 	if (b->stop_fd >= 0)
 		close(b->stop_fd);
 	b->stop_fd = -1;
+}
+
+void blk_watchdog(struct blk *b)
+{
+	for (unsigned i = 0; i < b->count; i++) {
+		struct blk_disk *d = &b->disk[i];
+		uint64_t gpa = atomic_load(&d->ring_gpa);
+		if (!gpa || !d->thread_started)
+			continue;
+		struct ukvm_blk_ring *ring = gmem_at(&b->vm->mem, gpa, sizeof(*ring));
+		if (__atomic_load_n(&ring->cpl_prod, __ATOMIC_ACQUIRE) !=
+		    __atomic_load_n(&ring->cpl_cons, __ATOMIC_ACQUIRE))
+			raise_irq(d);
+	}
 }
 
 int blk_fatal(struct blk *b)

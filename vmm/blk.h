@@ -63,6 +63,10 @@ int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen);
 /* Stops the device threads (each finishes the request it is serving) and
  * closes the disks. Safe to call more than once, and after a failed start. */
 void blk_stop(struct blk *b);
+/* Called on every watchdog tick by the vCPU thread: raises the interrupt
+ * again for a disk whose completions the guest has not consumed, in case
+ * the one that announced them was lost (docs/block.md). */
+void blk_watchdog(struct blk *b);
 /* The exit status a device thread asked for after a corrupt ring, or 0. */
 int blk_fatal(struct blk *b);
 

@@ -210,6 +210,8 @@ int vm_run(struct vm *vm)
 				break;
 			}
 			check_halted(vm);
+			if (vm->blk)
+				blk_watchdog(vm->blk);
 			continue;
 		}
 		vm->exits++;

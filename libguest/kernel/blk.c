@@ -13,9 +13,9 @@
  * that lands after the look is held pending until `sti` and then ends the
  * `hlt` (sti's one-instruction shadow covers the gap), so no wakeup is lost.
  * Each `hlt` also arms the TSC-deadline timer BACKSTOP_MS ahead: under the
- * nested test sandbox (QEMU TCG's AMD-V) about one MSI in a few thousand
- * never arrives, and the backstop turns that into a short delay instead of
- * a hang. On time the device's interrupt ends the `hlt` first.
+ * nested test sandbox (QEMU TCG's AMD-V) the sti shadow is sometimes lost,
+ * the interrupt is taken before `hlt`, and the backstop (with the VMM's
+ * watchdog, docs/block.md) turns that into a short delay instead of a hang.
  */
 #include <errno.h>
 #include <unikvm/blk.h>
