@@ -5,7 +5,8 @@
  * in-kernel irqchip such a vCPU sleeps inside KVM_RUN for ever. A timer
  * signal interrupts KVM_RUN every WATCHDOG_MS; then the loop asks KVM
  * whether the vCPU is halted with IF=0 and reports a crash if so. The same
- * tick enforces --timeout. An idle guest thus costs a few wakeups a second.
+ * tick enforces --timeout, picks up a corrupt disk ring that a device
+ * thread reported, and re-raises lost disk interrupts (blk.c). An idle guest thus costs a few wakeups a second.
  *
  * SIGINT, SIGTERM, SIGHUP and SIGQUIT end the run (unless unikvm was
  * started with one of them ignored, as nohup and background jobs of a
