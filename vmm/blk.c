@@ -11,9 +11,10 @@
  * The device threads block every signal, so the watchdog and stop signals
  * reach the vCPU thread. On each watchdog tick the vCPU thread re-raises
  * the interrupt of a disk whose completions are still unconsumed
- * (blk_watchdog): a guest that lost one then wakes within a tick. A corrupt ring ends only its disk's thread: it
- * records the exit status in b->fatal, which the run loop picks up on its
- * next wakeup (at most one watchdog tick later).
+ * (blk_watchdog): a guest that lost one then wakes within a tick. A
+ * corrupt ring ends only its disk's thread: it records the exit status in
+ * b->fatal, which the run loop picks up on its next wakeup (at most one
+ * watchdog tick later).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,9 +53,10 @@ static int parse_disk_arg(const char *arg, char **path, bool *ro, char *err, siz
 		if (!strcmp(comma + 1, "ro"))
 			*ro = true;
 		else if (strcmp(comma + 1, "rw"))
-			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
-					 "--disk '%s': unknown flag '%s' (PATH, PATH,ro or PATH,rw)", arg,
-					 comma + 1);
+			return ukvm_fail(
+			    err, errlen, EXIT_HOST_ERROR,
+			    "--disk '%s': unknown flag '%s' (PATH, PATH,ro or PATH,rw)", arg,
+			    comma + 1);
 		len = (size_t)(comma - arg);
 	}
 	if (len == 0)
@@ -74,11 +76,12 @@ static int disk_geometry(struct blk_disk *d, const struct stat *st, char *err, s
 		bytes = (uint64_t)st->st_size;
 	} else if (S_ISBLK(st->st_mode)) {
 		if (ioctl(d->fd, BLKGETSIZE64, &bytes) < 0 || ioctl(d->fd, BLKSSZGET, &ssz) < 0)
-			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "--disk %s: cannot read its size: %s",
-					 d->path, strerror(errno));
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+					 "--disk %s: cannot read its size: %s", d->path,
+					 strerror(errno));
 		if (ssz < DEFAULT_SECTOR || (ssz & (ssz - 1)))
-			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "--disk %s: odd sector size %d",
-					 d->path, ssz);
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+					 "--disk %s: odd sector size %d", d->path, ssz);
 	} else {
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
 				 "--disk %s: not a regular file or a block device", d->path);
@@ -96,8 +99,8 @@ int blk_add(struct blk *b, const char *arg, char *err, size_t errlen)
 	int r;
 
 	if (b->count == UKVM_BLK_MAX)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "--disk %s: too many disks (at most %d)",
-				 arg, UKVM_BLK_MAX);
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+				 "--disk %s: too many disks (at most %d)", arg, UKVM_BLK_MAX);
 	memset(d, 0, sizeof(*d));
 	d->fd = d->kick_fd = d->irq_fd = -1;
 	if ((r = parse_disk_arg(arg, &d->path, &ro, err, errlen)))
@@ -109,12 +112,14 @@ int blk_add(struct blk *b, const char *arg, char *err, size_t errlen)
 		goto fail;
 	}
 	if (d->fd < 0) {
-		r = ukvm_fail(err, errlen, EXIT_HOST_ERROR, "--disk %s: %s%s", d->path, strerror(errno),
+		r = ukvm_fail(err, errlen, EXIT_HOST_ERROR, "--disk %s: %s%s", d->path,
+			      strerror(errno),
 			      errno == EACCES && !ro ? " (add ,ro to open it read-only)" : "");
 		goto fail;
 	}
 	if (fstat(d->fd, &st) < 0) {
-		r = ukvm_fail(err, errlen, EXIT_HOST_ERROR, "--disk %s: %s", d->path, strerror(errno));
+		r = ukvm_fail(err, errlen, EXIT_HOST_ERROR, "--disk %s: %s", d->path,
+			      strerror(errno));
 		goto fail;
 	}
 	for (unsigned i = 0; i < b->count; i++) {
@@ -137,7 +142,8 @@ int blk_add(struct blk *b, const char *arg, char *err, size_t errlen)
 	 * exclusive lock, a read-only one a shared lock (advisory, as qemu). */
 	if (flock(d->fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
 		r = ukvm_fail(err, errlen, EXIT_HOST_ERROR,
-			      "--disk %s: in use by another process (it holds a lock on it)", d->path);
+			      "--disk %s: in use by another process (it holds a lock on it)",
+			      d->path);
 		goto fail;
 	} /* other errors: a file system without locks (some network ones); go on */
 	b->count++;
@@ -180,17 +186,20 @@ int blk_ring_check(uint32_t req_prod, uint32_t cpl_cons, uint32_t req_cons, uint
 		   char *err, size_t errlen)
 {
 	if (req_prod - req_cons > UKVM_BLK_RING_SIZE) {
-		snprintf(err, errlen, "req_prod %u is %u past the device's %u (ring size %u)", req_prod,
-			 req_prod - req_cons, req_cons, UKVM_BLK_RING_SIZE);
+		snprintf(err, errlen, "req_prod %u is %u past the device's %u (ring size %u)",
+			 req_prod, req_prod - req_cons, req_cons, UKVM_BLK_RING_SIZE);
 		return -1;
 	}
 	if (cpl_prod - cpl_cons > UKVM_BLK_RING_SIZE) {
-		snprintf(err, errlen, "cpl_cons %u does not follow cpl_prod %u", cpl_cons, cpl_prod);
+		snprintf(err, errlen, "cpl_cons %u does not follow cpl_prod %u", cpl_cons,
+			 cpl_prod);
 		return -1;
 	}
 	if (req_prod - cpl_cons > UKVM_BLK_RING_SIZE) {
-		snprintf(err, errlen, "%u requests outstanding (req_prod %u, cpl_cons %u): more than "
-			 "the ring's %u", req_prod - cpl_cons, req_prod, cpl_cons, UKVM_BLK_RING_SIZE);
+		snprintf(err, errlen,
+			 "%u requests outstanding (req_prod %u, cpl_cons %u): more than "
+			 "the ring's %u",
+			 req_prod - cpl_cons, req_prod, cpl_cons, UKVM_BLK_RING_SIZE);
 		return -1;
 	}
 	return 0;
@@ -204,11 +213,13 @@ static uint32_t disk_io(struct blk_disk *d, uint32_t op, void *buf, uint64_t sec
 	size_t done = 0;
 
 	if (op == UKVM_BLK_OP_FLUSH)
-		return fdatasync(d->fd) == 0 || d->geom.read_only ? UKVM_BLK_S_OK : UKVM_BLK_S_IOERR;
+		return fdatasync(d->fd) == 0 || d->geom.read_only ? UKVM_BLK_S_OK
+								  : UKVM_BLK_S_IOERR;
 	while (done < len) {
 		char *p = (char *)buf + done;
-		ssize_t n = op == UKVM_BLK_OP_READ ? pread(d->fd, p, len - done, (off_t)(off + done))
-						   : pwrite(d->fd, p, len - done, (off_t)(off + done));
+		ssize_t n = op == UKVM_BLK_OP_READ
+				? pread(d->fd, p, len - done, (off_t)(off + done))
+				: pwrite(d->fd, p, len - done, (off_t)(off + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -242,7 +253,8 @@ static int serve_ring(struct blk *b, unsigned i)
 	for (;;) {
 		uint32_t prod = __atomic_load_n(&ring->req_prod, __ATOMIC_ACQUIRE);
 		uint32_t cpl_cons = __atomic_load_n(&ring->cpl_cons, __ATOMIC_ACQUIRE);
-		if (blk_ring_check(prod, cpl_cons, d->req_cons, d->cpl_prod, why, sizeof(why)) < 0) {
+		if (blk_ring_check(prod, cpl_cons, d->req_cons, d->cpl_prod, why, sizeof(why)) <
+		    0) {
 			corrupt(b, i, EXIT_BAD_HYPERCALL, why);
 			return -1;
 		}
@@ -298,7 +310,8 @@ static void *device_thread(void *p)
 	struct blk_disk *d = p;
 	struct blk *b = d->owner;
 	unsigned i = d->index;
-	struct pollfd fds[2] = {{.fd = d->kick_fd, .events = POLLIN}, {.fd = b->stop_fd, .events = POLLIN}};
+	struct pollfd fds[2] = {{.fd = d->kick_fd, .events = POLLIN},
+				{.fd = b->stop_fd, .events = POLLIN}};
 	bool broken = false;
 
 	while (!atomic_load(&b->stopping)) {
@@ -352,13 +365,14 @@ static int wire_disk(struct blk *b, unsigned i, char *err, size_t errlen)
 	if (d->kick_fd < 0 || d->irq_fd < 0)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "eventfd: %s", strerror(errno));
 	struct kvm_ioeventfd io = {
-		.addr = UKVM_BLK_DOORBELL_BASE + i,
-		.len = 4,
-		.fd = d->kick_fd,
-		.flags = KVM_IOEVENTFD_FLAG_PIO,
+	    .addr = UKVM_BLK_DOORBELL_BASE + i,
+	    .len = 4,
+	    .fd = d->kick_fd,
+	    .flags = KVM_IOEVENTFD_FLAG_PIO,
 	};
 	if (ioctl(vm_fd, KVM_IOEVENTFD, &io) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_IOEVENTFD: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_IOEVENTFD: %s",
+				 strerror(errno));
 	struct kvm_irqfd irq = {.fd = (uint32_t)d->irq_fd, .gsi = BLK_GSI_BASE + i};
 	if (ioctl(vm_fd, KVM_IRQFD, &irq) < 0)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_IRQFD: %s", strerror(errno));
@@ -371,9 +385,9 @@ int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)
 		int cap;
 		const char *name;
 	} caps[] = {
-		{KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD"},
-		{KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
-		{KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING"},
+	    {KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD"},
+	    {KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
+	    {KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING"},
 	};
 	sigset_t all, old;
 	int r;
@@ -390,7 +404,8 @@ int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)
 	if ((b->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "eventfd: %s", strerror(errno));
 	if (set_msi_routes(b, vm->fd) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_GSI_ROUTING: %s",
+				 strerror(errno));
 	for (unsigned i = 0; i < b->count; i++)
 		if ((r = wire_disk(b, i, err, errlen)))
 			return r;
@@ -403,7 +418,8 @@ int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)
 		b->disk[i].index = i;
 		if ((r = pthread_create(&b->disk[i].thread, NULL, device_thread, &b->disk[i]))) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
-			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "pthread_create: %s", strerror(r));
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "pthread_create: %s",
+					 strerror(r));
 		}
 		b->disk[i].thread_started = true;
 	}
@@ -490,7 +506,8 @@ void hc_blk_setup(struct vm *vm, uint64_t gpa)
 	} else if (ring % RING_ALIGN) {
 		a.ret = -EINVAL;
 	} else if (!gmem_at(&vm->mem, ring, sizeof(struct ukvm_blk_ring))) {
-		guest_error(vm, EXIT_FAULT, "blk_setup hypercall: ring [0x%llx, +0x%zx) outside guest RAM",
+		guest_error(vm, EXIT_FAULT,
+			    "blk_setup hypercall: ring [0x%llx, +0x%zx) outside guest RAM",
 			    (unsigned long long)ring, sizeof(struct ukvm_blk_ring));
 		return;
 	} else {

@@ -49,9 +49,9 @@ struct blk {
 	unsigned count;
 	struct blk_disk disk[UKVM_BLK_MAX];
 	struct vm *vm;
-	int stop_fd;            /* eventfd: wakes every device thread to stop */
+	int stop_fd; /* eventfd: wakes every device thread to stop */
 	atomic_bool stopping;
-	atomic_int fatal;       /* exit status after a corrupt ring; 0: none */
+	atomic_int fatal; /* exit status after a corrupt ring; 0: none */
 };
 
 /* Opens the disk named by an --disk argument, "PATH[,ro|,rw]". 0, or

@@ -219,7 +219,8 @@ static void cmd_list(int count_only)
 	}
 	while (next <= nslots || busy) {
 		for (int q = 0; q < QD && next <= nslots; q++) {
-			if (!inuse[q] && blk_submit(0, BLK_OP_READ, next, &buf[q], SECTOR, (uint64_t)q) == 0) {
+			if (!inuse[q] &&
+			    blk_submit(0, BLK_OP_READ, next, &buf[q], SECTOR, (uint64_t)q) == 0) {
 				inuse[q] = 1;
 				next++;
 				busy++;
@@ -243,7 +244,8 @@ static void cmd_list(int count_only)
 		io_error("list", failed);
 	qsort(live, nlive, sizeof(*live), by_key);
 	if (count_only)
-		printf("%llu keys in %llu slots\n", (unsigned long long)nlive, (unsigned long long)nslots);
+		printf("%llu keys in %llu slots\n", (unsigned long long)nlive,
+		       (unsigned long long)nslots);
 	else
 		for (uint64_t i = 0; i < nlive; i++)
 			printf("%s %.*s\n", live[i].key, live[i].value_len, live[i].value);

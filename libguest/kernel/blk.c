@@ -38,8 +38,8 @@ struct disk {
 	int ready;
 	struct blk_info info;
 	uint32_t req_prod, cpl_cons; /* our copies of the ring's indices */
-	unsigned used;               /* slots not SLOT_FREE */
-	unsigned async_pending;      /* async slots not yet collected */
+	unsigned used;		     /* slots not SLOT_FREE */
+	unsigned async_pending;	     /* async slots not yet collected */
 	struct slot slot[UKVM_BLK_RING_SIZE];
 	uint16_t done[UKVM_BLK_RING_SIZE]; /* async slots completed, oldest first */
 	uint32_t done_head, done_tail;
@@ -79,9 +79,9 @@ static struct disk *disk_get(unsigned n)
 	if (setup.ret)
 		return NULL;
 	d->info = (struct blk_info){
-		.sectors = info.sectors,
-		.sector_size = info.sector_size,
-		.read_only = !!(info.flags & UKVM_BLK_F_READ_ONLY),
+	    .sectors = info.sectors,
+	    .sector_size = info.sector_size,
+	    .read_only = !!(info.flags & UKVM_BLK_F_READ_ONLY),
 	};
 	d->ready = 1;
 	return d;
@@ -142,15 +142,16 @@ static int submit(unsigned n, unsigned op, uint64_t sector, const void *buf, siz
 		return -EAGAIN;
 	while (d->slot[id].state != SLOT_FREE)
 		id++;
-	d->slot[id] = (struct slot){.cookie = cookie, .state = SLOT_INFLIGHT, .async = (uint8_t)async};
+	d->slot[id] =
+	    (struct slot){.cookie = cookie, .state = SLOT_INFLIGHT, .async = (uint8_t)async};
 	d->used++;
 	rings[n].req[d->req_prod % UKVM_BLK_RING_SIZE] = (struct ukvm_blk_req){
-		.id = id,
-		.op = op,
-		/* a length that does not fit is refused by the device, as too long */
-		.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len,
-		.sector = sector,
-		.buf = (uint64_t)(uintptr_t)buf,
+	    .id = id,
+	    .op = op,
+	    /* a length that does not fit is refused by the device, as too long */
+	    .len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len,
+	    .sector = sector,
+	    .buf = (uint64_t)(uintptr_t)buf,
 	};
 	d->req_prod++;
 	__atomic_store_n(&rings[n].req_prod, d->req_prod, __ATOMIC_SEQ_CST);
@@ -248,14 +249,23 @@ unsigned blk_pending(unsigned n)
 const char *blk_strstatus(int status)
 {
 	switch (status) {
-	case UKVM_BLK_S_OK: return "OK";
-	case UKVM_BLK_S_RANGE: return "beyond the end of the disk";
-	case UKVM_BLK_S_BADLEN: return "bad length (0, not whole sectors, or too long)";
-	case UKVM_BLK_S_READ_ONLY: return "read-only disk";
-	case UKVM_BLK_S_BADOP: return "unknown operation";
-	case UKVM_BLK_S_IOERR: return "I/O error on the host";
-	case -ENODEV: return "no such disk";
-	case -EAGAIN: return "queue full";
-	default: return "unknown status";
+	case UKVM_BLK_S_OK:
+		return "OK";
+	case UKVM_BLK_S_RANGE:
+		return "beyond the end of the disk";
+	case UKVM_BLK_S_BADLEN:
+		return "bad length (0, not whole sectors, or too long)";
+	case UKVM_BLK_S_READ_ONLY:
+		return "read-only disk";
+	case UKVM_BLK_S_BADOP:
+		return "unknown operation";
+	case UKVM_BLK_S_IOERR:
+		return "I/O error on the host";
+	case -ENODEV:
+		return "no such disk";
+	case -EAGAIN:
+		return "queue full";
+	default:
+		return "unknown status";
 	}
 }

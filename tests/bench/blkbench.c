@@ -40,7 +40,8 @@ static int run(const struct bench_case *c, uint64_t bytes, unsigned qd, char **b
 			if (busy[q])
 				continue;
 			uint64_t sector = bench_offset(c, next, bytes) / 512;
-			int st = blk_submit(0, c->write ? BLK_OP_WRITE : BLK_OP_READ, sector, bufs[q], c->size, q);
+			int st = blk_submit(0, c->write ? BLK_OP_WRITE : BLK_OP_READ, sector,
+					    bufs[q], c->size, q);
 			if (st)
 				return st;
 			busy[q] = 1;
@@ -82,8 +83,8 @@ int main(void)
 				fprintf(stderr, "blkbench: %s: %s\n", c->name, blk_strstatus(st));
 				return 1;
 			}
-			printf("guest %s %u %.1f %.0f\n", c->name, qd, (double)c->ops * c->size / s / 1e6,
-			       c->ops / s);
+			printf("guest %s %u %.1f %.0f\n", c->name, qd,
+			       (double)c->ops * c->size / s / 1e6, c->ops / s);
 			fflush(stdout);
 		}
 	}

@@ -40,14 +40,16 @@ int main(int argc, char **argv)
 		double t0 = now();
 		for (uint32_t i = 0; i < c->ops; i++) {
 			off_t off = (off_t)bench_offset(c, i, (uint64_t)st.st_size);
-			ssize_t n = c->write ? pwrite(fd, buf, c->size, off) : pread(fd, buf, c->size, off);
+			ssize_t n =
+			    c->write ? pwrite(fd, buf, c->size, off) : pread(fd, buf, c->size, off);
 			if (n != (ssize_t)c->size) {
 				perror("pread/pwrite");
 				return 1;
 			}
 		}
 		double s = now() - t0;
-		printf("host %s %.1f %.0f\n", c->name, (double)c->ops * c->size / s / 1e6, c->ops / s);
+		printf("host %s %.1f %.0f\n", c->name, (double)c->ops * c->size / s / 1e6,
+		       c->ops / s);
 	}
 	return 0;
 }

@@ -79,8 +79,8 @@ static void qd1_pass(unsigned disk, const struct blk_info *in, unsigned gen, int
 
 struct stream {
 	struct blk_info info;
-	uint64_t next;         /* next sector to submit */
-	size_t turn;           /* index into the sizes */
+	uint64_t next; /* next sector to submit */
+	size_t turn;   /* index into the sizes */
 	char *buf[QD];
 	uint64_t sector[QD];
 	size_t len[QD];
@@ -97,10 +97,12 @@ static int stream_submit(unsigned disk, struct stream *st, unsigned gen, int wri
 			n = st->info.sectors - st->next;
 		size_t len = (size_t)n * st->info.sector_size;
 		if (write)
-			blk_pattern_fill(st->buf[q], disk, gen, st->next * st->info.sector_size, len);
+			blk_pattern_fill(st->buf[q], disk, gen, st->next * st->info.sector_size,
+					 len);
 		else
 			memset(st->buf[q], 0, len);
-		int r = blk_submit(disk, write ? BLK_OP_WRITE : BLK_OP_READ, st->next, st->buf[q], len, q);
+		int r = blk_submit(disk, write ? BLK_OP_WRITE : BLK_OP_READ, st->next, st->buf[q],
+				   len, q);
 		if (r) {
 			fail("submit", disk, st->next, r);
 			return -1;
@@ -135,9 +137,11 @@ static unsigned qd32_pass(unsigned ndisks, struct stream *sts, unsigned gen, int
 			for (int i = 0; i < k; i++) {
 				unsigned q = (unsigned)c[i].cookie;
 				if (c[i].status)
-					fail(write ? "async write" : "async read", d, st->sector[q], c[i].status);
+					fail(write ? "async write" : "async read", d, st->sector[q],
+					     c[i].status);
 				else if (!write)
-					check(st->buf[q], d, gen, st->sector[q], st->len[q], st->info.sector_size);
+					check(st->buf[q], d, gen, st->sector[q], st->len[q],
+					      st->info.sector_size);
 				st->busy[q] = 0;
 			}
 			progress |= k > 0;
@@ -197,7 +201,8 @@ static int mode_bad(void)
 	struct blk_info rw, ro;
 	static char buf[UKVM_BLK_MAX_XFER + 4096];
 
-	if (blk_count() != 2 || blk_info(0, &rw) || blk_info(1, &ro) || rw.read_only || !ro.read_only) {
+	if (blk_count() != 2 || blk_info(0, &rw) || blk_info(1, &ro) || rw.read_only ||
+	    !ro.read_only) {
 		printf("bad: needs disk 0 read-write and disk 1 read-only\n");
 		return 1;
 	}
@@ -211,7 +216,8 @@ static int mode_bad(void)
 	expect("read of 0 bytes", blk_read(0, 0, buf, 0), BLK_E_BADLEN);
 	expect("write of 100 bytes", blk_write(0, 0, buf, 100), BLK_E_BADLEN);
 	expect("write of 513 bytes", blk_write(0, 0, buf, 513), BLK_E_BADLEN);
-	expect("write over the maximum", blk_write(0, 0, buf, UKVM_BLK_MAX_XFER + 512), BLK_E_BADLEN);
+	expect("write over the maximum", blk_write(0, 0, buf, UKVM_BLK_MAX_XFER + 512),
+	       BLK_E_BADLEN);
 	expect("write of 2^32 bytes", blk_write(0, 0, buf, 1ULL << 32), BLK_E_BADLEN);
 	expect("unknown op", blk_submit(0, 7, 0, buf, 512, 0) ? -1 : 0, 0);
 	struct blk_completion c;
@@ -238,7 +244,8 @@ static int mode_edge(void)
 		}
 		printf("disk %u: %llu sectors of %u bytes%s\n", d, (unsigned long long)in.sectors,
 		       in.sector_size, in.read_only ? ", read-only" : "");
-		expect("  read past the end", blk_read(d, in.sectors, buf, in.sector_size), BLK_E_RANGE);
+		expect("  read past the end", blk_read(d, in.sectors, buf, in.sector_size),
+		       BLK_E_RANGE);
 		if (in.sectors == 0)
 			continue;
 		uint64_t last = in.sectors - 1;

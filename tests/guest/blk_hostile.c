@@ -43,7 +43,7 @@ static void doorbell(void)
 static void put(uint32_t i, uint32_t op, uint64_t sector, uint32_t len, uint64_t buf)
 {
 	ring.req[i % UKVM_BLK_RING_SIZE] =
-		(struct ukvm_blk_req){.id = i, .op = op, .len = len, .sector = sector, .buf = buf};
+	    (struct ukvm_blk_req){.id = i, .op = op, .len = len, .sector = sector, .buf = buf};
 }
 
 /* Polls until n completions are in (the driver's way of sleeping is
@@ -106,7 +106,8 @@ int main(int argc, char **argv)
 		sleep_forever();
 	}
 	if (!strcmp(way, "doorbell-byte")) {
-		__asm__ volatile("outb %0, %1" ::"a"((uint8_t)0), "Nd"((uint16_t)UKVM_BLK_DOORBELL_BASE));
+		__asm__ volatile("outb %0, %1" ::"a"((uint8_t)0),
+				 "Nd"((uint16_t)UKVM_BLK_DOORBELL_BASE));
 		return 1;
 	}
 	good_write();

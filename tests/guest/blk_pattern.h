@@ -21,7 +21,8 @@ static inline uint64_t blk_pattern_word(unsigned disk, unsigned gen, uint64_t of
 
 /* Fills buf with the pattern of bytes [off, off + len); off and len are
  * multiples of 8. */
-static inline void blk_pattern_fill(void *buf, unsigned disk, unsigned gen, uint64_t off, size_t len)
+static inline void blk_pattern_fill(void *buf, unsigned disk, unsigned gen, uint64_t off,
+				    size_t len)
 {
 	for (size_t i = 0; i < len; i += 8) {
 		uint64_t w = blk_pattern_word(disk, gen, off + i);

@@ -16,7 +16,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: blkpattern DISK GEN BYTES\n");
 		return 2;
 	}
-	unsigned disk = (unsigned)strtoul(argv[1], NULL, 0), gen = (unsigned)strtoul(argv[2], NULL, 0);
+	unsigned disk = (unsigned)strtoul(argv[1], NULL, 0),
+		 gen = (unsigned)strtoul(argv[2], NULL, 0);
 	unsigned long long bytes = strtoull(argv[3], NULL, 0);
 	for (unsigned long long off = 0; off < bytes; off += sizeof(buf)) {
 		size_t n = bytes - off < sizeof(buf) ? (size_t)(bytes - off) : sizeof(buf);

@@ -74,7 +74,8 @@ static void bad_op_and_length(void **state)
 	assert_int_equal(check(&big, UKVM_BLK_OP_READ, 0, 512, 0x2000, &p), UKVM_BLK_S_BADLEN);
 	assert_int_equal(check(&rw, UKVM_BLK_OP_READ, 0, UKVM_BLK_MAX_XFER + 512, 0x2000, &p),
 			 UKVM_BLK_S_BADLEN);
-	assert_int_equal(check(&rw, UKVM_BLK_OP_READ, 0, UINT32_MAX, 0x2000, &p), UKVM_BLK_S_BADLEN);
+	assert_int_equal(check(&rw, UKVM_BLK_OP_READ, 0, UINT32_MAX, 0x2000, &p),
+			 UKVM_BLK_S_BADLEN);
 	/* the status comes before the buffer check: a bad length never faults */
 	assert_int_equal(check(&rw, UKVM_BLK_OP_READ, 0, 0, 0, &p), UKVM_BLK_S_BADLEN);
 }
@@ -85,7 +86,8 @@ static void range(void **state)
 	(void)state;
 	assert_int_equal(check(&rw, UKVM_BLK_OP_READ, 100, 512, 0x2000, &p), UKVM_BLK_S_RANGE);
 	assert_int_equal(check(&rw, UKVM_BLK_OP_READ, 99, 1024, 0x2000, &p), UKVM_BLK_S_RANGE);
-	assert_int_equal(check(&rw, UKVM_BLK_OP_WRITE, UINT64_MAX, 512, 0x2000, &p), UKVM_BLK_S_RANGE);
+	assert_int_equal(check(&rw, UKVM_BLK_OP_WRITE, UINT64_MAX, 512, 0x2000, &p),
+			 UKVM_BLK_S_RANGE);
 	/* sector + n would wrap around to a small number */
 	assert_int_equal(check(&rw, UKVM_BLK_OP_WRITE, UINT64_MAX - 1, 4096, 0x2000, &p),
 			 UKVM_BLK_S_RANGE);
@@ -114,7 +116,8 @@ static void buffer_outside_ram(void **state)
 	assert_int_equal(check(&rw, UKVM_BLK_OP_WRITE, 0, 4096, MEM - 2048, &p), -1);
 	assert_int_equal(check(&rw, UKVM_BLK_OP_WRITE, 0, 512, MEM, &p), -1);
 	assert_int_equal(check(&rw, UKVM_BLK_OP_WRITE, 0, 512, UINT64_MAX - 100, &p), -1);
-	assert_string_equal(err, "request 7: buffer [0xffffffffffffff9b, +0x200) outside guest RAM");
+	assert_string_equal(err,
+			    "request 7: buffer [0xffffffffffffff9b, +0x200) outside guest RAM");
 }
 
 static void ring_indices(void **state)
@@ -127,14 +130,16 @@ static void ring_indices(void **state)
 	/* behind the device: a huge distance, as unsigned */
 	assert_int_equal(blk_ring_check(4, 4, 5, 5, err, sizeof(err)), -1);
 	/* free-running indices wrap around 2^32 */
-	assert_int_equal(blk_ring_check(10, UINT32_MAX - 100, UINT32_MAX - 5, UINT32_MAX - 5, err,
-					sizeof(err)), 0);
+	assert_int_equal(
+	    blk_ring_check(10, UINT32_MAX - 100, UINT32_MAX - 5, UINT32_MAX - 5, err, sizeof(err)),
+	    0);
 	/* consumed completions that do not exist */
 	assert_int_equal(blk_ring_check(3, 4, 3, 3, err, sizeof(err)), -1);
 	assert_string_equal(err, "cpl_cons 4 does not follow cpl_prod 3");
 	/* outstanding (submitted, completion not consumed) over the ring size */
 	assert_int_equal(blk_ring_check(129, 0, 1, 1, err, sizeof(err)), -1);
-	assert_string_equal(err, "129 requests outstanding (req_prod 129, cpl_cons 0): more than the ring's 128");
+	assert_string_equal(
+	    err, "129 requests outstanding (req_prod 129, cpl_cons 0): more than the ring's 128");
 	assert_int_equal(blk_ring_check(129, 1, 1, 1, err, sizeof(err)), 0);
 }
 
@@ -239,15 +244,15 @@ static void hc_setup_ring_at_end(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(good_requests, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_op_and_length, setup, teardown),
-		cmocka_unit_test_setup_teardown(range, setup, teardown),
-		cmocka_unit_test_setup_teardown(read_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(buffer_outside_ram, setup, teardown),
-		cmocka_unit_test(ring_indices),
-		cmocka_unit_test_setup_teardown(hc_info, vm_setup, vm_teardown),
-		cmocka_unit_test_setup_teardown(hc_setup, vm_setup, vm_teardown),
-		cmocka_unit_test_setup_teardown(hc_setup_ring_at_end, vm_setup, vm_teardown),
+	    cmocka_unit_test_setup_teardown(good_requests, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bad_op_and_length, setup, teardown),
+	    cmocka_unit_test_setup_teardown(range, setup, teardown),
+	    cmocka_unit_test_setup_teardown(read_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(buffer_outside_ram, setup, teardown),
+	    cmocka_unit_test(ring_indices),
+	    cmocka_unit_test_setup_teardown(hc_info, vm_setup, vm_teardown),
+	    cmocka_unit_test_setup_teardown(hc_setup, vm_setup, vm_teardown),
+	    cmocka_unit_test_setup_teardown(hc_setup_ring_at_end, vm_setup, vm_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,8 +58,7 @@ struct blk_completion {
 	uint64_t cookie;
 	int status;
 };
-int blk_submit(unsigned disk, unsigned op, uint64_t sector, void *buf, size_t len,
-	       uint64_t cookie);
+int blk_submit(unsigned disk, unsigned op, uint64_t sector, void *buf, size_t len, uint64_t cookie);
 /* Collects up to n completions of disk's asynchronous requests, oldest
  * first, without waiting: the number collected, or -ENODEV. */
 int blk_poll(unsigned disk, struct blk_completion *out, int n);
