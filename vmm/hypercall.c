@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "blk.h"
 #include "exit_status.h"
 #include "log.h"
 #include "vm.h"
@@ -69,6 +70,8 @@ static const struct {
 	[UKVM_HC_CRASH] = {"crash", hc_crash},
 	[UKVM_HC_NOSYS] = {"nosys", hc_nosys},
 	[UKVM_HC_CLOCK] = {"clock", hc_clock},
+	[UKVM_HC_BLK_INFO] = {"blk_info", hc_blk_info},
+	[UKVM_HC_BLK_SETUP] = {"blk_setup", hc_blk_setup},
 };
 
 void hypercall_dispatch(struct vm *vm, unsigned nr, uint64_t gpa)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "blk.h"
 #include "exit_status.h"
 #include "log.h"
 #include "vm.h"
@@ -52,6 +53,11 @@ static const char usage_text[] =
 	"                        status 124, as timeout(1) does\n"
 	"      --core FILE       when the guest crashes, write a core file that\n"
 	"                        'gdb IMAGE FILE' opens\n"
+	"      --disk PATH[,ro]  attach a disk (repeatable, up to 8: disk 0, 1, ... in\n"
+	"                        order): a regular file or a block device, opened\n"
+	"                        read-write, or read-only with ,ro (,rw: the default).\n"
+	"                        Sectors of 512 bytes (a block device's own size); a\n"
+	"                        trailing partial sector is not used. See docs/block.md\n"
 	"      --stats           print VM exits, hypercalls and timings on stderr at the end\n"
 	"      --trace-nosys     print each syscall the guest makes that libguest does\n"
 	"                        not implement (it returns ENOSYS)\n"
@@ -69,12 +75,14 @@ static const char usage_text[] =
 	"exit status:\n"
 	"  0-255  the guest's own exit status\n"
 	"  124    --timeout expired\n"
-	"  125    unikvm failed: bad option, no usable /dev/kvm, host error\n"
+	"  125    unikvm failed: bad option (a --disk that cannot be used), no\n"
+	"         usable /dev/kvm, host error\n"
 	"  126    IMAGE is not a runnable unikernel (bad ELF, ABI mismatch, too big)\n"
 	"  127    IMAGE cannot be opened\n"
 	"  128+N  the guest died as a process killed by signal N would: 134 abort or\n"
 	"         libc crash, 136 divide error, 139 CPU fault, triple fault or bad\n"
-	"         pointer given to the VMM, 141 broken stdout pipe, 159 unknown hypercall;\n"
+	"         pointer given to the VMM (or in a disk request), 141 broken stdout\n"
+	"         pipe, 159 unknown hypercall or corrupt disk ring;\n"
 	"         130, 143, 129, 131 when unikvm gets SIGINT, SIGTERM, SIGHUP, SIGQUIT\n"
 	"See docs/exit-codes.md.\n";
 
@@ -139,6 +147,8 @@ struct run_options {
 	bool stats, trace_nosys;
 	uint64_t timeout_ms;
 	const char *core_path;
+	const char *disks[UKVM_BLK_MAX + 1];
+	int ndisks;
 };
 
 static int add_env(struct run_options *o, char *arg)
@@ -167,13 +177,14 @@ static int add_env(struct run_options *o, char *arg)
  * pack: also -o/--output FILE. */
 static int parse_run_options(int argc, char **argv, struct run_options *o, bool pack)
 {
-	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE };
+	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE, OPT_DISK };
 	static const struct option longopts[] = {
 		{"mem", required_argument, NULL, 'm'},
 		{"env", required_argument, NULL, 'e'},
 		{"timeout", required_argument, NULL, 't'},
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"core", required_argument, NULL, OPT_CORE},
+		{"disk", required_argument, NULL, OPT_DISK},
 		{"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
 		{"help", no_argument, NULL, 'h'},
 		{"output", required_argument, NULL, 'o'},
@@ -216,6 +227,11 @@ static int parse_run_options(int argc, char **argv, struct run_options *o, bool 
 		case OPT_CORE:
 			o->core_path = optarg;
 			break;
+		case OPT_DISK:
+			if (o->ndisks == UKVM_BLK_MAX)
+				return usage_error("--disk %s: too many disks (at most 8)", optarg);
+			o->disks[o->ndisks++] = optarg;
+			break;
 		case OPT_STATS:
 			o->stats = true;
 			break;
@@ -243,7 +259,8 @@ static void print_stats(const struct vm *vm, double setup_ms, double run_ms)
 {
 	fprintf(stderr, "unikvm: stats: exits %llu, hypercalls:", (unsigned long long)vm->exits);
 	for (int i = 0; i < UKVM_HC_COUNT; i++)
-		fprintf(stderr, " %s %llu", hypercall_name((unsigned)i), (unsigned long long)vm->hypercalls[i]);
+		if (strcmp(hypercall_name((unsigned)i), "?"))
+			fprintf(stderr, " %s %llu", hypercall_name((unsigned)i), (unsigned long long)vm->hypercalls[i]);
 	fprintf(stderr, "; setup %.1f ms, run %.1f ms; guest RAM touched %llu KiB\n", setup_ms,
 		run_ms, (unsigned long long)(gmem_resident(&vm->mem) >> 10));
 }
@@ -255,10 +272,21 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 {
 	struct layout layout;
 	struct vm vm = {.kvm_fd = -1, .fd = -1, .vcpu_fd = -1};
+	struct blk blk = {.stop_fd = -1};
 	struct timespec t1, t2;
 	char err[512];
 	int r;
 
+	/* Disks are opened here, not by the option parser, which `pack` also
+	 * runs: a bundle opens the host's files when it runs. */
+	for (int i = 0; i < o->ndisks; i++) {
+		if ((r = blk_add(&blk, o->disks[i], err, sizeof(err)))) {
+			ukvm_err("%s", err);
+			blk_stop(&blk);
+			image_close(img);
+			return r;
+		}
+	}
 	uint64_t need = round_mem(img->note.min_mem);
 	uint64_t mem = o->mem ? o->mem : need > DEFAULT_MEM ? need : DEFAULT_MEM;
 	if (need > mem || need > UKVM_MEM_MAX) {
@@ -266,6 +294,7 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 			 (unsigned long long)(need >> 20),
 			 need > UKVM_MEM_MAX ? "the maximum is 3072" : "raise --mem");
 		image_close(img);
+		blk_stop(&blk);
 		return EXIT_BAD_IMAGE;
 	}
 	vm.img = img;
@@ -282,6 +311,10 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 		ukvm_err("%s", err);
 		goto out;
 	}
+	if ((r = blk_start(&blk, &vm, err, sizeof(err)))) {
+		ukvm_err("%s", err);
+		goto out;
+	}
 	image_load(img, &vm.mem);
 	layout_write(&layout, &vm, gargv, o->env, o->trace_nosys ? UKVM_BOOT_TRACE_NOSYS : 0);
 	if ((r = x86_boot_vcpu(&vm, &layout, err, sizeof(err)))) {
@@ -294,6 +327,7 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 	if (o->stats)
 		print_stats(&vm, elapsed_ms(t0, &t1), elapsed_ms(&t1, &t2));
 out:
+	blk_stop(&blk); /* before guest RAM goes away */
 	vm_destroy(&vm);
 	image_close(img);
 	if (vm_stop_signal()) {

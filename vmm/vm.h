@@ -30,6 +30,7 @@ struct vm {
 	bool trace_nosys, stats;
 	uint64_t timeout_ms; /* 0: none */
 	const char *core_path; /* write a core file on a crash; NULL: none */
+	struct blk *blk;       /* the disks (blk.h); NULL: none */
 	/* state of the run */
 	bool done;
 	int status;
