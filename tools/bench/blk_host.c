@@ -1,7 +1,8 @@
 /*
- * blkbench_host FILE: the baseline of the block benchmark: the host reading
- * and writing FILE with pread/pwrite, one request at a time, for each case
- * of bench_plan.h. Prints "host CASE MBPS IOPS" per case.
+ * blk-bench-host FILE [DIVISOR]: the baseline of the block benchmark
+ * (unikvm-bench): the host reading and writing FILE with pread/pwrite, one
+ * request at a time, for each case of blk_plan.h. Prints
+ * "host CASE MBPS IOPS" per case.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -11,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_plan.h"
+#include "blk_plan.h"
 
 static double now(void)
 {
@@ -23,8 +24,9 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	struct stat st;
-	if (argc != 2) {
-		fprintf(stderr, "usage: blkbench_host FILE\n");
+	uint32_t div = bench_divisor(argc == 3 ? argv[2] : NULL);
+	if (argc < 2 || argc > 3 || !div) {
+		fprintf(stderr, "usage: blk-bench-host FILE [DIVISOR 1..256]\n");
 		return 2;
 	}
 	int fd = open(argv[1], O_RDWR);
@@ -38,7 +40,8 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < BENCH_NCASES; k++) {
 		const struct bench_case *c = &bench_cases[k];
 		double t0 = now();
-		for (uint32_t i = 0; i < c->ops; i++) {
+		uint32_t ops = c->ops / div;
+		for (uint32_t i = 0; i < ops; i++) {
 			off_t off = (off_t)bench_offset(c, i, (uint64_t)st.st_size);
 			ssize_t n =
 			    c->write ? pwrite(fd, buf, c->size, off) : pread(fd, buf, c->size, off);
@@ -48,8 +51,7 @@ int main(int argc, char **argv)
 			}
 		}
 		double s = now() - t0;
-		printf("host %s %.1f %.0f\n", c->name, (double)c->ops * c->size / s / 1e6,
-		       c->ops / s);
+		printf("host %s %.1f %.0f\n", c->name, (double)ops * c->size / s / 1e6, ops / s);
 	}
 	return 0;
 }
