@@ -1,9 +1,15 @@
 # add_unikernel(NAME SOURCES src... [CFLAGS flag...])
 #
-# Builds NAME, a unikernel ELF, with the compiler driver (tools/unikvm-cc),
-# which holds every guest compile and link flag. Header dependencies come
-# from the driver's depfile. UNIKVM_CFLAGS (a list) is added to every
-# compile: this project sets it to its optimisation and warning flags.
+# Builds NAME, a unikernel ELF, with the compiler driver unikvm-cc, which
+# holds every guest compile and link flag. Header dependencies come from
+# the driver's depfile. UNIKVM_CFLAGS (a list) is added to every compile.
+# The target's UNIKERNEL property is the image's path.
+#
+# In this project (UKVM_CC is build/tools/unikvm-cc) and in the installed
+# CMake package (find_package(unikvm), lib/cmake/unikvm/unikvmConfig.cmake
+# sets UKVM_CC to PREFIX/bin/unikvm-cc). UNIKVM_LINK_DEPENDS lists what a
+# link also depends on: libguest and the linker script, as targets here or
+# as files in the installed prefix.
 function(add_unikernel name)
   cmake_parse_arguments(UK "" "" "SOURCES;CFLAGS" ${ARGN})
   if(NOT UK_SOURCES)
@@ -26,7 +32,7 @@ function(add_unikernel name)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name})
   add_custom_command(OUTPUT ${out}
     COMMAND ${UKVM_CC} -o ${out} ${objs}
-    DEPENDS ${objs} ${UKVM_CC} guest ukvm_linker_script
+    DEPENDS ${objs} ${UKVM_CC} ${UNIKVM_LINK_DEPENDS}
     COMMENT "unikvm-cc ${name}: link"
     VERBATIM)
   add_custom_target(${name} ALL DEPENDS ${out})

@@ -238,35 +238,36 @@ int image_parse(struct image *img, const void *data, size_t size, char *err, siz
 	return r;
 }
 
-int image_open(struct image *img, const char *path, char *err, size_t errlen)
+int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size, char *err,
+		    size_t errlen)
 {
 	struct stat st;
 	uint8_t *buf;
 	size_t got = 0;
-	int fd, r;
+	int fd;
 
-	memset(img, 0, sizeof(*img));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return ukvm_fail(err, errlen, EXIT_NO_IMAGE, "%s", strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "not a regular file");
 	}
-	if ((uint64_t)st.st_size > IMAGE_MAX_FILE) {
+	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "larger than 1 GiB");
+		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "larger than %llu MiB",
+				 (unsigned long long)(max >> 20));
 	}
 	if (!(buf = malloc(st.st_size ? (size_t)st.st_size : 1))) {
 		close(fd);
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the image");
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the file");
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
-			r = ukvm_fail(err, errlen, EXIT_NO_IMAGE, "cannot read: %s",
-				 n < 0 ? strerror(errno) : "file shrank while reading");
+			int r = ukvm_fail(err, errlen, EXIT_NO_IMAGE, "cannot read: %s",
+					  n < 0 ? strerror(errno) : "file shrank while reading");
 			free(buf);
 			close(fd);
 			return r;
@@ -274,7 +275,21 @@ int image_open(struct image *img, const char *path, char *err, size_t errlen)
 		got += (size_t)n;
 	}
 	close(fd);
-	r = image_parse(img, buf, got, err, errlen);
+	*data = buf;
+	*size = got;
+	return 0;
+}
+
+int image_open(struct image *img, const char *path, char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t size;
+	int r;
+
+	memset(img, 0, sizeof(*img));
+	if ((r = read_whole_file(path, IMAGE_MAX_FILE, &buf, &size, err, errlen)))
+		return r;
+	r = image_parse(img, buf, size, err, errlen);
 	free(buf);
 	return r;
 }

@@ -50,6 +50,11 @@ int image_open(struct image *img, const char *path, char *err, size_t errlen);
 int image_parse(struct image *img, const void *data, size_t size, char *err, size_t errlen);
 void image_close(struct image *img);
 
+/* Reads a whole regular file of at most max bytes into a malloc'd buffer:
+ * 0, or EXIT_NO_IMAGE / EXIT_BAD_IMAGE / EXIT_HOST_ERROR with a reason. */
+int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size, char *err,
+		    size_t errlen);
+
 /* Copies the segments into guest memory (already zeroed). */
 void image_load(const struct image *img, const struct gmem *m);
 

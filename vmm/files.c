@@ -128,8 +128,8 @@ static int get_path(struct vm *vm, const char *hc, const struct ukvm_fs_path *p,
 	uint32_t mount = p->mount, len = p->len;
 	uint64_t addr = p->path;
 
-	if (mount >= vm->fs->nmounts)
-		return -ENOENT;
+	if (!vm->fs || mount >= vm->fs->nmounts)
+		return -ENOENT; /* no such mapping (vm->fs NULL: none at all) */
 	*m = &vm->fs->mounts[mount];
 	if (len >= UKVM_FS_PATH_MAX)
 		return -ENAMETOOLONG;
@@ -180,7 +180,8 @@ static int open_parent(const struct fs_mount *m, char *path, const char **name)
 
 static struct fs_handle *get_handle(struct vm *vm, int32_t h)
 {
-	if (h < UKVM_FS_STDIO_HANDLES || h >= UKVM_FS_STDIO_HANDLES + UKVM_FS_HANDLES_MAX)
+	if (!vm->fs || h < UKVM_FS_STDIO_HANDLES ||
+	    h >= UKVM_FS_STDIO_HANDLES + UKVM_FS_HANDLES_MAX)
 		return NULL;
 	struct fs_handle *fh = &vm->fs->handles[h - UKVM_FS_STDIO_HANDLES];
 	return fh->fd >= 0 ? fh : NULL;
@@ -195,9 +196,9 @@ void hc_fs_mount(struct vm *vm, uint64_t gpa)
 
 	if (hc_get_arg(vm, "fs_mount", gpa, &a, sizeof(a)) < 0)
 		return;
-	a.umask = vm->fs->umask;
+	a.umask = vm->fs ? vm->fs->umask : 022;
 	a.flags = 0;
-	if (a.index >= vm->fs->nmounts) {
+	if (!vm->fs || a.index >= vm->fs->nmounts) {
 		ret = -ENOENT;
 	} else {
 		const struct fs_mount *m = &vm->fs->mounts[a.index];

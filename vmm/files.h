@@ -39,6 +39,8 @@ int fs_add_dir(struct fs *fs, const char *arg, char *err, size_t errlen);
 /* Closes every host fd of fs. */
 void fs_close(struct fs *fs);
 
+/* The handlers take the mappings from vm->fs; NULL means none (every path
+ * ENOENT, every handle EBADF). */
 struct vm;
 void hc_fs_mount(struct vm *vm, uint64_t gpa);
 void hc_fs_open(struct vm *vm, uint64_t gpa);

@@ -15,6 +15,7 @@ int gmem_init(struct gmem *m, uint64_t size)
 		return -errno;
 	m->host = p;
 	m->size = size;
+	m->floor = GUARD_PAGE;
 	return 0;
 }
 
@@ -26,9 +27,25 @@ void gmem_free(struct gmem *m)
 	m->size = 0;
 }
 
+uint64_t gmem_resident(const struct gmem *m)
+{
+	enum { PAGE = 4096, CHUNK = 4096 /* pages per mincore() call */ };
+	unsigned char vec[CHUNK];
+	uint64_t pages = m->size / PAGE, resident = 0;
+
+	for (uint64_t p = 0; p < pages; p += CHUNK) {
+		uint64_t n = pages - p < CHUNK ? pages - p : CHUNK;
+		if (mincore(m->host + p * PAGE, n * PAGE, vec) < 0)
+			return 0;
+		for (uint64_t i = 0; i < n; i++)
+			resident += vec[i] & 1;
+	}
+	return resident * PAGE;
+}
+
 void *gmem_at(const struct gmem *m, uint64_t gpa, uint64_t len)
 {
-	if (gpa < GUARD_PAGE || gpa >= m->size || len > m->size - gpa)
+	if (gpa < m->floor || gpa >= m->size || len > m->size - gpa)
 		return NULL;
 	return m->host + gpa;
 }

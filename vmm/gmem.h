@@ -2,8 +2,10 @@
  * Guest RAM and the one checked path into it.
  *
  * Every guest-supplied address goes through gmem_at(): the whole range
- * [gpa, gpa + len) must lie inside guest RAM and above page 0, checked
- * without overflow. Callers copy what they read into locals before they
+ * [gpa, gpa + len) must lie inside guest RAM and at or above the floor,
+ * checked without overflow. The floor is page 1 by default; a VM raises it
+ * to UKVM_IMAGE_BASE, so that no hypercall can name the VMM's low area
+ * (page tables, GDT, boot info), which the guest itself may only read. Callers copy what they read into locals before they
  * check or use it: the guest can change its memory at any time.
  */
 #ifndef UKVM_GMEM_H
@@ -14,15 +16,18 @@
 
 struct gmem {
 	uint8_t *host; /* host mapping of guest-physical 0 */
-	uint64_t size; /* bytes */
+	uint64_t size;  /* bytes */
+	uint64_t floor; /* lowest guest address gmem_at() accepts */
 };
 
 /* Maps size bytes of lazily allocated, zeroed memory. 0 or -errno. */
 int gmem_init(struct gmem *m, uint64_t size);
 void gmem_free(struct gmem *m);
+/* Bytes of guest RAM the host has actually allocated (touched pages). */
+uint64_t gmem_resident(const struct gmem *m);
 
 /* Host pointer to [gpa, gpa + len), or NULL if any of it is outside guest
- * RAM or in page 0. len 0 is valid anywhere a 1-byte range would be. */
+ * RAM or below the floor. len 0 is valid anywhere a 1-byte range would be. */
 void *gmem_at(const struct gmem *m, uint64_t gpa, uint64_t len);
 
 /* Copy out of / into guest memory through gmem_at(): 0, or -1 if the range

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "blk.h"
 #include "exit_status.h"
 #include "files.h"
 #include "log.h"
@@ -70,6 +71,8 @@ static const struct {
 	[UKVM_HC_CRASH] = {"crash", hc_crash},
 	[UKVM_HC_NOSYS] = {"nosys", hc_nosys},
 	[UKVM_HC_CLOCK] = {"clock", hc_clock},
+	[UKVM_HC_BLK_INFO] = {"blk_info", hc_blk_info},
+	[UKVM_HC_BLK_SETUP] = {"blk_setup", hc_blk_setup},
 	[UKVM_HC_FS_MOUNT] = {"fs_mount", hc_fs_mount},
 	[UKVM_HC_FS_OPEN] = {"fs_open", hc_fs_open},
 	[UKVM_HC_FS_CLOSE] = {"fs_close", hc_fs_close},

@@ -92,6 +92,7 @@ int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen)
 	if ((r = gmem_init(&vm->mem, mem_size)) < 0)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "cannot map %llu MiB of guest memory: %s",
 			    (unsigned long long)(mem_size >> 20), strerror(-r));
+	vm->mem.floor = UKVM_IMAGE_BASE; /* hypercalls never name the low area */
 	struct kvm_userspace_memory_region region = {
 		.slot = 0,
 		.guest_phys_addr = 0,

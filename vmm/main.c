@@ -2,7 +2,12 @@
  * unikvm: run a unikernel ELF on KVM like a normal command.
  *
  *   unikvm run [options] IMAGE [--] [ARGS...]
- *   unikvm probe
+ *   unikvm pack [options] -o FILE IMAGE [--] [ARGS...]   (pack.c)
+ *   unikvm inspect [--json] FILE                         (inspect.c)
+ *   unikvm probe                                         (probe.c)
+ *
+ * A bundle made by `unikvm pack` is this program with an image appended:
+ * main() first checks whether it is one (bundle_main).
  *
  * Boot order: the image is opened and checked before /dev/kvm is touched,
  * so a bad image is reported the same way on every machine.
@@ -14,18 +19,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "commands.h"
+#include "blk.h"
 #include "exit_status.h"
 #include "files.h"
 #include "log.h"
 #include "vm.h"
 
-#define DEFAULT_MEM (128ULL << 20)
 #define ENV_MAX 4096
 
 
 static const char usage_text[] =
 	"usage: unikvm run [options] IMAGE [--] [ARGS...]\n"
+	"       unikvm pack [options] -o FILE IMAGE [--] [ARGS...]\n"
+	"       unikvm inspect [--json] FILE\n"
 	"       unikvm probe\n"
 	"       unikvm --help | --version\n"
 	"\n"
@@ -41,20 +50,31 @@ static const char usage_text[] =
 	"  -e, --env NAME=VALUE  set an environment variable in the guest (repeatable);\n"
 	"  -e, --env NAME        pass the host's NAME through. Nothing else of the\n"
 	"                        host's environment reaches the guest.\n"
+	"  -t, --timeout SECONDS end the guest after SECONDS (decimals allowed) with\n"
+	"                        status 124, as timeout(1) does\n"
+	"      --core FILE       when the guest crashes, write a core file that\n"
+	"                        'gdb IMAGE FILE' opens\n"
+	"      --disk PATH[,ro]  attach a disk (repeatable, up to 8: disk 0, 1, ... in\n"
+	"                        order): a regular file or a block device, opened\n"
+	"                        read-write, or read-only with ,ro (,rw: the default).\n"
+	"                        Sectors of 512 bytes (a block device's own size); a\n"
+	"                        trailing partial sector is not used. See docs/block.md\n"
 	"  -d, --dir HOST_PATH[:GUEST_PATH][:ro]\n"
 	"                        make the host directory HOST_PATH visible to the guest\n"
 	"                        at GUEST_PATH (default /), read-only with :ro\n"
 	"                        (repeatable). The guest starts in the first one's\n"
 	"                        GUEST_PATH; nothing else of the host's files is\n"
 	"                        visible, and no path leads out of a mapping.\n"
-	"  -t, --timeout SECONDS end the guest after SECONDS (decimals allowed) with\n"
-	"                        status 124, as timeout(1) does\n"
-	"      --core FILE       when the guest crashes, write a core file that\n"
-	"                        'gdb IMAGE FILE' opens\n"
 	"      --stats           print VM exits, hypercalls and timings on stderr at the end\n"
 	"      --trace-nosys     print each syscall the guest makes that libguest does\n"
 	"                        not implement (it returns ENOSYS)\n"
 	"  -h, --help            this text\n"
+	"\n"
+	"pack: write FILE, one executable that boots IMAGE with these options and\n"
+	"ARGS as its default arguments on any x86-64 Linux with KVM (unikvm pack --help).\n"
+	"\n"
+	"inspect: print the ABI version, entry point, memory, devices and segments of\n"
+	"a unikernel image or bundle; --json for JSON (unikvm inspect --help).\n"
 	"\n"
 	"probe: check that /dev/kvm can run ring-0 guest code natively (a software\n"
 	"KVM cannot); exit 0 if so, 1 with the reason if not.\n"
@@ -62,12 +82,14 @@ static const char usage_text[] =
 	"exit status:\n"
 	"  0-255  the guest's own exit status\n"
 	"  124    --timeout expired\n"
-	"  125    unikvm failed: bad option, no usable /dev/kvm, host error\n"
+	"  125    unikvm failed: bad option (a --disk that cannot be used), no\n"
+	"         usable /dev/kvm, host error\n"
 	"  126    IMAGE is not a runnable unikernel (bad ELF, ABI mismatch, too big)\n"
 	"  127    IMAGE cannot be opened\n"
 	"  128+N  the guest died as a process killed by signal N would: 134 abort or\n"
 	"         libc crash, 136 divide error, 139 CPU fault, triple fault or bad\n"
-	"         pointer given to the VMM, 141 broken stdout pipe, 159 unknown hypercall;\n"
+	"         pointer given to the VMM (or in a disk request), 141 broken stdout\n"
+	"         pipe, 159 unknown hypercall or corrupt disk ring;\n"
 	"         130, 143, 129, 131 when unikvm gets SIGINT, SIGTERM, SIGHUP, SIGQUIT\n"
 	"See docs/exit-codes.md.\n";
 
@@ -122,12 +144,9 @@ static int parse_seconds(const char *s, uint64_t *ms)
 	return 0;
 }
 
-static uint64_t round_mem(uint64_t v)
-{
-	return v > UINT64_MAX - UKVM_MEM_ALIGN ? UINT64_MAX : (v + UKVM_MEM_ALIGN - 1) & ~(uint64_t)(UKVM_MEM_ALIGN - 1);
-}
-
 struct run_options {
+	const char *output; /* pack: -o FILE */
+	int output_at, output_end; /* pack: argv[output_at..output_end) held -o */
 	uint64_t mem; /* 0: not given */
 	const char *mem_arg;
 	char *env[ENV_MAX + 1];
@@ -135,7 +154,10 @@ struct run_options {
 	bool stats, trace_nosys;
 	uint64_t timeout_ms;
 	const char *core_path;
-	struct fs *fs;
+	const char *disks[UKVM_BLK_MAX + 1];
+	int ndisks;
+	const char *dirs[UKVM_FS_MOUNTS_MAX + 1]; /* --dir, opened by run_image */
+	int ndirs;
 };
 
 static int add_env(struct run_options *o, char *arg)
@@ -148,38 +170,52 @@ static int add_env(struct run_options *o, char *arg)
 	if (o->nenv == ENV_MAX)
 		return usage_error("too many --env options (at most %s)", "4096");
 	if (!eq) {
-		const char *v = getenv(arg);
-		if (!v)
+		/* The host's own "NAME=VALUE" string: nothing to allocate. */
+		char **e = environ;
+		while (*e && (strncmp(*e, arg, namelen) || (*e)[namelen] != '='))
+			e++;
+		if (!*e)
 			return 0; /* like docker: an unset host variable stays unset */
-		char *kv = malloc(namelen + strlen(v) + 2);
-		if (!kv)
-			return EXIT_HOST_ERROR;
-		sprintf(kv, "%s=%s", arg, v);
-		arg = kv;
+		arg = *e;
 	}
 	o->env[o->nenv++] = arg;
 	return 0;
 }
 
-static int parse_run_options(int argc, char **argv, struct run_options *o)
+/* Parses argv[1..] up to the first word that is not an option (optind).
+ * pack: also -o/--output FILE. */
+static int parse_run_options(int argc, char **argv, struct run_options *o, bool pack)
 {
-	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE };
+	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE, OPT_DISK };
 	static const struct option longopts[] = {
 		{"mem", required_argument, NULL, 'm'},
 		{"env", required_argument, NULL, 'e'},
 		{"timeout", required_argument, NULL, 't'},
-		{"dir", required_argument, NULL, 'd'},
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"core", required_argument, NULL, OPT_CORE},
+		{"disk", required_argument, NULL, OPT_DISK},
+		{"dir", required_argument, NULL, 'd'},
 		{"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
 		{"help", no_argument, NULL, 'h'},
+		{"output", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
 	};
-	int c, r;
+	int c, r, at;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:m:e:t:d:h", longopts, NULL)) != -1) {
+	optind = 0; /* glibc: start afresh (a bundle parses two lists) */
+	for (;;) {
+		at = optind ? optind : 1;
+		if ((c = getopt_long(argc, argv, "+:m:e:t:d:ho:", longopts, NULL)) == -1)
+			break;
+		if (c == 'o' && !pack)
+			return usage_error("unknown option '%s'", argv[at]);
 		switch (c) {
+		case 'o':
+			o->output = optarg;
+			o->output_at = at;
+			o->output_end = optind;
+			break;
 		case 'm':
 			if (parse_size(optarg, &o->mem) < 0 || o->mem == 0)
 				return usage_error("--mem '%s': not a size like 256M or 1G", optarg);
@@ -198,14 +234,18 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 			if (parse_seconds(optarg, &o->timeout_ms) < 0)
 				return usage_error("--timeout '%s': not a number of seconds > 0", optarg);
 			break;
-		case 'd': {
-			char err[UKVM_FS_PATH_MAX + 256];
-			if (fs_add_dir(o->fs, optarg, err, sizeof(err)) < 0)
-				return usage_error("%s", err);
-			break;
-		}
 		case OPT_CORE:
 			o->core_path = optarg;
+			break;
+		case OPT_DISK:
+			if (o->ndisks == UKVM_BLK_MAX)
+				return usage_error("--disk %s: too many disks (at most 8)", optarg);
+			o->disks[o->ndisks++] = optarg;
+			break;
+		case 'd':
+			if (o->ndirs == UKVM_FS_MOUNTS_MAX)
+				return usage_error("--dir %s: too many directories (at most 32)", optarg);
+			o->dirs[o->ndirs++] = optarg;
 			break;
 		case OPT_STATS:
 			o->stats = true;
@@ -234,28 +274,112 @@ static void print_stats(const struct vm *vm, double setup_ms, double run_ms)
 {
 	fprintf(stderr, "unikvm: stats: exits %llu, hypercalls:", (unsigned long long)vm->exits);
 	for (int i = 0; i < UKVM_HC_COUNT; i++)
-		if (vm->hypercalls[i] || strcmp(hypercall_name((unsigned)i), "?"))
+		if (strcmp(hypercall_name((unsigned)i), "?"))
 			fprintf(stderr, " %s %llu", hypercall_name((unsigned)i), (unsigned long long)vm->hypercalls[i]);
-	fprintf(stderr, "; setup %.1f ms, run %.1f ms\n", setup_ms, run_ms);
+	fprintf(stderr, "; setup %.1f ms, run %.1f ms; guest RAM touched %llu KiB\n", setup_ms,
+		run_ms, (unsigned long long)(gmem_resident(&vm->mem) >> 10));
+}
+
+/* Boots img (already open; closed here) with options o and guest argv
+ * gargv (gargv[0] is name); returns the exit status. */
+static int run_image(const struct run_options *o, struct image *img, const char *name,
+		     char **gargv, const struct timespec *t0)
+{
+	struct layout layout;
+	struct vm vm = {.kvm_fd = -1, .fd = -1, .vcpu_fd = -1};
+	struct blk blk = {.stop_fd = -1};
+	static struct fs fs;
+	struct timespec t1, t2;
+	char err[512];
+	int r;
+
+	/* Disks are opened here, not by the option parser, which `pack` also
+	 * runs: a bundle opens the host's files when it runs. */
+	for (int i = 0; i < o->ndisks; i++) {
+		if ((r = blk_add(&blk, o->disks[i], err, sizeof(err)))) {
+			ukvm_err("%s", err);
+			blk_stop(&blk);
+			image_close(img);
+			return r;
+		}
+	}
+	/* The same for --dir: the host directories of where it runs. */
+	fs_init(&fs);
+	for (int i = 0; i < o->ndirs; i++) {
+		if (fs_add_dir(&fs, o->dirs[i], err, sizeof(err)) < 0) {
+			ukvm_err("%s", err);
+			fs_close(&fs);
+			blk_stop(&blk);
+			image_close(img);
+			return EXIT_HOST_ERROR;
+		}
+	}
+	uint64_t need = round_mem(img->note.min_mem);
+	uint64_t mem = o->mem ? o->mem : need > DEFAULT_MEM ? need : DEFAULT_MEM;
+	if (need > mem || need > UKVM_MEM_MAX) {
+		ukvm_err("%s: the image asks for %llu MiB of RAM; %s", name,
+			 (unsigned long long)(need >> 20),
+			 need > UKVM_MEM_MAX ? "the maximum is 3072" : "raise --mem");
+		image_close(img);
+		blk_stop(&blk);
+		fs_close(&fs);
+		return EXIT_BAD_IMAGE;
+	}
+	vm.img = img;
+	vm.stats = o->stats;
+	vm.trace_nosys = o->trace_nosys;
+	vm.timeout_ms = o->timeout_ms;
+	vm.core_path = o->core_path;
+	vm.fs = &fs;
+	vm.layout = &layout;
+	if ((r = layout_plan(&layout, img, mem, gargv, o->env, err, sizeof(err)))) {
+		ukvm_err("%s: %s", name, err);
+		goto out;
+	}
+	if ((r = kvm_open(&vm, err, sizeof(err))) || (r = vm_create(&vm, mem, err, sizeof(err)))) {
+		ukvm_err("%s", err);
+		goto out;
+	}
+	if ((r = blk_start(&blk, &vm, err, sizeof(err)))) {
+		ukvm_err("%s", err);
+		goto out;
+	}
+	image_load(img, &vm.mem);
+	layout_write(&layout, &vm, gargv, o->env, o->trace_nosys ? UKVM_BOOT_TRACE_NOSYS : 0);
+	if ((r = x86_boot_vcpu(&vm, &layout, err, sizeof(err)))) {
+		ukvm_err("%s", err);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r = vm_run(&vm);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	if (o->stats)
+		print_stats(&vm, elapsed_ms(t0, &t1), elapsed_ms(&t1, &t2));
+out:
+	blk_stop(&blk); /* before guest RAM goes away */
+	vm_destroy(&vm);
+	image_close(img);
+	fs_close(&fs);
+	if (vm_stop_signal()) {
+		/* End as the signal would have ended us, like a normal command. */
+		fflush(stdout);
+		signal(vm_stop_signal(), SIG_DFL);
+		raise(vm_stop_signal());
+	}
+	return r;
 }
 
 static int cmd_run(int argc, char **argv)
 {
-	static struct fs fs;
-	struct run_options o = {.fs = &fs};
+	struct run_options o = {0};
 	struct image img;
-	struct layout layout;
-	struct vm vm = {.kvm_fd = -1, .fd = -1, .vcpu_fd = -1};
-	struct timespec t0, t1, t2;
+	struct timespec t0;
 	char err[512];
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	fs_init(&fs);
-	if ((r = parse_run_options(argc, argv, &o))) {
-		fs_close(&fs);
+	if ((r = parse_run_options(argc, argv, &o, false)))
 		return r;
-	}
 	if (optind >= argc)
 		return usage_error("run: no IMAGE given%s", "");
 	char **gargv = &argv[optind];
@@ -269,57 +393,52 @@ static int cmd_run(int argc, char **argv)
 		ukvm_err("%s: %s", path, err);
 		return r;
 	}
-	uint64_t need = round_mem(img.note.min_mem);
-	uint64_t mem = o.mem ? o.mem : need > DEFAULT_MEM ? need : DEFAULT_MEM;
-	if (need > mem || need > UKVM_MEM_MAX) {
-		ukvm_err("%s: the image asks for %llu MiB of RAM; %s", path,
-			 (unsigned long long)(need >> 20),
-			 need > UKVM_MEM_MAX ? "the maximum is 3072" : "raise --mem");
-		image_close(&img);
-		return EXIT_BAD_IMAGE;
+	return run_image(&o, &img, path, gargv, &t0);
+}
+
+int run_options_scan(int argc, char **argv, const char **output, char **kept, int *nkept,
+		     int *first)
+{
+	struct run_options o = {0};
+	int r;
+
+	if ((r = parse_run_options(argc, argv, &o, output != NULL)))
+		return r;
+	*first = optind;
+	if (output)
+		*output = o.output;
+	*nkept = 0;
+	for (int i = 1; i < optind; i++)
+		if (!o.output || i < o.output_at || i >= o.output_end)
+			kept[(*nkept)++] = argv[i];
+	return 0;
+}
+
+int run_image_with_options(int argc, char **optv, struct image *img, const char *name,
+			   char **gargv)
+{
+	struct run_options o = {0};
+	struct timespec t0;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((r = parse_run_options(argc, optv, &o, false))) {
+		image_close(img);
+		return r;
 	}
-	vm.img = &img;
-	vm.stats = o.stats;
-	vm.trace_nosys = o.trace_nosys;
-	vm.timeout_ms = o.timeout_ms;
-	vm.core_path = o.core_path;
-	vm.fs = &fs;
-	vm.layout = &layout;
-	if ((r = layout_plan(&layout, &img, mem, gargv, o.env, err, sizeof(err)))) {
-		ukvm_err("%s: %s", path, err);
-		goto out;
+	if (optind < argc) {
+		image_close(img);
+		return usage_error("'%s' is not a run option", optv[optind]);
 	}
-	if ((r = kvm_open(&vm, err, sizeof(err))) || (r = vm_create(&vm, mem, err, sizeof(err)))) {
-		ukvm_err("%s", err);
-		goto out;
-	}
-	image_load(&img, &vm.mem);
-	layout_write(&layout, &vm, gargv, o.env, o.trace_nosys ? UKVM_BOOT_TRACE_NOSYS : 0);
-	if ((r = x86_boot_vcpu(&vm, &layout, err, sizeof(err)))) {
-		ukvm_err("%s", err);
-		goto out;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	r = vm_run(&vm);
-	clock_gettime(CLOCK_MONOTONIC, &t2);
-	if (o.stats)
-		print_stats(&vm, elapsed_ms(&t0, &t1), elapsed_ms(&t1, &t2));
-out:
-	vm_destroy(&vm);
-	image_close(&img);
-	fs_close(&fs);
-	if (vm_stop_signal()) {
-		/* End as the signal would have ended us, like a normal command. */
-		fflush(stdout);
-		signal(vm_stop_signal(), SIG_DFL);
-		raise(vm_stop_signal());
-	}
-	return r;
+	return run_image(&o, img, name, gargv, &t0);
 }
 
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is EPIPE, passed to the guest */
+	int r = bundle_main(argc, argv);
+	if (r >= 0)
+		return r;
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return EXIT_HOST_ERROR;
@@ -327,6 +446,10 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "pack"))
+		return cmd_pack(argc - 1, argv + 1);
+	if (!strcmp(cmd, "inspect"))
+		return cmd_inspect(argc - 1, argv + 1);
 	if (!strcmp(cmd, "probe"))
 		return cmd_probe(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "exit_status.h"
+#include "commands.h"
 #include "vm.h"
 
 #define PROBE_MEM (4ULL << 20)

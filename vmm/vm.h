@@ -30,6 +30,7 @@ struct vm {
 	bool trace_nosys, stats;
 	uint64_t timeout_ms; /* 0: none */
 	const char *core_path; /* write a core file on a crash; NULL: none */
+	struct blk *blk;       /* the disks (blk.h); NULL: none */
 	struct fs *fs;         /* --dir mappings and open files (files.h) */
 	/* state of the run */
 	bool done;
@@ -45,6 +46,15 @@ int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 
 /* ---- layout.c: where everything goes in guest RAM ----------------------- */
+
+#define DEFAULT_MEM (128ULL << 20) /* guest RAM when neither --mem nor the note ask */
+
+/* v rounded up to UKVM_MEM_ALIGN (UINT64_MAX if that overflows). */
+static inline uint64_t round_mem(uint64_t v)
+{
+	return v > UINT64_MAX - UKVM_MEM_ALIGN ? UINT64_MAX
+					       : (v + UKVM_MEM_ALIGN - 1) & ~(uint64_t)(UKVM_MEM_ALIGN - 1);
+}
 
 #define REGION_MAX 24
 
@@ -129,9 +139,6 @@ int core_write(const struct vm *vm, const char *path, const struct ukvm_cpu_stat
 
 /* "0x1234 <main+0x10>" for addr into buf. */
 const char *describe_addr(const struct vm *vm, uint64_t addr, char *buf, size_t len);
-
-/* ---- probe.c: `unikvm probe` ------------------------------------------- */
-int cmd_probe(int argc, char **argv);
 
 /* ---- syscall_names.c (generated from the kernel headers) ---------------- */
 const char *syscall_name(uint64_t nr);

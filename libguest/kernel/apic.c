@@ -29,6 +29,13 @@ void apic_eoi(void)
 	wrmsr(X2APIC_EOI, 0);
 }
 
+void cpu_halt_until(uint64_t tsc)
+{
+	wrmsr(MSR_TSC_DEADLINE, tsc);
+	__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
+	wrmsr(MSR_TSC_DEADLINE, 0);
+}
+
 void cpu_wait_until(uint64_t tsc)
 {
 	while (rdtsc() < tsc) {

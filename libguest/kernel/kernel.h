@@ -20,6 +20,8 @@
 extern struct ukvm_boot_info boot_info;
 /* time.c: asks the host for its clocks once, at start */
 void time_init(void);
+/* TSC ticks per millisecond (the host's figure). */
+uint64_t tsc_per_ms(void);
 
 /* start.c */
 NORETURN void kernel_main(const struct ukvm_boot_info *bi);
@@ -41,6 +43,9 @@ void apic_init(void);
 void apic_eoi(void);
 /* Sleeps in hlt (interrupts on, no exit) until the TSC reaches tsc. */
 void cpu_wait_until(uint64_t tsc);
+/* One `hlt` with interrupts on: ends at the next interrupt, or when the TSC
+ * reaches tsc, whichever is first. Interrupts are off again on return. */
+void cpu_halt_until(uint64_t tsc);
 
 /* mm.c: pages of [heap_start, heap_end) */
 void mm_init(void);

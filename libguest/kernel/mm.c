@@ -210,7 +210,9 @@ int user_range_ok(uint64_t addr, uint64_t len)
 {
 	if (len == 0)
 		return 1; /* like Linux: musl passes {NULL, 0} iovecs */
-	return addr >= PAGE && len <= boot_info.mem_size && addr <= boot_info.mem_size - len;
+	/* The VMM's low area is to the program what kernel memory is on
+	 * Linux: readable here, but never a syscall buffer (EFAULT). */
+	return addr >= UKVM_IMAGE_BASE && len <= boot_info.mem_size && addr <= boot_info.mem_size - len;
 }
 
 uint64_t mm_free_bytes(void)

@@ -27,6 +27,11 @@ void time_init(void)
 	tsc_at_boot = before + (after - before) / 2;
 }
 
+uint64_t tsc_per_ms(void)
+{
+	return host.tsc_khz;
+}
+
 static uint64_t ns_since_boot(void)
 {
 	uint64_t ticks = rdtsc() - tsc_at_boot;

@@ -113,6 +113,10 @@ void trap_dispatch(struct trap_frame *f)
 		apic_eoi(); /* cpu_wait_until() checks the time itself */
 		return;
 	}
+	if (f->vector == UKVM_BLK_VECTOR) {
+		apic_eoi(); /* the waiter looks at the completion ring itself */
+		return;
+	}
 	if (f->vector == APIC_SPURIOUS_VECTOR)
 		return; /* no EOI for a spurious interrupt */
 	if (reporting)

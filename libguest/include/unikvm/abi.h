@@ -45,7 +45,10 @@
 #define UKVM_HC_CRASH 3  /* struct ukvm_hc_crash: fatal error report */
 #define UKVM_HC_NOSYS 4  /* struct ukvm_hc_nosys: unimplemented syscall */
 #define UKVM_HC_CLOCK 5  /* struct ukvm_hc_clock: the host's clocks now */
-/* 8..15: block device. 16..47: files (--dir) and system services, below. */
+/* 8..15: block device (section below) */
+#define UKVM_HC_BLK_INFO 8  /* struct ukvm_hc_blk_info: a disk's geometry */
+#define UKVM_HC_BLK_SETUP 9 /* struct ukvm_hc_blk_setup: register a ring */
+/* 16..47: files (--dir) and system services (section below) */
 #define UKVM_HC_FS_MOUNT 16    /* struct ukvm_hc_fs_mount: the i-th --dir mapping */
 #define UKVM_HC_FS_OPEN 17     /* struct ukvm_hc_fs_path: open, ret = handle */
 #define UKVM_HC_FS_CLOSE 18    /* struct ukvm_hc_fs_handle */
@@ -173,6 +176,91 @@ struct ukvm_hc_clock {
 	uint64_t monotonic_ns; /* OUT: host CLOCK_MONOTONIC */
 };
 _Static_assert(sizeof(struct ukvm_hc_clock) == 24, "clock size");
+
+/* ---- Block device (docs/block.md) --------------------------------------- */
+
+/* Disks are numbered 0..count-1 in the order of --disk options. Each has one
+ * ring in guest memory that the guest registers with UKVM_HC_BLK_SETUP. The
+ * guest publishes requests by advancing req_prod, then (after a full
+ * barrier) reads no_kick and, if it is 0, writes any 32-bit value to the
+ * disk's doorbell port (a KVM ioeventfd: no exit to the VMM thread). A device thread serves the requests in order, writes one
+ * completion per request, advances cpl_prod and raises UKVM_BLK_VECTOR (an
+ * MSI through a KVM irqfd) after each batch.
+ *
+ * Indices are free-running uint32 counters; slot = index % UKVM_BLK_RING_SIZE.
+ * The guest may have at most UKVM_BLK_RING_SIZE requests that are submitted
+ * and whose completion it has not consumed: req_prod - cpl_cons <= RING_SIZE.
+ * Breaking that, or a buffer outside guest RAM, is a corrupt ring: the VMM
+ * reports it and stops the VM (requests completed before stay done). */
+#define UKVM_BLK_MAX 8                 /* disks */
+#define UKVM_BLK_DOORBELL_BASE 0x600   /* disk n: port 0x600 + n, 32-bit OUT */
+#define UKVM_BLK_VECTOR 0x50           /* interrupt vector of every disk */
+#define UKVM_BLK_RING_SIZE 128         /* slots; a power of two */
+#define UKVM_BLK_MAX_XFER (4u << 20)   /* bytes per request */
+
+#define UKVM_BLK_F_READ_ONLY (1u << 0) /* ukvm_hc_blk_info.flags */
+
+/* ukvm_blk_req.op */
+#define UKVM_BLK_OP_READ 0  /* disk -> buf */
+#define UKVM_BLK_OP_WRITE 1 /* buf -> disk */
+#define UKVM_BLK_OP_FLUSH 2 /* earlier writes durable (fdatasync); sector, len, buf ignored */
+
+/* ukvm_blk_cpl.status: each failure changes nothing on the disk. */
+#define UKVM_BLK_S_OK 0
+#define UKVM_BLK_S_RANGE 1    /* [sector, sector + len) goes past the end */
+#define UKVM_BLK_S_BADLEN 2   /* len 0, not a multiple of the sector size, or > MAX_XFER */
+#define UKVM_BLK_S_READ_ONLY 3 /* write to a read-only disk */
+#define UKVM_BLK_S_BADOP 4    /* unknown op */
+#define UKVM_BLK_S_IOERR 5    /* the host's read, write or fdatasync failed */
+
+struct ukvm_hc_blk_info {
+	uint32_t disk;        /* IN */
+	uint32_t count;       /* OUT: number of disks (always set) */
+	uint32_t flags;       /* OUT: UKVM_BLK_F_* */
+	uint32_t sector_size; /* OUT: bytes, a power of two >= 512 */
+	uint64_t sectors;     /* OUT: capacity; a trailing partial sector is left out */
+	int64_t ret;          /* OUT: 0, or -ENODEV if disk >= count */
+};
+_Static_assert(sizeof(struct ukvm_hc_blk_info) == 32, "blk info size");
+
+struct ukvm_hc_blk_setup {
+	uint32_t disk;   /* IN */
+	uint32_t reserved;
+	ukvm_gpa_t ring; /* IN: struct ukvm_blk_ring, 64-byte aligned, zeroed */
+	int64_t ret;     /* OUT: 0, -ENODEV (no such disk), -EBUSY (set up
+	                  * before), -EINVAL (misaligned) */
+};
+_Static_assert(sizeof(struct ukvm_hc_blk_setup) == 24, "blk setup size");
+
+struct ukvm_blk_req {
+	uint64_t id;     /* the guest's tag, copied into the completion */
+	uint32_t op;     /* UKVM_BLK_OP_* */
+	uint32_t len;    /* bytes: a multiple of the sector size */
+	uint64_t sector; /* first sector */
+	ukvm_gpa_t buf;  /* len bytes of guest RAM */
+};
+_Static_assert(sizeof(struct ukvm_blk_req) == 32, "blk req size");
+
+struct ukvm_blk_cpl {
+	uint64_t id;     /* of the request */
+	uint32_t status; /* UKVM_BLK_S_* */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct ukvm_blk_cpl) == 16, "blk cpl size");
+
+struct ukvm_blk_ring {
+	uint32_t req_prod; /* written by the guest: requests [.., req_prod) are ready */
+	uint32_t no_kick;  /* written by the VMM: 1 while its device thread is
+	                    * serving and will see new requests without a kick */
+	uint32_t pad0[14];
+	uint32_t cpl_prod; /* written by the VMM: completions [.., cpl_prod) are ready */
+	uint32_t cpl_cons; /* written by the guest: completions it has consumed */
+	uint32_t pad1[14];
+	struct ukvm_blk_req req[UKVM_BLK_RING_SIZE];
+	struct ukvm_blk_cpl cpl[UKVM_BLK_RING_SIZE];
+};
+_Static_assert(sizeof(struct ukvm_blk_ring) == 128 + 48 * UKVM_BLK_RING_SIZE, "blk ring size");
+_Static_assert((UKVM_BLK_RING_SIZE & (UKVM_BLK_RING_SIZE - 1)) == 0, "ring size power of two");
 
 /* ---- Files (--dir) and system services (hypercalls 16..47) --------------
  *

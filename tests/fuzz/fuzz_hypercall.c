@@ -1,0 +1,48 @@
+/*
+ * Fuzz target: every hypercall handler, through hypercall_dispatch(), the
+ * function the run loop calls, on a VM that has guest RAM and nothing else
+ * (no /dev/kvm: the handlers never need it, and an ioctl on fd -1 fails
+ * cleanly).
+ *
+ * Input: byte 0 picks the hypercall number (any value, so unknown ones
+ * too), bytes 1..4 the argument's guest address (little-endian), the rest
+ * is written into guest RAM at ARENA, where valid-looking addresses point.
+ * Run with -close_fd_mask=3 (the console handlers write to fd 1 and 2) and
+ * stdin on /dev/null (the read handler reads it).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "gmem.h"
+#include "vm.h"
+
+#define MEM (1ULL << 20)
+#define ARENA 0x10000ULL
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct vm vm;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint32_t gpa;
+
+	if (!vm.mem.host && gmem_init(&vm.mem, MEM) < 0)
+		__builtin_trap();
+	if (size < 5)
+		return 0;
+	memcpy(&gpa, data + 1, sizeof(gpa));
+	size -= 5;
+	if (size > MEM - ARENA)
+		size = MEM - ARENA;
+	/* Handlers may write anywhere in RAM: each input starts from zeroes
+	 * (so a crash reproduces), which is why RAM is small. */
+	memset(vm.mem.host, 0, MEM);
+	memcpy(vm.mem.host + ARENA, data + 5, size);
+	struct gmem mem = vm.mem;
+	memset(&vm, 0, sizeof(vm));
+	vm.mem = mem;
+	vm.kvm_fd = vm.fd = vm.vcpu_fd = -1;
+	hypercall_dispatch(&vm, data[0], gpa);
+	return 0;
+}

@@ -1,0 +1,399 @@
+/*
+ * attack: a guest that attacks the VMM on purpose, one way per argument
+ * (`attack WAY`). corpus.cmake lists every way with the report and status
+ * it must end with; the VMM must never crash, hang or leak because of one.
+ * Runs with --mem 64M, so RAM ends at MEM_END.
+ *
+ * Results the guest sees (a hypercall's ret, a syscall's errno) are
+ * printed on stderr as "attack: result ...", after "attack: WAY" on
+ * stdout, so a test can tell how far the guest got.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <unikvm/abi.h>
+
+#define MEM_END (64ULL << 20)
+#define LOW_PML4 0x1000ULL      /* docs/memory-map.md */
+#define LOW_BOOT_INFO 0x7000ULL
+
+#define NOINLINE __attribute__((noinline))
+
+int main(int argc, char **argv);
+
+static void out32(uint16_t port, uint32_t value)
+{
+	__asm__ volatile("outl %0, %1" ::"a"(value), "Nd"(port) : "memory");
+}
+
+static void hc(unsigned nr, uint64_t gpa)
+{
+	out32((uint16_t)(UKVM_HC_PORT_BASE + nr), (uint32_t)gpa);
+}
+
+static uintptr_t addr(const volatile void *p)
+{
+	return (uintptr_t)p;
+}
+
+static void result(const char *what, long long v)
+{
+	fprintf(stderr, "attack: result %s %lld\n", what, v);
+}
+
+/* ---- argument structs in the wrong place ---------------------------------- */
+
+static const uint64_t places[] = {
+	0x8,              /* page 0 */
+	LOW_PML4,         /* the page tables */
+	LOW_BOOT_INFO,    /* the boot info */
+	MEM_END,          /* the first byte after RAM */
+	MEM_END - 4,      /* straddling the end of RAM */
+	0xfffffffcULL,    /* the top of the 32-bit range */
+};
+static const char *const place_names[] = {"page0", "low", "bootinfo", "end", "straddle", "top"};
+static const char *const hc_names[] = {"exit", "writev", "read", "crash", "nosys", "clock"};
+
+static int arg_attack(const char *way)
+{
+	for (unsigned n = 0; n < sizeof(hc_names) / sizeof(hc_names[0]); n++)
+		for (unsigned p = 0; p < sizeof(places) / sizeof(places[0]); p++) {
+			char name[64];
+			snprintf(name, sizeof(name), "arg-%s-%s", hc_names[n], place_names[p]);
+			if (!strcmp(way, name)) {
+				hc(n, places[p]);
+				return 1;
+			}
+		}
+	return 0;
+}
+
+/* ---- writev ------------------------------------------------------------ */
+
+static struct ukvm_hc_writev wv;
+static struct ukvm_iovec iov[UKVM_IOV_MAX + 1];
+
+static void writev_with(uint32_t fd, uint32_t cnt, uint64_t iovs)
+{
+	wv = (struct ukvm_hc_writev){.fd = fd, .iovcnt = cnt, .iov = iovs, .ret = 0x7777};
+	hc(UKVM_HC_WRITEV, addr(&wv));
+	result("ret", wv.ret);
+}
+
+static void writev_buf(uint64_t base, uint64_t len)
+{
+	iov[0] = (struct ukvm_iovec){base, len};
+	writev_with(1, 1, addr(iov));
+}
+
+static void writev_fd_bad(uint32_t fd)
+{
+	iov[0] = (struct ukvm_iovec){addr("x\n"), 2};
+	writev_with(fd, 1, addr(iov));
+}
+static void writev_fd_0(void) { writev_fd_bad(0); }
+static void writev_fd_3(void) { writev_fd_bad(3); }
+static void writev_fd_max(void) { writev_fd_bad(UINT32_MAX); }
+static void writev_cnt_1025(void) { writev_with(1, UKVM_IOV_MAX + 1, addr(iov)); }
+static void writev_cnt_max(void) { writev_with(1, UINT32_MAX, addr(iov)); }
+static void writev_iov_page0(void) { writev_with(1, 1, 0x10); }
+static void writev_iov_low(void) { writev_with(1, 1, LOW_PML4); }
+static void writev_iov_end(void) { writev_with(1, 1, MEM_END); }
+static void writev_iov_straddle(void) { writev_with(1, 2, MEM_END - 16); }
+static void writev_iov_self(void) { writev_with(1, 1, addr(&wv)); }
+static void writev_buf_page0(void) { writev_buf(0x10, 4); }
+static void writev_buf_low(void) { writev_buf(LOW_BOOT_INFO, 144); }
+static void writev_buf_end(void) { writev_buf(MEM_END, 1); }
+static void writev_buf_straddle(void) { writev_buf(MEM_END - 2, 4); }
+static void writev_buf_overflow(void) { writev_buf(0x200000, UINT64_MAX - 0xfffff); }
+static void writev_buf_second_bad(void)
+{
+	iov[0] = (struct ukvm_iovec){addr("abc\n"), 4};
+	iov[1] = (struct ukvm_iovec){MEM_END - 1, 2};
+	writev_with(1, 2, addr(iov));
+}
+static void writev_empty_wild(void) { writev_buf(0xdead00000000ULL, 0); }
+static void writev_1024_iovecs(void)
+{
+	for (int i = 0; i < UKVM_IOV_MAX; i++)
+		iov[i] = (struct ukvm_iovec){addr("y"), 1};
+	writev_with(1, UKVM_IOV_MAX, addr(iov));
+	write(1, "\n", 1);
+}
+
+/* ---- read ---------------------------------------------------------------- */
+
+static struct ukvm_hc_read rd;
+static char rdbuf[64];
+
+static void read_with(uint32_t fd, uint64_t buf, uint64_t len)
+{
+	rd = (struct ukvm_hc_read){.fd = fd, .buf = buf, .len = len, .ret = 0x7777};
+	hc(UKVM_HC_READ, addr(&rd));
+	result("ret", rd.ret);
+}
+
+static void read_fd_1(void) { read_with(1, addr(rdbuf), sizeof(rdbuf)); }
+static void read_fd_max(void) { read_with(UINT32_MAX, addr(rdbuf), sizeof(rdbuf)); }
+static void read_buf_page0(void) { read_with(0, 0x10, 16); }
+static void read_buf_low(void) { read_with(0, LOW_PML4, 4096); }
+static void read_buf_end(void) { read_with(0, MEM_END, 1); }
+static void read_buf_straddle(void) { read_with(0, MEM_END - 2, 4); }
+static void read_buf_overflow(void) { read_with(0, 0x200000, UINT64_MAX - 0xfffff); }
+static void read_len_0_wild(void) { read_with(0, 0xdead00000000ULL, 0); }
+/* Reads stdin over its own argument struct: the VMM must have copied the
+ * fields first, and writes ret last. */
+static void read_into_self(void) { read_with(0, addr(&rd), sizeof(rd)); }
+
+/* ---- exit, nosys --------------------------------------------------------- */
+
+static struct ukvm_hc_exit ex;
+static void exit_with(uint32_t status)
+{
+	ex = (struct ukvm_hc_exit){.status = status};
+	hc(UKVM_HC_EXIT, addr(&ex));
+}
+static void exit_256(void) { exit_with(256); }
+static void exit_max(void) { exit_with(UINT32_MAX); }
+
+static struct ukvm_hc_nosys ns;
+static void nosys_with(uint64_t nr, uint64_t rip)
+{
+	ns = (struct ukvm_hc_nosys){.nr = nr, .rip = rip};
+	hc(UKVM_HC_NOSYS, addr(&ns));
+	result("returned", 0);
+}
+static void nosys_huge_nr(void) { nosys_with(UINT64_MAX, addr(main)); }
+static void nosys_wild_rip(void) { nosys_with(39, 0xdead00000000ULL); }
+
+/* ---- crash reports with lying contents ----------------------------------- */
+
+static struct ukvm_hc_crash cr;
+static uint64_t frames[4];
+
+static void crash_with(uint32_t kind, uint32_t info)
+{
+	cr.kind = kind;
+	cr.info = info;
+	if (!cr.state.rip)
+		cr.state.rip = addr(main);
+	hc(UKVM_HC_CRASH, addr(&cr));
+	result("returned", 0);
+}
+static void crash_kind_0(void) { crash_with(0, 0); }
+static void crash_kind_max(void) { crash_with(UINT32_MAX, 0); }
+static void crash_exception_32(void) { crash_with(UKVM_CRASH_EXCEPTION, 32); }
+static void crash_exception_max(void) { crash_with(UKVM_CRASH_EXCEPTION, UINT32_MAX); }
+static void crash_exception_9(void) { crash_with(UKVM_CRASH_EXCEPTION, 9); }
+static void crash_signal_0(void) { crash_with(UKVM_CRASH_SIGNAL, 0); }
+static void crash_signal_65(void) { crash_with(UKVM_CRASH_SIGNAL, 65); }
+static void crash_signal_9(void) { crash_with(UKVM_CRASH_SIGNAL, 9); }
+static void crash_signal_15(void) { crash_with(UKVM_CRASH_SIGNAL, 15); }
+static void crash_interrupt_max(void) { crash_with(UKVM_CRASH_INTERRUPT, UINT32_MAX); }
+static void crash_wild_registers(void)
+{
+	memset(&cr.state, 0xff, sizeof(cr.state));
+	crash_with(UKVM_CRASH_EXCEPTION, 14);
+}
+static void crash_rbp_loop(void)
+{
+	frames[0] = addr(&frames[0]); /* saved rbp pointing at itself */
+	frames[1] = addr(main);
+	cr.state.rbp = cr.state.rsp = addr(frames);
+	crash_with(UKVM_CRASH_EXCEPTION, 13);
+}
+static void crash_rbp_end(void)
+{
+	cr.state.rbp = cr.state.rsp = MEM_END - 8;
+	crash_with(UKVM_CRASH_EXCEPTION, 13);
+}
+static void crash_rbp_low(void)
+{
+	cr.state.rbp = cr.state.rsp = LOW_BOOT_INFO;
+	crash_with(UKVM_CRASH_EXCEPTION, 13);
+}
+
+/* ---- I/O ports ------------------------------------------------------------ */
+
+static void port_out8_0x80(void) { __asm__ volatile("outb %%al, $0x80" ::"a"(0)); }
+static void port_in8_0x80(void) { uint8_t v; __asm__ volatile("inb $0x80, %%al" : "=a"(v)); result("in", v); }
+static void port_out32_0x3f8(void) { out32(0x3f8, 0); }
+static void port_in32_hc(void)
+{
+	uint32_t v;
+	__asm__ volatile("inl %%dx, %%eax" : "=a"(v) : "d"((uint16_t)(UKVM_HC_PORT_BASE + UKVM_HC_EXIT)));
+	result("in", v);
+}
+static void port_out16_hc(void)
+{
+	__asm__ volatile("outw %%ax, %%dx" ::"a"(0), "d"((uint16_t)(UKVM_HC_PORT_BASE + UKVM_HC_WRITEV)));
+}
+static void port_hc_last(void) { out32(UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT - 1, addr(&ex)); }
+static void port_hc_above(void) { out32(UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT, addr(&ex)); }
+static void port_hc_below(void) { out32(UKVM_HC_PORT_BASE - 1, addr(&ex)); }
+static void port_pci_config(void) { out32(0xcf8, 0x80000000u); }
+static void port_out8_0xffff(void) { __asm__ volatile("outb %%al, %%dx" ::"a"(0), "d"((uint16_t)0xffff)); }
+static void port_out32_0(void) { out32(0, 0); }
+
+/* ---- MSRs, exceptions, CPU state ------------------------------------------ */
+
+static void msr_read(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	result("rdmsr", ((long long)hi << 32) | lo);
+}
+static void msr_write(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+	result("wrmsr", 0);
+}
+static void msr_read_bogus(void) { msr_read(0xdeadbeef); }
+static void msr_write_bogus(void) { msr_write(0xdeadbeef, 1); }
+static void msr_write_efer_0(void) { msr_write(0xc0000080, 0); }
+static void msr_write_lstar_0(void) { msr_write(0xc0000082, 0); write(1, "x\n", 2); }
+
+#define INT_WAY(n) static void int_##n(void) { __asm__ volatile("int $" #n); result("int", n); }
+INT_WAY(0) INT_WAY(1) INT_WAY(2) INT_WAY(3) INT_WAY(4) INT_WAY(6) INT_WAY(8)
+INT_WAY(13) INT_WAY(14) INT_WAY(18) INT_WAY(32) INT_WAY(128) INT_WAY(255)
+
+static void cr3_zero(void) { __asm__ volatile("mov %0, %%cr3" ::"r"(0UL)); }
+static void cr0_no_paging(void)
+{
+	unsigned long cr0;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0 & ~(1UL << 31)));
+}
+static void bad_segment(void) { __asm__ volatile("mov %0, %%ds" ::"r"(0x1234)); }
+static void write_boot_info(void) { *(volatile uint32_t *)LOW_BOOT_INFO = 0; }
+static void write_page_table(void) { *(volatile uint64_t *)LOW_PML4 = 0; }
+static void jump_zero(void) { ((void (*)(void))0)(); }
+static void jump_beyond(void) { ((void (*)(void))(uintptr_t)MEM_END)(); }
+static void exec_stack(void)
+{
+	volatile uint8_t code[16] = {0xc3};
+	((void (*)(void))(uintptr_t)code)();
+}
+static void spin(void) { for (;;) __asm__ volatile(""); }
+static void spin_cli(void) { __asm__ volatile("cli"); for (;;) __asm__ volatile(""); }
+static void sleep_forever(void) { for (;;) __asm__ volatile("sti; hlt"); }
+
+/* ---- memory -------------------------------------------------------------- */
+
+static void mmap_result(void *p)
+{
+	result(p == MAP_FAILED ? "mmap-errno" : "mmap-ok", p == MAP_FAILED ? errno : 0);
+}
+static void mmap_huge(void) { mmap_result(mmap(NULL, 1ULL << 40, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)); }
+static void mmap_fixed_text(void)
+{
+	mmap_result(mmap((void *)((uintptr_t)main & ~4095UL), 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+}
+static void mmap_fixed_low(void)
+{
+	mmap_result(mmap((void *)LOW_PML4, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+}
+static void munmap_text(void) { result("munmap", munmap((void *)((uintptr_t)main & ~4095UL), 4096) ? errno : 0); }
+/* mprotect is a stub (docs/syscalls.md): W^X must hold all the same. */
+NOINLINE static void mprotect_text(void)
+{
+	void *page = (void *)((uintptr_t)mprotect_text & ~4095UL);
+	result("mprotect", mprotect(page, 4096, PROT_READ | PROT_WRITE | PROT_EXEC) ? errno : 0);
+	*(volatile uint8_t *)(uintptr_t)mprotect_text = 0xc3;
+}
+static void brk_huge(void) { result("sbrk-failed", sbrk(1L << 40) == (void *)-1); }
+
+/* ---- floods --------------------------------------------------------------- */
+
+static void flood(int fd)
+{
+	static char buf[1 << 16];
+	memset(buf, 'f', sizeof(buf));
+	for (int i = 0; i < 512; i++) /* 32 MiB */
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			exit(1);
+}
+static void flood_stdout(void) { flood(1); }
+static void flood_stderr(void) { flood(2); }
+static void flood_both(void)
+{
+	static char buf[4096];
+	memset(buf, 'b', sizeof(buf));
+	for (int i = 0; i < 8192; i++) /* 16 MiB each, interleaved */
+		if (write(1 + (i & 1), buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			exit(1);
+}
+
+#define WAY(name, fn) {name, fn}
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} ways[] = {
+	WAY("writev-fd-0", writev_fd_0), WAY("writev-fd-3", writev_fd_3),
+	WAY("writev-fd-max", writev_fd_max), WAY("writev-iovcnt-1025", writev_cnt_1025),
+	WAY("writev-iovcnt-max", writev_cnt_max), WAY("writev-iov-page0", writev_iov_page0),
+	WAY("writev-iov-low", writev_iov_low), WAY("writev-iov-end", writev_iov_end),
+	WAY("writev-iov-straddle", writev_iov_straddle), WAY("writev-iov-self", writev_iov_self),
+	WAY("writev-buf-page0", writev_buf_page0), WAY("writev-buf-low", writev_buf_low),
+	WAY("writev-buf-end", writev_buf_end), WAY("writev-buf-straddle", writev_buf_straddle),
+	WAY("writev-buf-overflow", writev_buf_overflow), WAY("writev-buf-second-bad", writev_buf_second_bad),
+	WAY("writev-empty-wild", writev_empty_wild), WAY("writev-1024-iovecs", writev_1024_iovecs),
+	WAY("read-fd-1", read_fd_1), WAY("read-fd-max", read_fd_max),
+	WAY("read-buf-page0", read_buf_page0), WAY("read-buf-low", read_buf_low),
+	WAY("read-buf-end", read_buf_end), WAY("read-buf-straddle", read_buf_straddle),
+	WAY("read-buf-overflow", read_buf_overflow), WAY("read-len-0-wild", read_len_0_wild),
+	WAY("read-into-self", read_into_self),
+	WAY("exit-256", exit_256), WAY("exit-max", exit_max),
+	WAY("nosys-huge-nr", nosys_huge_nr), WAY("nosys-wild-rip", nosys_wild_rip),
+	WAY("crash-kind-0", crash_kind_0), WAY("crash-kind-max", crash_kind_max),
+	WAY("crash-exception-32", crash_exception_32), WAY("crash-exception-max", crash_exception_max),
+	WAY("crash-exception-9", crash_exception_9), WAY("crash-signal-0", crash_signal_0),
+	WAY("crash-signal-65", crash_signal_65), WAY("crash-signal-9", crash_signal_9),
+	WAY("crash-signal-15", crash_signal_15), WAY("crash-interrupt-max", crash_interrupt_max),
+	WAY("crash-wild-registers", crash_wild_registers), WAY("crash-rbp-loop", crash_rbp_loop),
+	WAY("crash-rbp-end", crash_rbp_end), WAY("crash-rbp-low", crash_rbp_low),
+	WAY("port-out8-0x80", port_out8_0x80), WAY("port-in8-0x80", port_in8_0x80),
+	WAY("port-out32-0x3f8", port_out32_0x3f8), WAY("port-in32-hc", port_in32_hc),
+	WAY("port-out16-hc", port_out16_hc),
+	WAY("port-hc-last", port_hc_last), WAY("port-hc-above", port_hc_above),
+	WAY("port-hc-below", port_hc_below), WAY("port-pci-config", port_pci_config),
+	WAY("port-out8-0xffff", port_out8_0xffff), WAY("port-out32-0", port_out32_0),
+	WAY("msr-read-bogus", msr_read_bogus), WAY("msr-write-bogus", msr_write_bogus),
+	WAY("msr-write-efer-0", msr_write_efer_0), WAY("msr-write-lstar-0", msr_write_lstar_0),
+	WAY("int-0", int_0), WAY("int-1", int_1), WAY("int-2", int_2), WAY("int-3", int_3),
+	WAY("int-4", int_4), WAY("int-6", int_6), WAY("int-8", int_8), WAY("int-13", int_13),
+	WAY("int-14", int_14), WAY("int-18", int_18), WAY("int-32", int_32),
+	WAY("int-128", int_128), WAY("int-255", int_255),
+	WAY("cr3-zero", cr3_zero), WAY("cr0-no-paging", cr0_no_paging), WAY("bad-segment", bad_segment),
+	WAY("write-boot-info", write_boot_info), WAY("write-page-table", write_page_table),
+	WAY("jump-zero", jump_zero), WAY("jump-beyond", jump_beyond), WAY("exec-stack", exec_stack),
+	WAY("spin", spin), WAY("spin-cli", spin_cli), WAY("sleep-forever", sleep_forever),
+	WAY("mmap-huge", mmap_huge), WAY("mmap-fixed-text", mmap_fixed_text),
+	WAY("mmap-fixed-low", mmap_fixed_low), WAY("munmap-text", munmap_text),
+	WAY("mprotect-text", mprotect_text), WAY("brk-huge", brk_huge),
+	WAY("flood-stdout", flood_stdout), WAY("flood-stderr", flood_stderr), WAY("flood-both", flood_both),
+};
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: attack WAY\n");
+		return 2;
+	}
+	printf("attack: %s\n", argv[1]);
+	fflush(stdout);
+	if (arg_attack(argv[1]))
+		return 0;
+	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
+		if (!strcmp(argv[1], ways[i].name)) {
+			ways[i].fn();
+			return 0;
+		}
+	fprintf(stderr, "attack: no way '%s'\n", argv[1]);
+	return 2;
+}

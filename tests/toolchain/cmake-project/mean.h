@@ -1,0 +1,1 @@
+double mean(int n, char **v);

@@ -1,0 +1,1 @@
+double cube_root(double x);

@@ -1,0 +1,656 @@
+/*
+ * unikvm-bench: how fast unikvm is, against the least a VMM can do.
+ *
+ * Each figure is the median (with min and max) of repeated runs, next to a
+ * baseline measured in the same run, and reported as a ratio: absolute
+ * times mean little under the nested sandbox, ratios do. The table goes to
+ * stdout, the same figures as JSON to --json FILE. See docs/performance.md.
+ *
+ * --quick (for the test suite) runs each figure a few times with small
+ * counts and fails if a figure is missing or insane; it checks no target.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_RUNS 101
+#define MAX_VMS 64
+
+extern char **environ;
+
+/* A memory-backed folder for copies of the binaries and the disk file. */
+static char tmpdir[64];
+
+struct series {
+	double v[MAX_RUNS];
+	int n;
+};
+
+struct figure {
+	const char *name, *unit;
+	struct series val, base; /* base.n == 0: no baseline series */
+	double base_value;       /* the baseline (median of base, or derived) */
+	const char *baseline, *target;
+	bool higher_is_better;
+	bool has_ratio;
+	double target_ratio; /* ratio limit: at most (lower better) / at least */
+};
+
+static struct {
+	int runs, hypercalls, vms, blk_runs, blk_divisor;
+	long console_bytes, console_chunk;
+	bool quick;
+	const char *json;
+	char unikvm[PATH_MAX], hello[PATH_MAX], bare[PATH_MAX], guest[PATH_MAX];
+	char blk_host[PATH_MAX], blk_guest[PATH_MAX];
+} cfg = {
+	.runs = 11, .hypercalls = 20000, .vms = 50, .blk_runs = 3, .blk_divisor = 1,
+	.console_bytes = 64 << 20, .console_chunk = 64 << 10,
+};
+
+static void die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "unikvm-bench: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void add(struct series *s, double v)
+{
+	if (s->n < MAX_RUNS)
+		s->v[s->n++] = v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(const struct series *s)
+{
+	double v[MAX_RUNS];
+	if (!s->n)
+		return NAN;
+	memcpy(v, s->v, sizeof(double) * (size_t)s->n);
+	qsort(v, (size_t)s->n, sizeof(double), cmp_double);
+	return s->n % 2 ? v[s->n / 2] : (v[s->n / 2 - 1] + v[s->n / 2]) / 2;
+}
+
+static double min_of(const struct series *s)
+{
+	double m = INFINITY;
+	for (int i = 0; i < s->n; i++)
+		m = fmin(m, s->v[i]);
+	return s->n ? m : NAN;
+}
+
+static double max_of(const struct series *s)
+{
+	double m = -INFINITY;
+	for (int i = 0; i < s->n; i++)
+		m = fmax(m, s->v[i]);
+	return s->n ? m : NAN;
+}
+
+/* ---- processes ----------------------------------------------------------- */
+
+struct proc {
+	pid_t pid;
+	int out, err; /* memfds holding the child's stdout and stderr */
+	double start_ms, wall_ms;
+	long maxrss_kb;
+	int status;
+};
+
+/* Starts argv with stdout and stderr in fresh memfds (or /dev/null). */
+static void proc_start(struct proc *p, char *const argv[], bool keep_stdout)
+{
+	posix_spawn_file_actions_t fa;
+	p->out = keep_stdout ? memfd_create("stdout", MFD_CLOEXEC) : open("/dev/null", O_WRONLY | O_CLOEXEC);
+	p->err = memfd_create("stderr", MFD_CLOEXEC);
+	if (p->out < 0 || p->err < 0)
+		die("memfd_create: %s", strerror(errno));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p->out, 1);
+	posix_spawn_file_actions_adddup2(&fa, p->err, 2);
+	p->start_ms = now_ms();
+	int r = posix_spawn(&p->pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r)
+		die("cannot start %s", argv[0]);
+}
+
+/* Waits for p; returns its wall time in ms. */
+static double proc_wait(struct proc *p)
+{
+	struct rusage ru;
+	int st;
+	while (wait4(p->pid, &st, 0, &ru) < 0)
+		if (errno != EINTR)
+			die("wait4: %s", strerror(errno));
+	p->wall_ms = now_ms() - p->start_ms;
+	p->maxrss_kb = ru.ru_maxrss;
+	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return p->wall_ms;
+}
+
+/* The whole content of memfd fd, NUL-terminated (caller frees). */
+static char *slurp(int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *s = malloc((size_t)len + 1);
+	if (len < 0 || !s || pread(fd, s, (size_t)len, 0) != len)
+		die("cannot read a child's output%s", "");
+	s[len] = 0;
+	return s;
+}
+
+static void proc_close(struct proc *p)
+{
+	close(p->out);
+	close(p->err);
+}
+
+/* Runs argv to the end; fails the benchmark unless it exits 0. Returns
+ * the wall time; *out (if not NULL) gets stdout, *err stderr. */
+static double run(char *const argv[], char **out, char **err, long *maxrss_kb)
+{
+	struct proc p;
+	proc_start(&p, argv, out != NULL);
+	double ms = proc_wait(&p);
+	char *e = slurp(p.err);
+	if (p.status != 0) {
+		fprintf(stderr, "unikvm-bench: %s exited with status %d:\n%s", argv[0], p.status, e);
+		exit(1);
+	}
+	if (out)
+		*out = slurp(p.out);
+	if (err)
+		*err = e;
+	else
+		free(e);
+	if (maxrss_kb)
+		*maxrss_kb = p.maxrss_kb;
+	proc_close(&p);
+	return ms;
+}
+
+/* The number after `key` in text, or NAN. */
+static double field(const char *text, const char *key)
+{
+	const char *s = text ? strstr(text, key) : NULL;
+	return s ? strtod(s + strlen(key), NULL) : NAN;
+}
+
+/* ---- the figures --------------------------------------------------------- */
+
+static void bench_boot(struct figure *f)
+{
+	char *vm[] = {cfg.unikvm, "run", cfg.hello, NULL};
+	char *bare[] = {cfg.bare, "boot", NULL};
+	*f = (struct figure){.name = "boot-to-exit of hello", .unit = "ms",
+		.baseline = "bare-vmm: VM + vCPU to the first exit", .target = "<= 1.5x",
+		.has_ratio = true, .target_ratio = 1.5};
+	for (int i = 0; i < cfg.runs; i++) {
+		add(&f->base, run(bare, NULL, NULL, NULL));
+		add(&f->val, run(vm, NULL, NULL, NULL));
+	}
+	f->base_value = median(&f->base);
+}
+
+/* The bare exit time (ns), the baseline of two figures. */
+static struct series bare_exit_ns;
+
+static void bench_hypercall(struct figure *f)
+{
+	char n[32];
+	snprintf(n, sizeof(n), "%d", cfg.hypercalls);
+	char *vm[] = {cfg.unikvm, "run", cfg.guest, "hypercall", n, NULL};
+	char *bare[] = {cfg.bare, "exits", n, NULL};
+	*f = (struct figure){.name = "null hypercall round trip", .unit = "ns",
+		.baseline = "bare-vmm: PIO exit loop, TSC in the guest", .target = "<= 1.15x",
+		.has_ratio = true, .target_ratio = 1.15};
+	for (int i = 0; i < cfg.runs; i++) {
+		char *out;
+		run(bare, &out, NULL, NULL);
+		add(&f->base, field(out, "ns_per_exit "));
+		free(out);
+		run(vm, &out, NULL, NULL);
+		add(&f->val, field(out, "ns_per_call "));
+		free(out);
+	}
+	f->base_value = median(&f->base);
+	bare_exit_ns = f->base;
+}
+
+static void bench_console(struct figure *f)
+{
+	char bytes[32], chunk[32];
+	snprintf(bytes, sizeof(bytes), "%ld", cfg.console_bytes);
+	snprintf(chunk, sizeof(chunk), "%ld", cfg.console_chunk);
+	char *vm[] = {cfg.unikvm, "run", cfg.guest, "console", bytes, chunk, NULL};
+	*f = (struct figure){.name = "console bulk output to /dev/null", .unit = "MB/s",
+		.baseline = "write size / bare exit time", .target = ">= 0.8x",
+		.has_ratio = true, .higher_is_better = true, .target_ratio = 0.8};
+	for (int i = 0; i < cfg.runs; i++) {
+		char *err;
+		run(vm, NULL, &err, NULL);
+		add(&f->val, field(err, "mb_per_s "));
+		free(err);
+	}
+	/* bytes per ns * 1000 = MB/s */
+	f->base_value = (double)cfg.console_chunk / median(&bare_exit_ns) * 1e3;
+}
+
+static void bench_memory(struct figure *f)
+{
+	char *vm[] = {cfg.unikvm, "run", "--stats", cfg.hello, NULL};
+	*f = (struct figure){.name = "VMM memory overhead", .unit = "MiB",
+		.baseline = "none: peak RSS minus guest RAM touched", .target = "<= 4 MiB"};
+	for (int i = 0; i < cfg.runs; i++) {
+		char *err;
+		long rss;
+		run(vm, NULL, &err, &rss);
+		add(&f->val, ((double)rss - field(err, "guest RAM touched ")) / 1024);
+		free(err);
+	}
+	f->base_value = NAN;
+}
+
+static double start_vms(int n, bool together, const char *expect)
+{
+	static struct proc p[MAX_VMS];
+	static char idx[MAX_VMS][16];
+	char *argv[MAX_VMS][5];
+	double t0 = now_ms();
+
+	for (int i = 0; i < n; i++) {
+		snprintf(idx[i], sizeof(idx[i]), "vm%d", i);
+		argv[i][0] = cfg.unikvm, argv[i][1] = "run", argv[i][2] = cfg.hello;
+		argv[i][3] = idx[i], argv[i][4] = NULL;
+		proc_start(&p[i], argv[i], true);
+		if (!together)
+			proc_wait(&p[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		if (together)
+			proc_wait(&p[i]);
+		char *out = slurp(p[i].out), want[256];
+		snprintf(want, sizeof(want), expect, idx[i]);
+		if (p[i].status != 0 || strcmp(out, want)) {
+			fprintf(stderr, "unikvm-bench: VM %d of %d (%s) exited %d with:\n%s", i, n,
+				together ? "at once" : "one by one", p[i].status, out);
+			exit(1);
+		}
+		free(out);
+		proc_close(&p[i]);
+	}
+	return now_ms() - t0;
+}
+
+static void bench_many(struct figure *f)
+{
+	static char name[64];
+	/* hello's output for one argument, with %s for it */
+	char *probe[] = {cfg.unikvm, "run", cfg.hello, "%s", NULL}, *expect;
+	run(probe, &expect, NULL, NULL);
+	snprintf(name, sizeof(name), "%d VMs started at once, all correct", cfg.vms);
+	*f = (struct figure){.name = name, .unit = "ms",
+		.baseline = "the same VMs one after the other", .target = "<= 0.7x",
+		.has_ratio = true, .target_ratio = 0.7};
+	int reps = cfg.runs < 5 ? cfg.runs : 5;
+	for (int i = 0; i < reps; i++) {
+		add(&f->base, start_vms(cfg.vms, false, expect));
+		add(&f->val, start_vms(cfg.vms, true, expect));
+	}
+	f->base_value = median(&f->base);
+	free(expect);
+}
+
+/* ---- block I/O ------------------------------------------------------------ */
+
+#define BLK_CASES 8 /* blk_plan.h */
+#define BLK_FIGURES (2 * BLK_CASES + 1)
+
+static const struct {
+	const char *name, *label;
+} blk_cases[BLK_CASES] = {
+	{"seq-read-4k", "4 KiB sequential read"}, {"rand-read-4k", "4 KiB random read"},
+	{"seq-write-4k", "4 KiB sequential write"}, {"rand-write-4k", "4 KiB random write"},
+	{"seq-read-1m", "1 MiB sequential read"}, {"rand-read-1m", "1 MiB random read"},
+	{"seq-write-1m", "1 MiB sequential write"}, {"rand-write-1m", "1 MiB random write"},
+};
+
+/* Adds the MB/s after "host CASE " in text to series[case]. */
+static void blk_parse_host(const char *text, struct series *series)
+{
+	for (int c = 0; c < BLK_CASES; c++) {
+		char key[64];
+		snprintf(key, sizeof(key), "host %s ", blk_cases[c].name);
+		add(&series[c], field(text, key));
+	}
+}
+
+/* Block I/O on a file in memory (tmpfs: the page cache, as the issue asks):
+ * the host's pread/pwrite against the guest at queue depth 1 and 32, the
+ * same requests at the same offsets (blk_plan.h); and 4 KiB random reads
+ * at QD32 against QD1. Returns the number of figures written to fs. */
+static int bench_block(struct figure *fs)
+{
+	static char names[BLK_FIGURES][64], disk[PATH_MAX], div[16];
+	struct series host[BLK_CASES] = {0}, qd1[BLK_CASES] = {0}, qd32[BLK_CASES] = {0};
+	uint64_t mib = 256 / (uint64_t)cfg.blk_divisor;
+
+	snprintf(disk, sizeof(disk), "%s/disk.img", tmpdir);
+	snprintf(div, sizeof(div), "%d", cfg.blk_divisor);
+	int fd = open(disk, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)(mib << 20)) < 0)
+		die("cannot make %s", disk);
+	close(fd);
+	char *hostv[] = {cfg.blk_host, disk, div, NULL};
+	char *guestv[] = {cfg.unikvm, "run", "--mem", "256M", "--disk", disk, cfg.blk_guest, div, NULL};
+	for (int r = 0; r < cfg.blk_runs; r++) {
+		char *out;
+		run(hostv, &out, NULL, NULL);
+		blk_parse_host(out, host);
+		free(out);
+		run(guestv, &out, NULL, NULL);
+		for (int c = 0; c < BLK_CASES; c++) { /* "guest CASE QD MBPS IOPS" */
+			char key[64];
+			snprintf(key, sizeof(key), "guest %s 1 ", blk_cases[c].name);
+			add(&qd1[c], field(out, key));
+			snprintf(key, sizeof(key), "guest %s 32 ", blk_cases[c].name);
+			add(&qd32[c], field(out, key));
+		}
+		free(out);
+	}
+	unlink(disk);
+
+	int n = 0;
+	for (int c = 0; c < BLK_CASES; c++)
+		for (int q = 0; q < 2; q++) {
+			struct figure *f = &fs[n];
+			bool seq_read_1m = !strcmp(blk_cases[c].name, "seq-read-1m");
+			snprintf(names[n], sizeof(names[n]), "block %s, QD%d", blk_cases[c].label, q ? 32 : 1);
+			*f = (struct figure){.name = names[n], .unit = "MB/s",
+				.baseline = "host pread/pwrite, same requests", .has_ratio = true,
+				.higher_is_better = true, .val = q ? qd32[c] : qd1[c], .base = host[c],
+				.target = seq_read_1m ? ">= 0.85x" : NULL, .target_ratio = 0.85};
+			f->base_value = median(&f->base);
+			n++;
+		}
+	fs[n] = (struct figure){.name = "block 4 KiB random read, QD32 against QD1", .unit = "MB/s",
+		.baseline = "the same at QD1", .target = ">= 3x", .has_ratio = true,
+		.higher_is_better = true, .target_ratio = 3, .val = qd32[1], .base = qd1[1]};
+	fs[n].base_value = median(&fs[n].base);
+	return n + 1;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static double ratio(const struct figure *f)
+{
+	return f->has_ratio ? median(&f->val) / f->base_value : NAN;
+}
+
+/* 1 met, 0 missed, -1 the figure has no target. */
+static int meets_target(const struct figure *f)
+{
+	if (!f->target)
+		return -1;
+	if (!f->has_ratio)
+		return median(&f->val) <= 4.0; /* the memory figure: absolute MiB */
+	return f->higher_is_better ? ratio(f) >= f->target_ratio : ratio(f) <= f->target_ratio;
+}
+
+static void print_table(const struct figure *fs, int n)
+{
+	printf("| figure | median | min | max | baseline | ratio | target | met |\n");
+	printf("|---|---|---|---|---|---|---|---|\n");
+	for (int i = 0; i < n; i++) {
+		const struct figure *f = &fs[i];
+		printf("| %s (%s) | %.4g | %.4g | %.4g | ", f->name, f->unit, median(&f->val),
+		       min_of(&f->val), max_of(&f->val));
+		if (isnan(f->base_value))
+			printf("%s | - | ", f->baseline);
+		else
+			printf("%.4g (%s) | %.2fx | ", f->base_value, f->baseline, ratio(f));
+		int met = meets_target(f);
+		printf("%s | %s |\n", f->target ? f->target : "-", met < 0 ? "-" : met ? "yes" : "no");
+	}
+}
+
+static void json_number(FILE *o, double v)
+{
+	if (isfinite(v))
+		fprintf(o, "%.6g", v);
+	else
+		fputs("null", o);
+}
+
+static void json_series(FILE *o, const char *key, const struct series *s)
+{
+	fprintf(o, "\"%s\": {\"median\": ", key);
+	json_number(o, median(s));
+	fputs(", \"min\": ", o);
+	json_number(o, min_of(s));
+	fputs(", \"max\": ", o);
+	json_number(o, max_of(s));
+	fprintf(o, ", \"runs\": %d}", s->n);
+}
+
+static void write_json(const char *path, const struct figure *fs, int n)
+{
+	FILE *o = fopen(path, "w");
+	if (!o)
+		die("cannot write %s", path);
+	fprintf(o, "{\"quick\": %s, \"figures\": [\n", cfg.quick ? "true" : "false");
+	for (int i = 0; i < n; i++) {
+		const struct figure *f = &fs[i];
+		fprintf(o, "  {\"name\": \"%s\", \"unit\": \"%s\", ", f->name, f->unit);
+		json_series(o, "value", &f->val);
+		if (f->base.n) {
+			fputs(", ", o);
+			json_series(o, "baseline_series", &f->base);
+		}
+		fputs(", \"baseline\": ", o);
+		json_number(o, f->base_value);
+		fprintf(o, ", \"baseline_is\": \"%s\", \"ratio\": ", f->baseline);
+		json_number(o, ratio(f));
+		int met = meets_target(f);
+		if (f->target)
+			fprintf(o, ", \"target\": \"%s\", \"met\": %s}", f->target, met ? "true" : "false");
+		else
+			fputs(", \"target\": null, \"met\": null}", o);
+		fputs(i + 1 < n ? ",\n" : "\n", o);
+	}
+	fputs("]}\n", o);
+	if (fclose(o))
+		die("cannot write %s", path);
+}
+
+/* Every figure present, finite and positive; ratios plausible. */
+static int check_sane(const struct figure *fs, int n)
+{
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		const struct figure *f = &fs[i];
+		double m = median(&f->val), r = ratio(f);
+		bool ok = f->val.n > 0 && isfinite(min_of(&f->val)) && min_of(&f->val) > 0 &&
+			  (!f->has_ratio || (isfinite(r) && r > 1e-3 && r < 1e3));
+		if (!ok) {
+			fprintf(stderr, "unikvm-bench: figure '%s' is not sane: median %g, ratio %g\n",
+				f->name, m, r);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static const char usage_text[] =
+	"usage: unikvm-bench [--quick] [--runs N] [--vms N] [--json FILE]\n"
+	"\n"
+	"Measures unikvm against a bare VMM in the same run and prints a table of\n"
+	"medians (min, max) and ratios. Needs a /dev/kvm that runs ring-0 guests:\n"
+	"run it as  tools/kvm-run build/tools/bench/unikvm-bench  (the sandbox\n"
+	"where there is none; there, only the ratios mean anything).\n"
+	"\n"
+	"  --quick      few runs, small counts; fail if a figure is missing or\n"
+	"               insane (the test suite's check; no target is checked)\n"
+	"  --runs N     runs per figure (default 11; 3 with --quick); the block\n"
+	"               figures take at most 3 (1 with --quick, on 1/16 of the data)\n"
+	"  --vms N      VMs started at once (default 50, at most 64)\n"
+	"  --json FILE  also write the figures as JSON\n"
+	"\n"
+	"exit status: 0, or 1 if a run failed (or, with --quick, a figure is not\n"
+	"sane), 2 for a usage error. See docs/performance.md.\n";
+
+static void remove_copies(void)
+{
+	const char *names[] = {"bare-vmm", "bench-guest", "unikvm", "hello", "blk-bench-host",
+			       "blk-bench-guest", "disk.img"};
+	char path[128];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
+		unlink(path);
+	}
+	rmdir(tmpdir);
+}
+
+/* Copies src to tmpdir/name and points dst at the copy. */
+static void copy_binary(char *dst, const char *src, const char *name)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	int in = open(src, O_RDONLY | O_CLOEXEC), out;
+
+	if (in < 0)
+		die("%s is missing: build the project first", src);
+	snprintf(dst, PATH_MAX, "%s/%s", tmpdir, name);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (out < 0)
+		die("cannot create %s", dst);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			die("cannot write %s", dst);
+	if (n < 0 || close(out) < 0)
+		die("cannot copy %s", src);
+	close(in);
+}
+
+/* The binaries sit beside this one in the build tree. They are copied to a
+ * memory-backed folder first: the sandbox shares the build tree over 9p
+ * without a page cache, which would charge each exec for reading its file
+ * and so favour the smaller binary. */
+static void find_binaries(void)
+{
+	char self[PATH_MAX - 32], path[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len < 0 || len == (ssize_t)sizeof(self) - 1)
+		die("cannot find my own folder through /proc/self/exe%s", "");
+	self[len] = 0;
+	*strrchr(self, '/') = 0; /* <build>/tools/bench */
+	snprintf(tmpdir, sizeof(tmpdir), "%s/unikvm-bench.XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (!mkdtemp(tmpdir))
+		die("cannot create a folder for the binaries: %s", strerror(errno));
+	atexit(remove_copies);
+	snprintf(path, sizeof(path), "%s/bare-vmm", self);
+	copy_binary(cfg.bare, path, "bare-vmm");
+	snprintf(path, sizeof(path), "%s/bench-guest", self);
+	copy_binary(cfg.guest, path, "bench-guest");
+	snprintf(path, sizeof(path), "%s/../../vmm/unikvm", self);
+	copy_binary(cfg.unikvm, path, "unikvm");
+	snprintf(path, sizeof(path), "%s/../../apps/hello", self);
+	copy_binary(cfg.hello, path, "hello");
+	snprintf(path, sizeof(path), "%s/blk-bench-host", self);
+	copy_binary(cfg.blk_host, path, "blk-bench-host");
+	snprintf(path, sizeof(path), "%s/blk-bench-guest", self);
+	copy_binary(cfg.blk_guest, path, "blk-bench-guest");
+}
+
+static int positive(const char *s, int max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 1 || v > max) {
+		fprintf(stderr, "unikvm-bench: '%s' is not a number from 1 to %d\n", s, max);
+		exit(2);
+	}
+	return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"quick", no_argument, NULL, 'q'}, {"runs", required_argument, NULL, 'r'},
+		{"vms", required_argument, NULL, 'v'}, {"json", required_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	int c, runs = 0, vms = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': cfg.quick = true; break;
+		case 'r': runs = positive(optarg, MAX_RUNS); break;
+		case 'v': vms = positive(optarg, MAX_VMS); break;
+		case 'j': cfg.json = optarg; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (cfg.quick) {
+		cfg.runs = 3, cfg.hypercalls = 1000, cfg.vms = 4;
+		cfg.blk_runs = 1, cfg.blk_divisor = 16;
+		cfg.console_bytes = 4 << 20;
+	}
+	if (runs)
+		cfg.runs = runs;
+	if (cfg.blk_runs > cfg.runs)
+		cfg.blk_runs = cfg.runs;
+	if (vms)
+		cfg.vms = vms;
+	find_binaries();
+
+	struct figure fs[5 + BLK_FIGURES];
+	int n = 0;
+	bench_boot(&fs[n++]);
+	bench_hypercall(&fs[n++]);
+	bench_console(&fs[n++]);
+	bench_memory(&fs[n++]);
+	bench_many(&fs[n++]);
+	n += bench_block(&fs[n]);
+	print_table(fs, n);
+	if (cfg.json)
+		write_json(cfg.json, fs, n);
+	return cfg.quick ? check_sane(fs, n) : 0;
+}

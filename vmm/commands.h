@@ -1,0 +1,31 @@
+/*
+ * The `unikvm` subcommands (main.c dispatches). Each takes its argv with
+ * argv[0] = the subcommand's name and returns the exit status.
+ */
+#ifndef UKVM_COMMANDS_H
+#define UKVM_COMMANDS_H
+
+#include "elf_image.h"
+
+int cmd_probe(int argc, char **argv);   /* probe.c */
+int cmd_pack(int argc, char **argv);    /* pack.c */
+int cmd_inspect(int argc, char **argv); /* inspect.c */
+
+/* pack.c: if this executable is a bundle, runs it and returns its exit
+ * status; -1 if it is a plain unikvm. */
+int bundle_main(int argc, char **argv);
+
+/* main.c: the `unikvm run` option parser and boot, for pack and bundles. */
+
+/* Parses run options in argv[1..]; with output non-NULL, -o/--output FILE
+ * too (returned there, NULL if absent). kept (argc entries) receives the
+ * option words but -o's, *first the index of the first non-option word.
+ * 0, or EXIT_HOST_ERROR after a one-line message. */
+int run_options_scan(int argc, char **argv, const char **output, char **kept, int *nkept,
+		     int *first);
+/* Parses optv[1..argc) (run options only) and boots img (closed here) with
+ * guest argv gargv, named name in messages; returns the exit status. */
+int run_image_with_options(int argc, char **optv, struct image *img, const char *name,
+			   char **gargv);
+
+#endif
