@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,14 +52,16 @@ struct figure {
 };
 
 static struct {
-	int runs, hypercalls, vms, blk_runs, blk_divisor;
+	int runs, hypercalls, vms, blk_runs, blk_divisor, syscalls, dir_mib, lua_n;
 	long console_bytes, console_chunk;
 	bool quick;
 	const char *json;
 	char unikvm[PATH_MAX], hello[PATH_MAX], bare[PATH_MAX], guest[PATH_MAX];
-	char blk_host[PATH_MAX], blk_guest[PATH_MAX];
+	char blk_host[PATH_MAX], blk_guest[PATH_MAX], lua_host[PATH_MAX], lua_uk[PATH_MAX];
+	char cpu_lua[PATH_MAX];
 } cfg = {
 	.runs = 11, .hypercalls = 20000, .vms = 50, .blk_runs = 3, .blk_divisor = 1,
+	.syscalls = 200000, .dir_mib = 200, .lua_n = 2000000,
 	.console_bytes = 64 << 20, .console_chunk = 64 << 10,
 };
 
@@ -410,6 +413,100 @@ static int bench_block(struct figure *fs)
 	return n + 1;
 }
 
+/* ---- syscalls, --dir, a port (docs/porting.md) ----------------------------- */
+
+static void bench_syscall(struct figure *f)
+{
+	char n[32];
+	snprintf(n, sizeof(n), "%d", cfg.syscalls);
+	char *vm[] = {cfg.unikvm, "run", cfg.guest, "syscall", n, NULL};
+	*f = (struct figure){.name = "syscall round trip in the guest (getppid, no exit)", .unit = "ns",
+		.baseline = "the host kernel's getppid", .has_ratio = true};
+	for (int i = 0; i < cfg.runs; i++) {
+		char *out;
+		double t0 = now_ms();
+		for (int k = 0; k < cfg.syscalls; k++)
+			syscall(SYS_getppid);
+		add(&f->base, (now_ms() - t0) * 1e6 / cfg.syscalls);
+		run(vm, &out, NULL, NULL);
+		add(&f->val, field(out, "ns_per_call "));
+		free(out);
+	}
+	f->base_value = median(&f->base);
+}
+
+/* A file of mib MiB at path, not all zeroes. */
+static void make_file(const char *path, int mib)
+{
+	static char buf[1 << 20];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i * 7);
+	for (int i = 0; fd >= 0 && i < mib; i++)
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			die("cannot write %s", path);
+	if (fd < 0 || close(fd) < 0)
+		die("cannot make %s", path);
+}
+
+static double host_read_mbps(const char *path)
+{
+	static char buf[1 << 20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	double total = 0, t0 = now_ms();
+	ssize_t n;
+	while (fd >= 0 && (n = pread(fd, buf, sizeof(buf), (off_t)total)) > 0)
+		total += (double)n;
+	if (fd < 0)
+		die("cannot read %s", path);
+	close(fd);
+	return total / (now_ms() - t0) / 1e3;
+}
+
+static void bench_dir(struct figure *f)
+{
+	static char name[96], file[PATH_MAX], map[PATH_MAX + 8];
+	snprintf(file, sizeof(file), "%s/dir.bin", tmpdir);
+	snprintf(map, sizeof(map), "%s:/b", tmpdir);
+	make_file(file, cfg.dir_mib);
+	char *vm[] = {cfg.unikvm, "run", "--dir", map, cfg.guest, "dirread", "/b/dir.bin", NULL};
+	snprintf(name, sizeof(name), "--dir sequential read of %d MiB, 1 MiB per read", cfg.dir_mib);
+	*f = (struct figure){.name = name, .unit = "MB/s", .baseline = "host pread, same file and size",
+		.target = ">= 0.8x", .has_ratio = true, .higher_is_better = true, .target_ratio = 0.8};
+	for (int i = 0; i < cfg.blk_runs; i++) {
+		char *out;
+		add(&f->base, host_read_mbps(file));
+		run(vm, &out, NULL, NULL);
+		add(&f->val, field(out, "mb_per_s "));
+		free(out);
+	}
+	f->base_value = median(&f->base);
+	unlink(file);
+}
+
+static void bench_port(struct figure *f)
+{
+	char n[32], script[PATH_MAX + 8], map[PATH_MAX + 8];
+	snprintf(n, sizeof(n), "%d", cfg.lua_n);
+	snprintf(script, sizeof(script), "%s/cpu.lua", tmpdir);
+	snprintf(map, sizeof(map), "%s:/b", tmpdir);
+	char *host[] = {cfg.lua_host, script, n, NULL};
+	char *vm[] = {cfg.unikvm, "run", "--dir", map, cfg.lua_uk, "/b/cpu.lua", n, NULL};
+	*f = (struct figure){.name = "a port: lua5.4 on a CPU-bound script (wall time)", .unit = "ms",
+		.baseline = "the same source built for the host (musl-gcc -static)",
+		.target = "<= 1.1x", .has_ratio = true, .target_ratio = 1.1};
+	for (int i = 0; i < cfg.blk_runs; i++) {
+		char *want, *got;
+		add(&f->base, run(host, &want, NULL, NULL));
+		add(&f->val, run(vm, &got, NULL, NULL));
+		if (strcmp(want, got))
+			die("lua.uk printed something else than lua.host: %s", got);
+		free(want);
+		free(got);
+	}
+	f->base_value = median(&f->base);
+}
+
 /* ---- output -------------------------------------------------------------- */
 
 static double ratio(const struct figure *f)
@@ -519,7 +616,8 @@ static const char usage_text[] =
 	"Measures unikvm against a bare VMM in the same run and prints a table of\n"
 	"medians (min, max) and ratios. Needs a /dev/kvm that runs ring-0 guests:\n"
 	"run it as  tools/kvm-run build/tools/bench/unikvm-bench  (the sandbox\n"
-	"where there is none; there, only the ratios mean anything).\n"
+	"where there is none; there, only the ratios mean anything). The lua\n"
+	"figure needs the ports built: ctest --test-dir build -R ports.build\n"
 	"\n"
 	"  --quick      few runs, small counts; fail if a figure is missing or\n"
 	"               insane (the test suite's check; no target is checked)\n"
@@ -534,7 +632,8 @@ static const char usage_text[] =
 static void remove_copies(void)
 {
 	const char *names[] = {"bare-vmm", "bench-guest", "unikvm", "hello", "blk-bench-host",
-			       "blk-bench-guest", "disk.img"};
+			       "blk-bench-guest", "disk.img", "dir.bin", "lua.host", "lua.uk",
+			       "cpu.lua"};
 	char path[128];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
@@ -593,6 +692,15 @@ static void find_binaries(void)
 	copy_binary(cfg.blk_host, path, "blk-bench-host");
 	snprintf(path, sizeof(path), "%s/blk-bench-guest", self);
 	copy_binary(cfg.blk_guest, path, "blk-bench-guest");
+	copy_binary(cfg.cpu_lua, BENCH_CPU_LUA, "cpu.lua");
+	/* The ports are built by the test suite (ports.build). */
+	snprintf(path, sizeof(path), "%s/../../ports/bin/lua.host", self);
+	if (access(path, R_OK))
+		die("%s is missing: build the ports first with "
+		    "'ctest --test-dir build -R ports.build' (docs/porting.md)", path);
+	copy_binary(cfg.lua_host, path, "lua.host");
+	snprintf(path, sizeof(path), "%s/../../ports/bin/lua.uk", self);
+	copy_binary(cfg.lua_uk, path, "lua.uk");
 }
 
 static int positive(const char *s, int max)
@@ -631,6 +739,7 @@ int main(int argc, char **argv)
 	if (cfg.quick) {
 		cfg.runs = 3, cfg.hypercalls = 1000, cfg.vms = 4;
 		cfg.blk_runs = 1, cfg.blk_divisor = 16;
+		cfg.syscalls = 10000, cfg.dir_mib = 16, cfg.lua_n = 100000;
 		cfg.console_bytes = 4 << 20;
 	}
 	if (runs)
@@ -641,7 +750,7 @@ int main(int argc, char **argv)
 		cfg.vms = vms;
 	find_binaries();
 
-	struct figure fs[5 + BLK_FIGURES];
+	struct figure fs[8 + BLK_FIGURES];
 	int n = 0;
 	bench_boot(&fs[n++]);
 	bench_hypercall(&fs[n++]);
@@ -649,6 +758,9 @@ int main(int argc, char **argv)
 	bench_memory(&fs[n++]);
 	bench_many(&fs[n++]);
 	n += bench_block(&fs[n]);
+	bench_syscall(&fs[n++]);
+	bench_dir(&fs[n++]);
+	bench_port(&fs[n++]);
 	print_table(fs, n);
 	if (cfg.json)
 		write_json(cfg.json, fs, n);

@@ -6,16 +6,22 @@
  *                                 writes BYTES to stdout, CHUNK bytes per
  *                                 write(2) (one hypercall each); prints
  *                                 "mb_per_s X" on stderr
+ *   bench-guest syscall N         N getppid() syscalls, which libguest
+ *                                 serves without an exit; "ns_per_call X"
+ *   bench-guest dirread PATH      reads PATH (a --dir file) to its end,
+ *                                 1 MiB per read(2); "mb_per_s X"
  *
  * The null hypercall is `nosys` with tracing off: the VMM copies its
  * 16-byte argument out of guest memory and returns, the least any
  * hypercall does. Times come from clock_gettime, which libguest serves
  * from the TSC without an exit.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <unikvm/abi.h>
@@ -68,6 +74,37 @@ static int bench_console(unsigned long bytes, unsigned long chunk)
 	return 0;
 }
 
+static void bench_syscall(unsigned long n)
+{
+	double t0 = now_ns();
+	for (unsigned long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	printf("ns_per_call %.1f\n", (now_ns() - t0) / (double)n);
+}
+
+static int bench_dirread(const char *path)
+{
+	enum { CHUNK = 1 << 20 };
+	char *buf = malloc(CHUNK);
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+	double total = 0;
+
+	if (!buf || fd < 0) {
+		perror(path);
+		return 1;
+	}
+	double t0 = now_ns();
+	while ((n = read(fd, buf, CHUNK)) > 0)
+		total += (double)n;
+	if (n < 0) {
+		perror(path);
+		return 1;
+	}
+	printf("mb_per_s %.1f\n", total / ((now_ns() - t0) / 1e9) / 1e6);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "hypercall")) {
@@ -76,6 +113,12 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "console"))
 		return bench_console(arg(argv[2]), arg(argv[3]));
-	fprintf(stderr, "usage: bench-guest hypercall N | console BYTES CHUNK\n");
+	if (argc == 3 && !strcmp(argv[1], "syscall")) {
+		bench_syscall(arg(argv[2]));
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "dirread"))
+		return bench_dirread(argv[2]);
+	fprintf(stderr, "usage: bench-guest hypercall N | console BYTES CHUNK | syscall N | dirread PATH\n");
 	return 2;
 }
