@@ -98,6 +98,16 @@ static uint64_t run_mem(const struct image *img)
 	return need > DEFAULT_MEM ? need : DEFAULT_MEM;
 }
 
+/* Whether the image links libguest's block driver (<unikvm/blk.h>): then it
+ * can use disks, given with --disk. The console is always there. */
+static bool uses_block(const struct image *img)
+{
+	for (size_t i = 0; i < img->nsyms; i++)
+		if (!strcmp(img->syms[i].name, "blk_info"))
+			return true;
+	return false;
+}
+
 static void print_json(const char *path, const struct image *img, const struct bundle *b)
 {
 	uint64_t off;
@@ -113,9 +123,9 @@ static void print_json(const char *path, const struct image *img, const struct b
 	else
 		printf("null");
 	printf(", \"image_end\": %llu, \"min_mem\": %llu, \"run_mem\": %llu, "
-	       "\"devices\": [\"console\"], \"segments\": [",
+	       "\"devices\": [\"console\"%s], \"segments\": [",
 	       (unsigned long long)img->end, (unsigned long long)img->note.min_mem,
-	       (unsigned long long)run_mem(img));
+	       (unsigned long long)run_mem(img), uses_block(img) ? ", \"block\"" : "");
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct segment *s = &img->seg[i];
 		printf("%s{\"vaddr\": %llu, \"memsz\": %llu, \"filesz\": %llu, \"offset\": %llu, "
@@ -156,7 +166,8 @@ static void print_text(const char *path, const struct image *img, const struct b
 	else
 		printf("memory:       no minimum; runs with %llu MiB unless --mem\n",
 		       (unsigned long long)(run_mem(img) >> 20));
-	printf("devices:      console\n");
+	printf("devices:      console%s\n",
+	       uses_block(img) ? ", block (links <unikvm/blk.h>: give it disks with --disk)" : "");
 	printf("segments:     %-18s %-10s %-10s %s\n", "address", "memsz", "filesz", "flags");
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct segment *s = &img->seg[i];
