@@ -260,7 +260,7 @@ static int m_cut_segment(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(t, PT_LOAD, TEXT_FLAGS);
-	phdr_get(b, (unsigned)t, &ph);
+	NEED(!phdr_get(b, (unsigned)t, &ph), "program header %d unreadable", (int)t);
 	NEED(ph.p_filesz >= 2 && ph.p_offset + ph.p_filesz <= b->size, "odd text segment");
 	b->size = (size_t)(ph.p_offset + ph.p_filesz / 2);
 	return 0;
@@ -278,7 +278,7 @@ static int m_cut_segment_noshdr(struct bad_buf *b)
 	eh.e_shnum = 0;
 	eh.e_shstrndx = SHN_UNDEF;
 	ehdr_put(b, &eh);
-	phdr_get(b, (unsigned)t, &ph);
+	NEED(!phdr_get(b, (unsigned)t, &ph), "program header %d unreadable", (int)t);
 	NEED(ph.p_filesz >= 2 && ph.p_offset + ph.p_filesz <= b->size, "odd text segment");
 	b->size = (size_t)(ph.p_offset + ph.p_filesz / 2);
 	expect(b, "segment %d: data beyond the end of the file (truncated?)", t);
@@ -290,7 +290,7 @@ static int m_offset_wrap(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(d, PT_LOAD, DATA_FLAGS);
-	phdr_get(b, (unsigned)d, &ph);
+	NEED(!phdr_get(b, (unsigned)d, &ph), "program header %d unreadable", (int)d);
 	ph.p_offset = UINT64_MAX - 0xf;
 	phdr_put(b, (unsigned)d, &ph);
 	expect(b, "segment %d: data beyond the end of the file (truncated?)", d);
@@ -301,7 +301,7 @@ static int set_vaddr(struct bad_buf *b, int64_t flags, uint64_t vaddr, uint64_t 
 {
 	Elf64_Phdr ph;
 	FIND(i, PT_LOAD, flags);
-	phdr_get(b, (unsigned)i, &ph);
+	NEED(!phdr_get(b, (unsigned)i, &ph), "program header %d unreadable", (int)i);
 	ph.p_vaddr = ph.p_paddr = vaddr;
 	if (memsz)
 		ph.p_memsz = memsz;
@@ -333,7 +333,7 @@ static int m_load_past_max(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(d, PT_LOAD, DATA_FLAGS);
-	phdr_get(b, (unsigned)d, &ph);
+	NEED(!phdr_get(b, (unsigned)d, &ph), "program header %d unreadable", (int)d);
 	ph.p_memsz = UKVM_MEM_MAX - ph.p_vaddr + 1;
 	phdr_put(b, (unsigned)d, &ph);
 	expect(b, "segment %d [0x%llx, +0x%llx) is outside guest memory (max 0x%llx)", d,
@@ -347,7 +347,7 @@ static int m_load_wrap(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(d, PT_LOAD, DATA_FLAGS);
-	phdr_get(b, (unsigned)d, &ph);
+	NEED(!phdr_get(b, (unsigned)d, &ph), "program header %d unreadable", (int)d);
 	ph.p_memsz = UINT64_MAX - ph.p_vaddr + 0x2000;
 	phdr_put(b, (unsigned)d, &ph);
 	expect(b, "segment %d [0x%llx, +0x%llx) is outside guest memory", d,
@@ -361,7 +361,7 @@ static int m_load_high(struct bad_buf *b)
 	if (i < 0)
 		return i;
 	Elf64_Phdr ph;
-	phdr_get(b, (unsigned)i, &ph);
+	NEED(!phdr_get(b, (unsigned)i, &ph), "program header %d unreadable", (int)i);
 	expect(b, "segment %d [0xffffffff80000000, +0x%llx) is outside guest memory", i,
 	       (unsigned long long)ph.p_memsz);
 	return 0;
@@ -371,7 +371,7 @@ static int set_flags(struct bad_buf *b, int64_t flags, uint32_t nflags)
 {
 	Elf64_Phdr ph;
 	FIND(i, PT_LOAD, flags);
-	phdr_get(b, (unsigned)i, &ph);
+	NEED(!phdr_get(b, (unsigned)i, &ph), "program header %d unreadable", (int)i);
 	ph.p_flags = nflags;
 	phdr_put(b, (unsigned)i, &ph);
 	return i;
@@ -408,7 +408,7 @@ static int m_filesz(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(d, PT_LOAD, DATA_FLAGS);
-	phdr_get(b, (unsigned)d, &ph);
+	NEED(!phdr_get(b, (unsigned)d, &ph), "program header %d unreadable", (int)d);
 	NEED(ph.p_filesz > 0, "empty data segment");
 	ph.p_memsz = ph.p_filesz - 1;
 	phdr_put(b, (unsigned)d, &ph);
@@ -421,7 +421,7 @@ static int m_overlap(struct bad_buf *b)
 {
 	Elf64_Phdr t;
 	FIND(ti, PT_LOAD, TEXT_FLAGS);
-	phdr_get(b, (unsigned)ti, &t);
+	NEED(!phdr_get(b, (unsigned)ti, &t), "program header %d unreadable", (int)ti);
 	NEED(t.p_memsz > UKVM_PAGE_SIZE, "text smaller than a page");
 	int i = set_vaddr(b, RODATA_FLAGS, t.p_vaddr + UKVM_PAGE_SIZE, 0);
 	if (i < 0)
@@ -436,7 +436,7 @@ static int m_same_start(struct bad_buf *b)
 {
 	Elf64_Phdr r;
 	FIND(ri, PT_LOAD, RODATA_FLAGS);
-	phdr_get(b, (unsigned)ri, &r);
+	NEED(!phdr_get(b, (unsigned)ri, &r), "program header %d unreadable", (int)ri);
 	int i = set_vaddr(b, DATA_FLAGS, r.p_vaddr, 0);
 	if (i < 0)
 		return i;
@@ -450,7 +450,7 @@ static int m_share_page(struct bad_buf *b)
 {
 	Elf64_Phdr t;
 	FIND(ti, PT_LOAD, TEXT_FLAGS);
-	phdr_get(b, (unsigned)ti, &t);
+	NEED(!phdr_get(b, (unsigned)ti, &t), "program header %d unreadable", (int)ti);
 	uint64_t end = t.p_vaddr + t.p_memsz;
 	NEED(end % UKVM_PAGE_SIZE, "text ends on a page boundary");
 	int i = set_vaddr(b, RODATA_FLAGS, end, 0);
@@ -513,7 +513,7 @@ static int retype(struct bad_buf *b, uint32_t type)
 {
 	Elf64_Phdr ph;
 	FIND(i, PT_GNU_STACK, -1);
-	phdr_get(b, (unsigned)i, &ph);
+	NEED(!phdr_get(b, (unsigned)i, &ph), "program header %d unreadable", (int)i);
 	ph.p_type = type;
 	phdr_put(b, (unsigned)i, &ph);
 	return 0;
@@ -545,7 +545,7 @@ static int m_entry_rodata(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(i, PT_LOAD, RODATA_FLAGS);
-	phdr_get(b, (unsigned)i, &ph);
+	NEED(!phdr_get(b, (unsigned)i, &ph), "program header %d unreadable", (int)i);
 	return set_entry(b, ph.p_vaddr + 0x10);
 }
 
@@ -554,7 +554,7 @@ static int m_entry_past_text(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(i, PT_LOAD, TEXT_FLAGS);
-	phdr_get(b, (unsigned)i, &ph);
+	NEED(!phdr_get(b, (unsigned)i, &ph), "program header %d unreadable", (int)i);
 	return set_entry(b, ph.p_vaddr + ph.p_filesz);
 }
 
@@ -600,7 +600,7 @@ static int m_note_no_phdr(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(i, PT_NOTE, -1);
-	phdr_get(b, (unsigned)i, &ph);
+	NEED(!phdr_get(b, (unsigned)i, &ph), "program header %d unreadable", (int)i);
 	ph.p_type = PT_NULL;
 	phdr_put(b, (unsigned)i, &ph);
 	return 0;
@@ -612,7 +612,7 @@ static int m_note_twice(struct bad_buf *b)
 	Elf64_Phdr ph;
 	FIND(n, PT_NOTE, -1);
 	FIND(s, PT_GNU_STACK, -1);
-	phdr_get(b, (unsigned)n, &ph);
+	NEED(!phdr_get(b, (unsigned)n, &ph), "program header %d unreadable", (int)n);
 	phdr_put(b, (unsigned)s, &ph);
 	return 0;
 }
@@ -621,7 +621,7 @@ static int m_note_beyond_eof(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(n, PT_NOTE, -1);
-	phdr_get(b, (unsigned)n, &ph);
+	NEED(!phdr_get(b, (unsigned)n, &ph), "program header %d unreadable", (int)n);
 	ph.p_offset = b->size - ph.p_filesz + 1;
 	phdr_put(b, (unsigned)n, &ph);
 	return 0;
@@ -679,7 +679,7 @@ static int m_huge_bss(struct bad_buf *b)
 {
 	Elf64_Phdr ph;
 	FIND(d, PT_LOAD, DATA_FLAGS);
-	phdr_get(b, (unsigned)d, &ph);
+	NEED(!phdr_get(b, (unsigned)d, &ph), "program header %d unreadable", (int)d);
 	ph.p_memsz = UKVM_MEM_MAX - ph.p_vaddr;
 	phdr_put(b, (unsigned)d, &ph);
 	return 0;

@@ -39,7 +39,8 @@ static char root[PATH_MAX / 2];
 static void sh(const char *fmt, const char *arg)
 {
 	char cmd[2 * PATH_MAX];
-	snprintf(cmd, sizeof(cmd), fmt, arg, arg, arg, arg);
+	if (snprintf(cmd, sizeof(cmd), fmt, arg, arg, arg, arg) >= (int)sizeof(cmd))
+		fail_msg("setup command too long: %s", fmt);
 	if (system(cmd) != 0)
 		fail_msg("setup failed: %s", cmd);
 }
