@@ -10,6 +10,7 @@
  * counts and fails if a figure is missing or insane; it checks no target.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -629,16 +630,17 @@ static const char usage_text[] =
 	"exit status: 0, or 1 if a run failed (or, with --quick, a figure is not\n"
 	"sane), 2 for a usage error. See docs/performance.md.\n";
 
+/* Removes tmpdir and whatever the benchmark left in it (flat: copies and
+ * data files only). */
 static void remove_copies(void)
 {
-	const char *names[] = {"bare-vmm", "bench-guest", "unikvm", "hello", "blk-bench-host",
-			       "blk-bench-guest", "disk.img", "dir.bin", "lua.host", "lua.uk",
-			       "cpu.lua"};
-	char path[128];
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
-		unlink(path);
-	}
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
 	rmdir(tmpdir);
 }
 
@@ -680,18 +682,22 @@ static void find_binaries(void)
 	if (!mkdtemp(tmpdir))
 		die("cannot create a folder for the binaries: %s", strerror(errno));
 	atexit(remove_copies);
-	snprintf(path, sizeof(path), "%s/bare-vmm", self);
-	copy_binary(cfg.bare, path, "bare-vmm");
-	snprintf(path, sizeof(path), "%s/bench-guest", self);
-	copy_binary(cfg.guest, path, "bench-guest");
-	snprintf(path, sizeof(path), "%s/../../vmm/unikvm", self);
-	copy_binary(cfg.unikvm, path, "unikvm");
-	snprintf(path, sizeof(path), "%s/../../apps/hello", self);
-	copy_binary(cfg.hello, path, "hello");
-	snprintf(path, sizeof(path), "%s/blk-bench-host", self);
-	copy_binary(cfg.blk_host, path, "blk-bench-host");
-	snprintf(path, sizeof(path), "%s/blk-bench-guest", self);
-	copy_binary(cfg.blk_guest, path, "blk-bench-guest");
+	/* Each binary: where it is in the build tree, and its name in tmpdir. */
+	const struct {
+		char *dst;
+		const char *rel, *name;
+	} bins[] = {
+		{cfg.bare, "", "bare-vmm"},
+		{cfg.guest, "", "bench-guest"},
+		{cfg.unikvm, "../../vmm/", "unikvm"},
+		{cfg.hello, "../../apps/", "hello"},
+		{cfg.blk_host, "", "blk-bench-host"},
+		{cfg.blk_guest, "", "blk-bench-guest"},
+	};
+	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", self, bins[i].rel, bins[i].name);
+		copy_binary(bins[i].dst, path, bins[i].name);
+	}
 	copy_binary(cfg.cpu_lua, BENCH_CPU_LUA, "cpu.lua");
 	/* The ports are built by the test suite (ports.build). */
 	snprintf(path, sizeof(path), "%s/../../ports/bin/lua.host", self);
