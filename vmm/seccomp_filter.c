@@ -130,6 +130,7 @@ static void allow_common(struct rules *r)
 	ALLOW_IF(r, write, FD_IS(2)); /* reports on stderr (log.c, the SIGSYS handler) */
 	ALLOW(r, rt_sigreturn);    /* the end of a signal handler */
 	ALLOW(r, restart_syscall); /* a call resumed after SIGSTOP/SIGCONT */
+	ALLOW(r, rt_sigprocmask);  /* glibc: around raise(), at the end of a thread */
 	/* Locks (stdio's, pthread_join's, semaphores): wait and wake only, not
 	 * requeue or PI, whatever the private and clock flags. */
 	static const int futex_ops[] = {FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET};
@@ -227,12 +228,20 @@ static void allow_vcpu_core(struct rules *r, const struct vm *vm)
 	ALLOW_IF(r, writev, FD_IS(1)); /* the writev hypercall: stdout, stderr */
 	ALLOW_IF(r, writev, FD_IS(2));
 	ALLOW(r, poll);                /* the poll_stdin hypercall (fd 0 only, in memory) */
+	for (int fd = 0; fd <= 2; fd++) /* fs_stat on the VMM's own streams (fstat) */
+		ALLOW_IF(r, newfstatat, FD_IS(fd));
 	ALLOW(r, getrandom);           /* the random hypercall */
 	ALLOW(r, clock_gettime);       /* clock hypercall, --timeout (if the vDSO cannot) */
 	ALLOW(r, timer_delete);        /* the watchdog timer, after the run */
-	/* After the run: stop the device threads, unmap guest RAM, close. */
-	if (vm->blk && vm->blk->stop_fd >= 0)
-		ALLOW_IF(r, write, FD_IS(vm->blk->stop_fd));
+	if (vm->blk) {
+		/* The watchdog re-raises a disk's lost interrupt (blk_watchdog);
+		 * after the run, blk_stop wakes the device threads. */
+		for (unsigned i = 0; i < vm->blk->count; i++)
+			ALLOW_IF(r, write, FD_IS(vm->blk->disk[i].irq_fd));
+		if (vm->blk->stop_fd >= 0)
+			ALLOW_IF(r, write, FD_IS(vm->blk->stop_fd));
+	}
+	/* After the run: unmap guest RAM, close every fd. */
 	ALLOW(r, close);
 	ALLOW(r, munmap);
 	/* malloc (stdio, libelf's teardown): never executable memory. */
@@ -244,7 +253,6 @@ static void allow_vcpu_core(struct rules *r, const struct vm *vm)
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		ALLOW_IF(r, rt_sigaction, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sigs[i]));
-	ALLOW(r, rt_sigprocmask);
 	ALLOW(r, getpid);
 	ALLOW(r, gettid);
 	ALLOW_IF(r, tgkill, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()),
@@ -276,6 +284,7 @@ static void allow_vcpu_files(struct rules *r, const struct fs *fs)
 	/* glibc's fchmodat(AT_SYMLINK_NOFOLLOW): an O_PATH fd first */
 	ALLOW_IF(r, openat, SCMP_A2(SCMP_CMP_EQ, O_PATH | O_NOFOLLOW | O_CLOEXEC));
 	ALLOW(r, preadv);
+	ALLOW(r, readv); /* at the file offset (offset -1) */
 	ALLOW(r, lseek);
 	ALLOW(r, newfstatat); /* fstat, fstatat */
 	ALLOW(r, getdents64);
@@ -288,6 +297,7 @@ static void allow_vcpu_files(struct rules *r, const struct fs *fs)
 	if (!fs_writable(fs))
 		return;
 	ALLOW(r, pwritev);
+	ALLOW(r, writev); /* at the file offset (offset -1) */
 	ALLOW(r, ftruncate);
 	ALLOW(r, mkdirat);
 	ALLOW(r, unlinkat);
