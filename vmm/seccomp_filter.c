@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -30,9 +31,9 @@
 #include "log.h"
 #include "vm.h"
 
-/* The hidden test hook (tests/scripts/seccomp-cases): when it names the
- * role of a thread ("vcpu", "disk0", ...), that thread makes a forbidden
- * call (socket) right after it is confined. */
+/* The hidden test hook (tests/CMakeLists.txt, seccomp.*): when it names
+ * the role of a thread ("vcpu", "disk0", ...), that thread makes a
+ * forbidden call right after it is confined (violate_if_asked). */
 #define TEST_VIOLATE_ENV "UKVM_TEST_SECCOMP_VIOLATE"
 
 /* si_code of a SIGSYS from seccomp (<asm-generic/siginfo.h>; glibc's
@@ -167,20 +168,27 @@ static bool rules_init(struct rules *r, enum ukvm_seccomp mode)
 	return true;
 }
 
-/* The hidden test hook: a forbidden call from this thread if asked. */
-static void violate_if_asked(const char *hook_name)
+/* The hidden test hook: a forbidden call from this thread if asked: a
+ * socket for its role's name, a KVM ioctl it may not make for that name
+ * with "-ioctl" (vCPU only: a read-only one, KVM_GET_SREGS). */
+static void violate_if_asked(const char *hook_name, int vcpu_fd)
 {
 	const char *want = getenv(TEST_VIOLATE_ENV);
-	if (want && !strcmp(want, hook_name)) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		(void)fd; /* with --seccomp-log it goes ahead; left open */
-	}
+	size_t n = strlen(hook_name);
+	struct kvm_sregs sregs;
+
+	if (!want || strncmp(want, hook_name, n))
+		return;
+	if (!want[n]) /* with --seccomp-log each goes ahead; its result does not matter */
+		(void)socket(AF_INET, SOCK_STREAM, 0);
+	else if (!strcmp(want + n, "-ioctl") && vcpu_fd >= 0)
+		(void)ioctl(vcpu_fd, KVM_GET_SREGS, &sregs);
 }
 
 /* Loads r's filter on the calling thread (SIGSYS unblocked and handled
  * first), frees r; role names the thread in reports. */
-static int rules_load(struct rules *r, const char *role, const char *hook_name, char *err,
-		      size_t errlen)
+static int rules_load(struct rules *r, const char *role, const char *hook_name, int vcpu_fd,
+		      char *err, size_t errlen)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
 	sigset_t sys;
@@ -205,7 +213,7 @@ static int rules_load(struct rules *r, const char *role, const char *hook_name, 
 				 "cannot confine the %s thread with seccomp (%s: %s); "
 				 "--no-seccomp runs without it",
 				 role, r->bad, strerror(-r->err));
-	violate_if_asked(hook_name);
+	violate_if_asked(hook_name, vcpu_fd);
 	return 0;
 }
 
@@ -323,7 +331,7 @@ int seccomp_confine_vcpu(const struct vm *vm, char *err, size_t errlen)
 		if (vm->fs && vm->fs->nmounts)
 			allow_vcpu_files(&r, vm->fs);
 	}
-	return rules_load(&r, "vCPU", "vcpu", err, errlen);
+	return rules_load(&r, "vCPU", "vcpu", vm->vcpu_fd, err, errlen);
 }
 
 /* ---- a disk's device thread --------------------------------------------- */
@@ -348,5 +356,5 @@ int seccomp_confine_disk(enum ukvm_seccomp mode, const struct blk_disk *d, char 
 	}
 	snprintf(role, sizeof(role), "disk %u device", d->index);
 	snprintf(hook, sizeof(hook), "disk%u", d->index);
-	return rules_load(&r, role, hook, err, errlen);
+	return rules_load(&r, role, hook, -1, err, errlen);
 }
