@@ -141,8 +141,8 @@ static void sanitizer_rules(struct rules *r)
 	ALLOW(r, getdents);
 	ALLOW(r, exit);
 }
-
 #endif
+
 /* What every confined thread needs. */
 static void allow_common(struct rules *r)
 {
