@@ -80,8 +80,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	n = append(line, n, sizeof(line), syscall_name(nr));
 	n = append(line, n, sizeof(line), " (");
 	n = append_uint(line, n, sizeof(line), nr);
-	n = append(line, n, sizeof(line), "), which its filter forbids: unikvm stops here "
-					  "(a bug in unikvm, or an attack on it; see docs/hardening.md)\n");
+	n = append(line, n, sizeof(line),
+		   "), which its filter forbids: unikvm stops here "
+		   "(a bug in unikvm, or an attack on it; see docs/hardening.md)\n");
 	if (write(2, line, n) < 0) {
 		/* nothing more to say */
 	}
@@ -93,7 +94,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 
 struct rules {
 	scmp_filter_ctx ctx;
-	int err;         /* the first libseccomp error (-errno), 0: none */
+	int err;	 /* the first libseccomp error (-errno), 0: none */
 	const char *bad; /* the call it came with */
 };
 
@@ -107,13 +108,14 @@ static void rule(struct rules *r, const char *name, int nr, unsigned n,
 	}
 }
 
+/* clang-format off */
 #define ARGS(...) (const struct scmp_arg_cmp[]){__VA_ARGS__}
+/* clang-format on */
 #define NARGS(...) (unsigned)(sizeof(ARGS(__VA_ARGS__)) / sizeof(struct scmp_arg_cmp))
 /* ALLOW(r, read): any arguments. ALLOW_IF(r, read, SCMP_A0(...), ...):
  * only with these (all of them). Several rules for one call: any of them. */
 #define ALLOW(r, name) rule(r, #name, SCMP_SYS(name), 0, NULL)
-#define ALLOW_IF(r, name, ...) \
-	rule(r, #name, SCMP_SYS(name), NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
+#define ALLOW_IF(r, name, ...) rule(r, #name, SCMP_SYS(name), NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
 #define FD_IS(fd) SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)(fd))
 
 #ifdef UKVM_SANITIZED
@@ -146,18 +148,19 @@ static void sanitizer_rules(struct rules *r)
 /* What every confined thread needs. */
 static void allow_common(struct rules *r)
 {
-	ALLOW(r, exit_group);      /* the end of the process (and of a forbidden call) */
+	ALLOW(r, exit_group);	      /* the end of the process (and of a forbidden call) */
 	ALLOW_IF(r, write, FD_IS(2)); /* reports on stderr (log.c, the SIGSYS handler) */
-	ALLOW(r, rt_sigreturn);    /* the end of a signal handler */
-	ALLOW(r, restart_syscall); /* a call resumed after SIGSTOP/SIGCONT */
-	ALLOW(r, rt_sigprocmask);  /* glibc: around raise(), at the end of a thread */
+	ALLOW(r, rt_sigreturn);	      /* the end of a signal handler */
+	ALLOW(r, restart_syscall);    /* a call resumed after SIGSTOP/SIGCONT */
+	ALLOW(r, rt_sigprocmask);     /* glibc: around raise(), at the end of a thread */
 	/* Locks (stdio's, pthread_join's, semaphores): wait and wake only, not
 	 * requeue or PI, whatever the private and clock flags. */
-	static const int futex_ops[] = {FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET};
+	static const int futex_ops[] = {FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET,
+					FUTEX_WAKE_BITSET};
 	for (size_t i = 0; i < sizeof(futex_ops) / sizeof(futex_ops[0]); i++)
-		ALLOW_IF(r, futex, SCMP_A1(SCMP_CMP_MASKED_EQ,
-					   (scmp_datum_t)FUTEX_CMD_MASK & 0xffffffffu,
-					   (scmp_datum_t)futex_ops[i]));
+		ALLOW_IF(r, futex,
+			 SCMP_A1(SCMP_CMP_MASKED_EQ, (scmp_datum_t)FUTEX_CMD_MASK & 0xffffffffu,
+				 (scmp_datum_t)futex_ops[i]));
 	/* glibc returns a freed thread stack or malloc arena with
 	 * MADV_DONTNEED, nothing else. */
 	ALLOW_IF(r, madvise, SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED));
@@ -217,8 +220,8 @@ static int rules_load(struct rules *r, const char *role, const char *hook_name, 
 	sigaddset(&sys, SIGSYS);
 	/* A trapped call's SIGSYS must reach the handler: a blocked one would
 	 * kill the process with no report. */
-	if (!r->err && (sigaction(SIGSYS, &sa, NULL) < 0 ||
-			pthread_sigmask(SIG_UNBLOCK, &sys, NULL) != 0)) {
+	if (!r->err &&
+	    (sigaction(SIGSYS, &sa, NULL) < 0 || pthread_sigmask(SIG_UNBLOCK, &sys, NULL) != 0)) {
 		r->err = -errno;
 		r->bad = "sigaction";
 	}
@@ -243,10 +246,10 @@ static int rules_load(struct rules *r, const char *role, const char *hook_name, 
 static void allow_vcpu_core(struct rules *r, const struct vm *vm)
 {
 	static const unsigned long vcpu_ioctls[] = {
-		KVM_RUN,          /* the run loop */
-		KVM_GET_MP_STATE, /* the watchdog: halted with interrupts off? */
-		KVM_GET_REGS,     /* the watchdog, crash reports */
-		KVM_GET_TSC_KHZ,  /* the clock hypercall */
+	    KVM_RUN,	      /* the run loop */
+	    KVM_GET_MP_STATE, /* the watchdog: halted with interrupts off? */
+	    KVM_GET_REGS,     /* the watchdog, crash reports */
+	    KVM_GET_TSC_KHZ,  /* the clock hypercall */
 	};
 	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)
 		ALLOW_IF(r, ioctl, FD_IS(vm->vcpu_fd),
@@ -254,12 +257,12 @@ static void allow_vcpu_core(struct rules *r, const struct vm *vm)
 	ALLOW_IF(r, read, FD_IS(0));   /* the read hypercall: stdin */
 	ALLOW_IF(r, writev, FD_IS(1)); /* the writev hypercall: stdout, stderr */
 	ALLOW_IF(r, writev, FD_IS(2));
-	ALLOW(r, poll);                /* the poll_stdin hypercall (fd 0 only, in memory) */
+	ALLOW(r, poll);			/* the poll_stdin hypercall (fd 0 only, in memory) */
 	for (int fd = 0; fd <= 2; fd++) /* fs_stat on the VMM's own streams (fstat) */
 		ALLOW_IF(r, newfstatat, FD_IS(fd));
-	ALLOW(r, getrandom);           /* the random hypercall */
-	ALLOW(r, clock_gettime);       /* clock hypercall, --timeout (if the vDSO cannot) */
-	ALLOW(r, timer_delete);        /* the watchdog timer, after the run */
+	ALLOW(r, getrandom);	 /* the random hypercall */
+	ALLOW(r, clock_gettime); /* clock hypercall, --timeout (if the vDSO cannot) */
+	ALLOW(r, timer_delete);	 /* the watchdog timer, after the run */
 	if (vm->blk) {
 		/* The watchdog re-raises a disk's lost interrupt (blk_watchdog);
 		 * after the run, blk_stop wakes the device threads. */
@@ -355,8 +358,7 @@ int seccomp_confine_vcpu(const struct vm *vm, char *err, size_t errlen)
 
 /* ---- a disk's device thread --------------------------------------------- */
 
-int seccomp_confine_disk(enum ukvm_seccomp mode, const struct blk_disk *d, char *err,
-			 size_t errlen)
+int seccomp_confine_disk(enum ukvm_seccomp mode, const struct blk_disk *d, char *err, size_t errlen)
 {
 	char role[24], hook[16];
 	struct rules r;
