@@ -112,11 +112,24 @@ static void rule(struct rules *r, const char *name, int nr, unsigned n,
 #define ARGS(...) (const struct scmp_arg_cmp[]){__VA_ARGS__}
 /* clang-format on */
 #define NARGS(...) (unsigned)(sizeof(ARGS(__VA_ARGS__)) / sizeof(struct scmp_arg_cmp))
-/* ALLOW(r, read): any arguments. ALLOW_IF(r, read, SCMP_A0(...), ...):
+/* ALLOW(r, read): any arguments. ALLOW_IF(r, read, arg_eq(0, ...), ...):
  * only with these (all of them). Several rules for one call: any of them. */
 #define ALLOW(r, name) rule(r, #name, SCMP_SYS(name), 0, NULL)
 #define ALLOW_IF(r, name, ...) rule(r, #name, SCMP_SYS(name), NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
-#define FD_IS(fd) SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)(fd))
+#define FD_IS(fd) arg_eq(0, (scmp_datum_t)(fd))
+
+/* Argument n equals v; masked with mask, equals v. (libseccomp's SCMP_An
+ * macros leave a field out, which clang warns about.) */
+static struct scmp_arg_cmp arg_eq(unsigned n, scmp_datum_t v)
+{
+	return (struct scmp_arg_cmp){.arg = n, .op = SCMP_CMP_EQ, .datum_a = v};
+}
+
+static struct scmp_arg_cmp arg_masked_eq(unsigned n, scmp_datum_t mask, scmp_datum_t v)
+{
+	return (struct scmp_arg_cmp){
+	    .arg = n, .op = SCMP_CMP_MASKED_EQ, .datum_a = mask, .datum_b = v};
+}
 
 #ifdef UKVM_SANITIZED
 /* The sanitized build (UKVM_SANITIZE) only: what the ASan and LSan
@@ -159,11 +172,11 @@ static void allow_common(struct rules *r)
 					FUTEX_WAKE_BITSET};
 	for (size_t i = 0; i < sizeof(futex_ops) / sizeof(futex_ops[0]); i++)
 		ALLOW_IF(r, futex,
-			 SCMP_A1(SCMP_CMP_MASKED_EQ, (scmp_datum_t)FUTEX_CMD_MASK & 0xffffffffu,
-				 (scmp_datum_t)futex_ops[i]));
+			 arg_masked_eq(1, (scmp_datum_t)FUTEX_CMD_MASK & 0xffffffffu,
+				       (scmp_datum_t)futex_ops[i]));
 	/* glibc returns a freed thread stack or malloc arena with
 	 * MADV_DONTNEED, nothing else. */
-	ALLOW_IF(r, madvise, SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED));
+	ALLOW_IF(r, madvise, arg_eq(2, MADV_DONTNEED));
 #ifdef UKVM_SANITIZED
 	sanitizer_rules(r);
 #endif
@@ -252,8 +265,7 @@ static void allow_vcpu_core(struct rules *r, const struct vm *vm)
 	    KVM_GET_TSC_KHZ,  /* the clock hypercall */
 	};
 	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)
-		ALLOW_IF(r, ioctl, FD_IS(vm->vcpu_fd),
-			 SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)vcpu_ioctls[i]));
+		ALLOW_IF(r, ioctl, FD_IS(vm->vcpu_fd), arg_eq(1, (scmp_datum_t)vcpu_ioctls[i]));
 	ALLOW_IF(r, read, FD_IS(0));   /* the read hypercall: stdin */
 	ALLOW_IF(r, writev, FD_IS(1)); /* the writev hypercall: stdout, stderr */
 	ALLOW_IF(r, writev, FD_IS(2));
@@ -276,22 +288,21 @@ static void allow_vcpu_core(struct rules *r, const struct vm *vm)
 	ALLOW(r, munmap);
 	/* malloc (stdio, libelf's teardown): never executable memory. */
 	ALLOW(r, brk);
-	ALLOW_IF(r, mmap, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	ALLOW_IF(r, mprotect, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	ALLOW_IF(r, mmap, arg_masked_eq(2, PROT_EXEC, 0));
+	ALLOW_IF(r, mprotect, arg_masked_eq(2, PROT_EXEC, 0));
 	/* Restore a stop signal's default action and raise it at itself
 	 * (main.c, run.c), or the watchdog's signal's after the run. */
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		ALLOW_IF(r, rt_sigaction, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sigs[i]));
+		ALLOW_IF(r, rt_sigaction, arg_eq(0, (scmp_datum_t)sigs[i]));
 	ALLOW(r, getpid);
 	ALLOW(r, gettid);
-	ALLOW_IF(r, tgkill, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()),
-		 SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)gettid()));
+	ALLOW_IF(r, tgkill, arg_eq(0, (scmp_datum_t)getpid()), arg_eq(1, (scmp_datum_t)gettid()));
 	if (vm->stats)
 		ALLOW(r, mincore); /* guest RAM touched, for --stats */
 	if (vm->core_path) {
 		/* core.c: open(path, exactly these flags), pwrite, ftruncate. */
-		ALLOW_IF(r, openat, SCMP_A2(SCMP_CMP_EQ, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC));
+		ALLOW_IF(r, openat, arg_eq(2, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC));
 		ALLOW(r, pwrite64);
 		ALLOW(r, ftruncate);
 	}
@@ -312,7 +323,7 @@ static void allow_vcpu_files(struct rules *r, const struct fs *fs)
 {
 	ALLOW(r, openat2); /* every guest path, beneath a mapping's root */
 	/* glibc's fchmodat(AT_SYMLINK_NOFOLLOW): an O_PATH fd first */
-	ALLOW_IF(r, openat, SCMP_A2(SCMP_CMP_EQ, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+	ALLOW_IF(r, openat, arg_eq(2, O_PATH | O_NOFOLLOW | O_CLOEXEC));
 	ALLOW(r, preadv);
 	ALLOW(r, readv); /* at the file offset (offset -1) */
 	ALLOW(r, lseek);
@@ -320,8 +331,8 @@ static void allow_vcpu_files(struct rules *r, const struct fs *fs)
 	ALLOW(r, getdents64);
 	ALLOW(r, readlinkat);
 	ALLOW(r, faccessat2);
-	ALLOW_IF(r, fcntl, SCMP_A1(SCMP_CMP_EQ, F_GETFL)); /* clearing O_NONBLOCK */
-	ALLOW_IF(r, fcntl, SCMP_A1(SCMP_CMP_EQ, F_SETFL));
+	ALLOW_IF(r, fcntl, arg_eq(1, F_GETFL)); /* clearing O_NONBLOCK */
+	ALLOW_IF(r, fcntl, arg_eq(1, F_SETFL));
 	ALLOW(r, fsync);
 	ALLOW(r, fdatasync);
 	if (!fs_writable(fs))
