@@ -8,8 +8,10 @@
  * file and guest RAM. Each completion is published at once; the interrupt
  * (an MSI through the disk's irqfd) follows each batch.
  *
- * The device threads block every signal, so the watchdog and stop signals
- * reach the vCPU thread. On each watchdog tick the vCPU thread re-raises
+ * The device threads block every signal (but seccomp's SIGSYS), so the
+ * watchdog and stop signals reach the vCPU thread. Each confines itself
+ * with seccomp (seccomp_filter.c) before blk_start returns, so before the guest
+ * runs. On each watchdog tick the vCPU thread re-raises
  * the interrupt of a disk whose completions are still unconsumed
  * (blk_watchdog): a guest that lost one then wakes within a tick. A
  * corrupt ring ends only its disk's thread: it records the exit status in
@@ -33,6 +35,7 @@
 #include "blk.h"
 #include "exit_status.h"
 #include "log.h"
+#include "seccomp_filter.h"
 #include "vm.h"
 
 #define BLK_GSI_BASE 24 /* above the IOAPIC's pins, which unikvm leaves unused */
@@ -313,7 +316,15 @@ static void *device_thread(void *p)
 	struct pollfd fds[2] = {{.fd = d->kick_fd, .events = POLLIN},
 				{.fd = b->stop_fd, .events = POLLIN}};
 	bool broken = false;
+	char name[16];
 
+	snprintf(name, sizeof(name), "unikvm-disk%u", i); /* for ps and tests */
+	pthread_setname_np(pthread_self(), name);
+	d->confine_status = seccomp_confine_disk(b->vm->seccomp, d, d->confine_err,
+						 sizeof(d->confine_err));
+	sem_post(&b->confined);
+	if (d->confine_status)
+		return NULL;
 	while (!atomic_load(&b->stopping)) {
 		uint64_t v;
 		if (poll(fds, broken ? 1 : 2, -1) < 0 && errno != EINTR)
@@ -412,6 +423,9 @@ int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)
 		if ((r = wire_disk(b, i, err, errlen)))
 			return r;
 
+	if (sem_init(&b->confined, 0, 0) < 0)
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "sem_init: %s", strerror(errno));
+	b->confined_init = true;
 	/* The threads inherit a mask that blocks every signal. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -426,6 +440,14 @@ int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)
 		b->disk[i].thread_started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* No guest code runs before every device thread is confined. */
+	for (unsigned i = 0; i < b->count; i++)
+		while (sem_wait(&b->confined) < 0 && errno == EINTR)
+			;
+	for (unsigned i = 0; i < b->count; i++)
+		if (b->disk[i].confine_status)
+			return ukvm_fail(err, errlen, b->disk[i].confine_status, "%s",
+					 b->disk[i].confine_err);
 	return 0;
 }
 
@@ -453,6 +475,9 @@ void blk_stop(struct blk *b)
 	if (b->stop_fd >= 0)
 		close(b->stop_fd);
 	b->stop_fd = -1;
+	if (b->confined_init)
+		sem_destroy(&b->confined);
+	b->confined_init = false;
 }
 
 void blk_watchdog(struct blk *b)

@@ -20,6 +20,9 @@ enum {
 	EXIT_ABORT = EXIT_SIGNAL_BASE + SIGABRT,  /* 134: abort(), libc crash */
 	EXIT_FAULT = EXIT_SIGNAL_BASE + SIGSEGV,  /* 139: CPU fault, bad pointer */
 	EXIT_BAD_HYPERCALL = EXIT_SIGNAL_BASE + SIGSYS, /* 159: unknown hypercall */
+	/* 159 too, as a process killed by seccomp's SIGSYS: unikvm itself made
+	 * a system call its seccomp filter forbids (seccomp_filter.c) */
+	EXIT_SECCOMP = EXIT_SIGNAL_BASE + SIGSYS,
 };
 
 #endif

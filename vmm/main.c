@@ -68,6 +68,12 @@ static const char usage_text[] =
 	"      --stats           print VM exits, hypercalls and timings on stderr at the end\n"
 	"      --trace-nosys     print each syscall the guest makes that libguest does\n"
 	"                        not implement (it returns ENOSYS)\n"
+	"      --no-seccomp      run the VMM without its seccomp filters, for debugging\n"
+	"                        only (it says so on stderr). By default each VMM thread\n"
+	"                        may make only the system calls it needs once the guest\n"
+	"                        runs; any other ends unikvm with 159 and a report line\n"
+	"      --seccomp-log     keep the filters but let a forbidden call go ahead,\n"
+	"                        logged by the kernel (dmesg), to find what one misses\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"pack: write FILE, one executable that boots IMAGE with these options and\n"
@@ -89,7 +95,8 @@ static const char usage_text[] =
 	"  128+N  the guest died as a process killed by signal N would: 134 abort or\n"
 	"         libc crash, 136 divide error, 139 CPU fault, triple fault or bad\n"
 	"         pointer given to the VMM (or in a disk request), 141 broken stdout\n"
-	"         pipe, 159 unknown hypercall or corrupt disk ring;\n"
+	"         pipe, 159 unknown hypercall or corrupt disk ring (or unikvm itself\n"
+	"         made a system call its seccomp filter forbids: the report says so);\n"
 	"         130, 143, 129, 131 when unikvm gets SIGINT, SIGTERM, SIGHUP, SIGQUIT\n"
 	"See docs/exit-codes.md.\n";
 
@@ -152,6 +159,7 @@ struct run_options {
 	char *env[ENV_MAX + 1];
 	int nenv;
 	bool stats, trace_nosys;
+	enum ukvm_seccomp seccomp;
 	uint64_t timeout_ms;
 	const char *core_path;
 	const char *disks[UKVM_BLK_MAX + 1];
@@ -186,7 +194,8 @@ static int add_env(struct run_options *o, char *arg)
  * pack: also -o/--output FILE. */
 static int parse_run_options(int argc, char **argv, struct run_options *o, bool pack)
 {
-	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE, OPT_DISK };
+	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE, OPT_DISK, OPT_NO_SECCOMP,
+	       OPT_SECCOMP_LOG };
 	static const struct option longopts[] = {
 		{"mem", required_argument, NULL, 'm'},
 		{"env", required_argument, NULL, 'e'},
@@ -196,6 +205,8 @@ static int parse_run_options(int argc, char **argv, struct run_options *o, bool 
 		{"disk", required_argument, NULL, OPT_DISK},
 		{"dir", required_argument, NULL, 'd'},
 		{"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
+		{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+		{"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
 		{"help", no_argument, NULL, 'h'},
 		{"output", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
@@ -252,6 +263,12 @@ static int parse_run_options(int argc, char **argv, struct run_options *o, bool 
 			break;
 		case OPT_TRACE_NOSYS:
 			o->trace_nosys = true;
+			break;
+		case OPT_NO_SECCOMP:
+			o->seccomp = UKVM_SECCOMP_OFF;
+			break;
+		case OPT_SECCOMP_LOG:
+			o->seccomp = UKVM_SECCOMP_LOG;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -328,6 +345,7 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 	vm.img = img;
 	vm.stats = o->stats;
 	vm.trace_nosys = o->trace_nosys;
+	vm.seccomp = o->seccomp;
 	vm.timeout_ms = o->timeout_ms;
 	vm.core_path = o->core_path;
 	vm.fs = &fs;

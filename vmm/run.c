@@ -13,6 +13,10 @@
  * shell are: then it stays ignored, as for any command). The handler sets
  * kvm_run.immediate_exit, so a KVM_RUN entered after the signal returns at
  * once too, and main() re-raises the signal after cleaning up.
+ *
+ * The vCPU thread confines itself with seccomp (seccomp_filter.c) after setup,
+ * just before the first KVM_RUN; what runs after the loop (teardown, the
+ * re-raised signal) runs confined too.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -198,6 +202,13 @@ int vm_run(struct vm *vm)
 	}
 	if (start_watchdog(&timer) < 0) {
 		ukvm_perr("cannot start the watchdog timer");
+		return EXIT_HOST_ERROR;
+	}
+	/* Setup is over: from here on, only what the run and its end need. */
+	char err[512];
+	if (seccomp_confine_vcpu(vm, err, sizeof(err))) {
+		ukvm_err("%s", err);
+		timer_delete(timer);
 		return EXIT_HOST_ERROR;
 	}
 	running = vm->run;

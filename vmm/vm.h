@@ -14,6 +14,7 @@
 
 #include "elf_image.h"
 #include "gmem.h"
+#include "seccomp_filter.h"
 
 /* ---- kvm.c: /dev/kvm, the VM and its vCPU -------------------------------- */
 
@@ -29,6 +30,7 @@ struct vm {
 	/* options */
 	bool trace_nosys, stats;
 	uint64_t timeout_ms; /* 0: none */
+	enum ukvm_seccomp seccomp;
 	const char *core_path; /* write a core file on a crash; NULL: none */
 	struct blk *blk;       /* the disks (blk.h); NULL: none */
 	struct fs *fs;         /* --dir mappings and open files (files.h) */
