@@ -355,6 +355,8 @@ int seccomp_confine_vcpu(const struct vm *vm, char *err, size_t errlen)
 {
 	struct rules r;
 
+	if (vm->seccomp == UKVM_SECCOMP_PROBE)
+		return 0;
 	if (vm->seccomp == UKVM_SECCOMP_OFF) {
 		ukvm_err("warning: --no-seccomp: the VMM runs unconfined, with every system call "
 			 "open to it (for debugging only)");
