@@ -329,6 +329,229 @@ static void flood_both(void)
 			exit(1);
 }
 
+/* ---- the block ring (disk 0: 128 sectors, read-write; see disk-attack) ------
+ * Each way drives disk 0's ring by hand. Sector 1 is where the good
+ * requests write; the harness checks that nothing else on the disk
+ * changed, beyond the sectors a way names, and that its size did not. */
+
+#define DISK_SECTORS 128
+#define SLOTS UKVM_BLK_RING_SIZE
+
+static struct ukvm_blk_ring ring __attribute__((aligned(4096)));
+static uint8_t blkbuf[UKVM_BLK_RING_SIZE][512] __attribute__((aligned(4096)));
+static uint32_t prod; /* the guest's req_prod */
+
+static void blk_ring_setup(void)
+{
+	static struct ukvm_hc_blk_setup su;
+	su = (struct ukvm_hc_blk_setup){.disk = 0, .ring = addr(&ring)};
+	hc(UKVM_HC_BLK_SETUP, addr(&su));
+	if (su.ret) {
+		result("blk_setup", su.ret);
+		exit(1);
+	}
+	for (unsigned i = 0; i < SLOTS; i++)
+		memset(blkbuf[i], 'A' + i % 26, 512);
+}
+
+static void kick(void) { out32(UKVM_BLK_DOORBELL_BASE, 0); }
+
+static volatile struct ukvm_blk_req *slot(uint32_t i) { return &ring.req[i % SLOTS]; }
+
+static void put_req(uint32_t i, uint32_t op, uint64_t sector, uint32_t len, uint64_t buf)
+{
+	*slot(i) = (struct ukvm_blk_req){.id = i, .op = op, .len = len, .sector = sector, .buf = buf};
+}
+
+static void publish(uint32_t p) { __atomic_store_n(&ring.req_prod, p, __ATOMIC_SEQ_CST); }
+
+/* Waits (polling, at most about `spins` pauses) until every request up to
+ * prod is complete, then consumes the completions; counts their statuses. */
+static uint32_t statuses[8];
+static int wait_all(unsigned long spins)
+{
+	while (__atomic_load_n(&ring.cpl_prod, __ATOMIC_ACQUIRE) != prod && spins--)
+		__asm__ volatile("pause" ::: "memory");
+	uint32_t done = __atomic_load_n(&ring.cpl_prod, __ATOMIC_ACQUIRE);
+	for (uint32_t c = ring.cpl_cons; c != done; c++)
+		statuses[ring.cpl[c % SLOTS].status & 7]++;
+	__atomic_store_n(&ring.cpl_cons, done, __ATOMIC_SEQ_CST);
+	return done == prod ? 0 : -1;
+}
+
+static void blk_report(const char *way)
+{
+	printf("%s: ok %u range %u badlen %u badop %u ioerr %u\n", way, statuses[0], statuses[1],
+	       statuses[2], statuses[4], statuses[5]);
+}
+
+/* A request rewritten field by field while the device may be reading it:
+ * good (sector 1), past the end, straddling it, a buffer straddling the
+ * end of RAM or in the low area, a read, an unknown op. The device copies
+ * each request once: it serves a consistent (perhaps torn, but checked)
+ * copy, or stops the VM for a buffer outside RAM. May change sectors 1, 2
+ * and 127 (a torn sector 127 with length 512). */
+static void blk_toctou_desc(void)
+{
+	static const uint64_t sectors[] = {1, DISK_SECTORS - 1, DISK_SECTORS, 1ULL << 62};
+	static const uint32_t lens[] = {512, 1024, UKVM_BLK_MAX_XFER + 512, 0};
+	static const uint32_t ops[] = {UKVM_BLK_OP_WRITE, UKVM_BLK_OP_READ, 99, UKVM_BLK_OP_WRITE};
+
+	blk_ring_setup();
+	for (uint32_t round = 0; round < 2000; round++) {
+		volatile struct ukvm_blk_req *r = slot(prod);
+		put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+		publish(++prod);
+		kick();
+		for (unsigned k = 0; k < 64; k++) {
+			r->sector = sectors[(k + round) % 4];
+			r->len = lens[(k / 4 + round) % 4];
+			/* a buffer outside RAM in one round of 100 */
+			r->buf = round % 100 == 99 ? (k & 1 ? MEM_END - 256 : LOW_PML4) : addr(blkbuf[k & 1]);
+			r->op = ops[(k / 2) % 4];
+		}
+		r->op = UKVM_BLK_OP_WRITE, r->sector = 1, r->len = 512, r->buf = addr(blkbuf[0]);
+		wait_all(1UL << 24);
+	}
+	blk_report("blk-toctou-desc");
+}
+
+/* req_prod flipped between the truth, far ahead and behind while the
+ * device reads it: it serves what it saw or reports a corrupt ring. */
+static void blk_toctou_index(void)
+{
+	blk_ring_setup();
+	for (uint32_t round = 0; round < 2000; round++) {
+		put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+		publish(++prod);
+		kick();
+		for (unsigned k = 0; k < 64; k++)
+			publish(k % 3 == 0 ? prod + 1000 : k % 3 == 1 ? prod - 5 : prod);
+		publish(prod);
+		kick();
+		wait_all(1UL << 24);
+	}
+	blk_report("blk-toctou-index");
+}
+
+/* cpl_cons flipped to values that break the invariants, likewise. */
+static void blk_toctou_cpl_cons(void)
+{
+	blk_ring_setup();
+	for (uint32_t round = 0; round < 2000; round++) {
+		uint32_t cons = ring.cpl_cons;
+		put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+		publish(++prod);
+		kick();
+		for (unsigned k = 0; k < 64; k++)
+			__atomic_store_n(&ring.cpl_cons, k & 1 ? cons + 77 : cons - 200, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&ring.cpl_cons, cons, __ATOMIC_SEQ_CST);
+		wait_all(1UL << 24);
+	}
+	blk_report("blk-toctou-cpl-cons");
+}
+
+/* req_prod moved back after two requests completed: a corrupt ring. */
+static void blk_prod_backwards(void)
+{
+	blk_ring_setup();
+	for (int i = 0; i < 2; i++)
+		put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0])), publish(++prod);
+	kick();
+	wait_all(1UL << 30);
+	blk_report("blk-prod-backwards");
+	fflush(stdout);
+	publish(1);
+	kick();
+	for (;;)
+		__asm__ volatile("sti; hlt");
+}
+
+/* 4000 writes in batches of 100: the slots wrap round 31 times and the
+ * free-running indices pass multiples of the ring size mid-batch; then
+ * each of sectors 64..127 holds the last write to it. */
+static void blk_wrap(void)
+{
+	blk_ring_setup();
+	for (uint32_t i = 0; i < 4000;) {
+		for (int k = 0; k < 100; k++, i++)
+			put_req(prod, UKVM_BLK_OP_WRITE, 64 + i % 64, 512, addr(blkbuf[i % SLOTS])),
+			    publish(++prod);
+		kick();
+		if (wait_all(1UL << 30) < 0)
+			exit(1);
+	}
+	static uint8_t back[64][512];
+	for (uint32_t s = 0; s < 64; s++)
+		put_req(prod, UKVM_BLK_OP_READ, 64 + s, 512, addr(back[s])), publish(++prod);
+	kick();
+	wait_all(1UL << 30);
+	int bad = 0;
+	for (uint32_t s = 0; s < 64; s++) { /* the last i < 4000 with i % 64 == s */
+		uint32_t last = 3968 + s < 4000 ? 3968 + s : 3904 + s;
+		bad += memcmp(back[s], blkbuf[last % SLOTS], 512) != 0;
+	}
+	blk_report("blk-wrap");
+	printf("blk-wrap: %d sectors differ\n", bad);
+}
+
+/* Every slot the same request (one id), published at once. */
+static void blk_dup(void)
+{
+	blk_ring_setup();
+	for (uint32_t i = 0; i < SLOTS; i++)
+		ring.req[i] = (struct ukvm_blk_req){.id = 7, .op = UKVM_BLK_OP_WRITE, .len = 512,
+						    .sector = 1, .buf = addr(blkbuf[0])};
+	prod = SLOTS;
+	publish(prod);
+	kick();
+	wait_all(1UL << 30);
+	int other = 0;
+	for (uint32_t i = 0; i < SLOTS; i++)
+		other += ring.cpl[i].id != 7;
+	blk_report("blk-dup");
+	printf("blk-dup: %d completions with another id\n", other);
+}
+
+/* STORM doorbells, a request every 256 of them (storm) or none
+ * (storm-idle); all requests complete. (Each doorbell is a VM exit: in the
+ * test sandbox, a nested KVM on an emulated CPU, 2^15 take about a minute.) */
+#define STORM (1u << 15)
+static void storm(int every)
+{
+	blk_ring_setup();
+	for (uint32_t k = 0; k < STORM; k++) {
+		if (every && k % 256 == 0) {
+			if (prod - ring.cpl_cons == SLOTS)
+				wait_all(1UL << 30);
+			put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+			publish(++prod);
+		}
+		kick();
+	}
+	wait_all(1UL << 30);
+	put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+	publish(++prod);
+	kick();
+	wait_all(1UL << 30);
+}
+static void blk_storm(void) { storm(1); blk_report("blk-storm"); }
+static void blk_storm_idle(void) { storm(0); blk_report("blk-storm-idle"); }
+
+/* Requests whose buffer is the ring itself: a read overwrites the indices
+ * and requests with disk data, a write sends them to the disk. */
+static void blk_buf_ring(void)
+{
+	blk_ring_setup();
+	put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(&ring)), publish(++prod);
+	put_req(prod, UKVM_BLK_OP_READ, 2, 4096, addr(&ring)), publish(++prod);
+	put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0])), publish(++prod);
+	kick();
+	for (unsigned long spins = 1UL << 24; spins--;)
+		__asm__ volatile("pause" ::: "memory");
+	printf("blk-buf-ring: survived\n");
+}
+
 #define WAY(name, fn) {name, fn}
 static const struct {
 	const char *name;
@@ -377,6 +600,10 @@ static const struct {
 	WAY("mmap-fixed-low", mmap_fixed_low), WAY("munmap-text", munmap_text),
 	WAY("mprotect-text", mprotect_text), WAY("brk-huge", brk_huge),
 	WAY("flood-stdout", flood_stdout), WAY("flood-stderr", flood_stderr), WAY("flood-both", flood_both),
+	WAY("blk-toctou-desc", blk_toctou_desc), WAY("blk-toctou-index", blk_toctou_index),
+	WAY("blk-toctou-cpl-cons", blk_toctou_cpl_cons), WAY("blk-prod-backwards", blk_prod_backwards),
+	WAY("blk-wrap", blk_wrap), WAY("blk-dup", blk_dup), WAY("blk-storm", blk_storm),
+	WAY("blk-storm-idle", blk_storm_idle), WAY("blk-buf-ring", blk_buf_ring),
 };
 
 int main(int argc, char **argv)

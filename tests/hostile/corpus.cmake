@@ -151,3 +151,24 @@ attack(brk-huge 0 STDERR "^attack: result sbrk-failed 1$")
 flood_test(flood-stdout "33554453 0")
 flood_test(flood-stderr "21 33554432")
 flood_test(flood-both "16777235 16777216")
+
+# The block ring (disk-attack: disk 0 has 128 sectors; good requests write
+# sector 1). Fields and indices rewritten while the device reads them: it
+# serves a consistent copy or stops the VM with its report, and writes
+# nowhere else; the indices wrapping past the ring's size 31 times; every
+# slot the same request; 32768 doorbells with and without requests;
+# requests whose buffer is the ring itself.
+set(RING "^unikvm: guest error: disk 0 \\(.*\\): corrupt request ring: ")
+set(COUNTS "ok [0-9]+ range [0-9]+ badlen [0-9]+ badop [0-9]+ ioerr 0$")
+disk_attack(blk-toctou-desc "0|139" "1-2 127" "${RING}request [0-9]+: buffer .0x(3ffff00|1000), \\+0x[0-9a-f]+\\) ${OUTSIDE}"
+  "^blk-toctou-desc: ${COUNTS}")
+disk_attack(blk-toctou-index "0|159" "1" "${RING}(req_prod|[0-9]+ requests outstanding)"
+  "^blk-toctou-index: ok 2000 range 0 badlen 0 badop 0 ioerr 0$")
+disk_attack(blk-toctou-cpl-cons "0|159" "1" "${RING}(cpl_cons [0-9]+ does not follow|[0-9]+ requests outstanding)"
+  "^blk-toctou-cpl-cons: ok 2000 range 0 badlen 0 badop 0 ioerr 0$")
+disk_attack(blk-prod-backwards 159 "1" "${RING}req_prod 1 is 4294967295 past the device's 2 \\(ring size 128\\)$" "-")
+disk_attack(blk-wrap 0 "64-127" "-" "^blk-wrap: 0 sectors differ$")
+disk_attack(blk-dup 0 "1" "-" "^blk-dup: 0 completions with another id$")
+disk_attack(blk-storm 0 "1" "-" "^blk-storm: ok 129 range 0 badlen 0 badop 0 ioerr 0$")
+disk_attack(blk-storm-idle 0 "1" "-" "^blk-storm-idle: ok 1 range 0 badlen 0 badop 0 ioerr 0$")
+disk_attack(blk-buf-ring "0|159" "1-9" "${RING}" "^blk-buf-ring: survived$")
