@@ -552,6 +552,127 @@ static void blk_buf_ring(void)
 	printf("blk-buf-ring: survived\n");
 }
 
+/* ---- --dir, by raw hypercalls (see dir-attack) ----------------------------
+ * Mapping 0 is the harness's root/, next to outside/secret; root/rel-link
+ * and root/abs-link lead to it. These paths skip libguest's own checks: the
+ * VMM alone must keep them inside. Each prints "WAY: RESULT..." on stdout. */
+
+static struct ukvm_hc_fs_path fsp;
+static struct ukvm_hc_fs_rename fsr;
+static struct ukvm_hc_fs_attr fsa;
+static struct ukvm_hc_fs_symlink fsl;
+
+static struct ukvm_fs_path fs_path(const char *p)
+{
+	return (struct ukvm_fs_path){.mount = 0, .len = (uint32_t)strlen(p), .path = addr(p)};
+}
+
+static long fs_call(unsigned nr, const char *p, uint32_t flags, uint32_t mode)
+{
+	fsp = (struct ukvm_hc_fs_path){.p = fs_path(p), .flags = flags, .mode = mode, .ret = 0x7777};
+	hc(nr, addr(&fsp));
+	return (long)fsp.ret;
+}
+
+static long fs_two(unsigned nr, const char *from, const char *to, uint32_t flags)
+{
+	fsr = (struct ukvm_hc_fs_rename){.from = fs_path(from), .to = fs_path(to), .flags = flags,
+					 .ret = 0x7777};
+	hc(nr, addr(&fsr));
+	return (long)fsr.ret;
+}
+
+static long fs_attr(unsigned nr, const char *p, uint32_t flags)
+{
+	fsa = (struct ukvm_hc_fs_attr){.handle = -1, .flags = flags, .p = fs_path(p), .mode = 0777,
+				       .times = {1, 0, 1, 0}, .ret = 0x7777};
+	hc(nr, addr(&fsa));
+	return (long)fsa.ret;
+}
+
+static const char *way_now; /* for fs_say */
+static void fs_say(long r) { printf("%s: %ld\n", way_now, r); }
+
+static void fs_unlink_out(void) { fs_say(fs_call(UKVM_HC_FS_UNLINK, "../outside/secret", 0, 0)); }
+static void fs_rmdir_out(void) { fs_say(fs_call(UKVM_HC_FS_UNLINK, "../outside", 0x200, 0)); }
+static void fs_mkdir_out(void) { fs_say(fs_call(UKVM_HC_FS_MKDIR, "../newdir", 0, 0755)); }
+static void fs_create_out(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "../created", 0101, 0644)); }
+static void fs_trunc_via_link(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "rel-link", 01001, 0)); }
+static void fs_open_via_abs(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "abs-link", 2, 0)); }
+static void fs_open_absolute(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "/etc/passwd", 0, 0)); }
+static void fs_rename_out(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "inside.txt", "../outside/moved", 0)); }
+static void fs_rename_in(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "../outside/secret", "stolen", 0)); }
+static void fs_exchange_out(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "inside.txt", "../outside/secret", 2)); }
+static void fs_rename_via_link(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "rel-link/x", "y", 0)); }
+static void fs_link_out(void) { fs_say(fs_two(UKVM_HC_FS_LINK, "../outside/secret", "hard", 0)); }
+static void fs_unlink_root(void) { fs_say(fs_call(UKVM_HC_FS_UNLINK, "", 0x200, 0)); }
+static void fs_rename_root(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "", "moved-root", 0)); }
+static void fs_chmod_via_link(void) { fs_say(fs_attr(UKVM_HC_FS_CHMOD, "rel-link", 0)); }
+static void fs_chmod_out(void) { fs_say(fs_attr(UKVM_HC_FS_CHMOD, "../outside/secret", 0x100)); }
+static void fs_utimens_via_abs(void) { fs_say(fs_attr(UKVM_HC_FS_UTIMENS, "abs-link", 0)); }
+static void fs_open_nul(void)
+{
+	static const char p[] = "inside.txt\0/../../outside/secret";
+	fsp = (struct ukvm_hc_fs_path){.p = {.len = sizeof(p) - 1, .path = addr(p)}, .ret = 0x7777};
+	hc(UKVM_HC_FS_OPEN, addr(&fsp));
+	fs_say((long)fsp.ret);
+}
+static void fs_open_too_long(void)
+{
+	static char p[UKVM_FS_PATH_MAX + 1];
+	memset(p, 'a', UKVM_FS_PATH_MAX);
+	fs_say(fs_call(UKVM_HC_FS_OPEN, p, 0, 0));
+}
+static void fs_mount_none(void)
+{
+	fsp = (struct ukvm_hc_fs_path){.p = {.mount = 7, .len = 1, .path = addr("x")}, .ret = 0x7777};
+	hc(UKVM_HC_FS_OPEN, addr(&fsp));
+	fs_say((long)fsp.ret);
+}
+/* A symlink out, made by the guest, then followed: refused; removed. */
+static void fs_symlink_out(void)
+{
+	fsl = (struct ukvm_hc_fs_symlink){.target = addr("../outside"), .target_len = 10,
+					  .p = fs_path("esc"), .ret = 0x7777};
+	hc(UKVM_HC_FS_SYMLINK, addr(&fsl));
+	long made = (long)fsl.ret;
+	long open = fs_call(UKVM_HC_FS_OPEN, "esc/secret", 01002, 0);
+	printf("%s: %ld %ld %ld\n", way_now, made, open, fs_call(UKVM_HC_FS_UNLINK, "esc", 0, 0));
+}
+/* Handles until the table is full, then close them all. */
+static void fs_handles(void)
+{
+	int opened = 0;
+	long r;
+	while ((r = fs_call(UKVM_HC_FS_OPEN, "inside.txt", 0, 0)) >= 0)
+		opened++;
+	int closed = 0;
+	for (int32_t h = 0; h < 3 + UKVM_FS_HANDLES_MAX + 8; h++) {
+		static struct ukvm_hc_fs_handle fh;
+		fh = (struct ukvm_hc_fs_handle){.handle = h};
+		hc(UKVM_HC_FS_CLOSE, addr(&fh));
+		closed += fh.ret == 0;
+	}
+	printf("%s: %d opened, then %ld, %d closed\n", way_now, opened, r, closed);
+}
+static void fs_path_end(void)
+{
+	fsp = (struct ukvm_hc_fs_path){.p = {.len = 4, .path = MEM_END - 2}};
+	hc(UKVM_HC_FS_OPEN, addr(&fsp));
+}
+static void fs_readlink_low(void)
+{
+	static struct ukvm_hc_fs_readlink rl;
+	rl = (struct ukvm_hc_fs_readlink){.p = fs_path("rel-link"), .buf = LOW_PML4, .len = 64};
+	hc(UKVM_HC_FS_READLINK, addr(&rl));
+}
+static void fs_stat_low(void)
+{
+	static struct ukvm_hc_fs_stat st;
+	st = (struct ukvm_hc_fs_stat){.handle = -1, .p = fs_path("inside.txt"), .st = LOW_BOOT_INFO};
+	hc(UKVM_HC_FS_STAT, addr(&st));
+}
+
 #define WAY(name, fn) {name, fn}
 static const struct {
 	const char *name;
@@ -604,6 +725,19 @@ static const struct {
 	WAY("blk-toctou-cpl-cons", blk_toctou_cpl_cons), WAY("blk-prod-backwards", blk_prod_backwards),
 	WAY("blk-wrap", blk_wrap), WAY("blk-dup", blk_dup), WAY("blk-storm", blk_storm),
 	WAY("blk-storm-idle", blk_storm_idle), WAY("blk-buf-ring", blk_buf_ring),
+	WAY("fs-unlink-out", fs_unlink_out), WAY("fs-rmdir-out", fs_rmdir_out),
+	WAY("fs-mkdir-out", fs_mkdir_out), WAY("fs-create-out", fs_create_out),
+	WAY("fs-trunc-via-link", fs_trunc_via_link), WAY("fs-open-via-abs", fs_open_via_abs),
+	WAY("fs-open-absolute", fs_open_absolute), WAY("fs-rename-out", fs_rename_out),
+	WAY("fs-rename-in", fs_rename_in), WAY("fs-exchange-out", fs_exchange_out),
+	WAY("fs-rename-via-link", fs_rename_via_link), WAY("fs-link-out", fs_link_out),
+	WAY("fs-unlink-root", fs_unlink_root), WAY("fs-rename-root", fs_rename_root),
+	WAY("fs-chmod-via-link", fs_chmod_via_link), WAY("fs-chmod-out", fs_chmod_out),
+	WAY("fs-utimens-via-abs", fs_utimens_via_abs), WAY("fs-open-nul", fs_open_nul),
+	WAY("fs-open-too-long", fs_open_too_long), WAY("fs-mount-none", fs_mount_none),
+	WAY("fs-symlink-out", fs_symlink_out), WAY("fs-handles", fs_handles),
+	WAY("fs-path-end", fs_path_end), WAY("fs-readlink-low", fs_readlink_low),
+	WAY("fs-stat-low", fs_stat_low),
 };
 
 int main(int argc, char **argv)
@@ -616,6 +750,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (arg_attack(argv[1]))
 		return 0;
+	way_now = argv[1];
 	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
 		if (!strcmp(argv[1], ways[i].name)) {
 			ways[i].fn();

@@ -172,3 +172,25 @@ disk_attack(blk-dup 0 "1" "-" "^blk-dup: 0 completions with another id$")
 disk_attack(blk-storm 0 "1" "-" "^blk-storm: ok 129 range 0 badlen 0 badop 0 ioerr 0$")
 disk_attack(blk-storm-idle 0 "1" "-" "^blk-storm-idle: ok 1 range 0 badlen 0 badop 0 ioerr 0$")
 disk_attack(blk-buf-ring "0|159" "1-9" "${RING}" "^blk-buf-ring: survived$")
+
+# --dir by raw hypercalls, past libguest's own path handling (dir-attack:
+# the mapping root/ lies next to outside/, which root/rel-link and
+# root/abs-link lead to): escapes by "..", by symlinks the host made or the
+# guest makes, absolute paths, NUL bytes, names of the root itself, too
+# long paths, a mapping that does not exist, the handle table filled, and
+# buffers outside RAM. The host tree stays unchanged in every case.
+foreach(way_ret unlink-out:-13 rmdir-out:-13 mkdir-out:-13 create-out:-13 trunc-via-link:-13
+    open-via-abs:-13 open-absolute:-22 rename-out:-13 rename-in:-13 exchange-out:-13
+    rename-via-link:-13 link-out:-13 unlink-root:-16 rename-root:-16 chmod-via-link:-13
+    chmod-out:-13 utimens-via-abs:-13 open-nul:-22 open-too-long:-36 mount-none:-2)
+  string(REPLACE ":" ";" wr ${way_ret})
+  list(GET wr 0 way)
+  list(GET wr 1 ret)
+  dir_attack(fs-${way} 0 "fs-${way}: ${ret}" -)
+endforeach()
+dir_attack(fs-symlink-out 0 "fs-symlink-out: 0 -13 0" -)
+dir_attack(fs-handles 0 "fs-handles: 256 opened, then -24, 256 closed" -)
+set(FSERR "^unikvm: guest error: fs_")
+dir_attack(fs-path-end 139 - "${FSERR}open hypercall: path .0x3fffffe, \\+4\\) ${OUTSIDE}")
+dir_attack(fs-readlink-low 139 - "${FSERR}readlink hypercall: buffer .0x1000, \\+0x40\\) ${OUTSIDE}")
+dir_attack(fs-stat-low 139 - "${FSERR}stat hypercall: result at 0x7000 ${OUTSIDE}")
