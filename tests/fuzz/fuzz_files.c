@@ -10,11 +10,15 @@
  *   BASE/sentinel/  next to them, never mapped
  *
  * After each input, every handle is closed (fs_close, as at the end of a
- * run) and the target traps unless: BASE holds only those three; ro/ and
- * sentinel/ are exactly as they were (names, types, modes, sizes, link
- * counts, mtimes and ctimes, which any change of contents moves, link
- * targets); and the process has as
- * many open fds as before the input (the fds open then are printed if not).
+ * run) and the target traps if anything outside root/ changed: inotify
+ * watches BASE, ro/ and sentinel/ and every directory in them for any
+ * change (create, delete, move, write, attributes, link counts), and every
+ * 1024 inputs a full comparison (BASE holds only those three; ro/ and
+ * sentinel/ have the same names, types, modes, sizes, link counts, mtimes
+ * and ctimes) backs it up. It also traps if the process has more fds open
+ * than after the input before (they are printed: a reproducer shows them).
+ * root/ is rebuilt after an input that changed it (inotify says so too):
+ * syscalls for the fixture are most of the time spent per input.
  *
  * Input: up to OPS_MAX calls, each
  *   byte 0      which fs hypercall (index into calls[])
@@ -33,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,7 +45,7 @@
 #include "gmem.h"
 #include "vm.h"
 
-#define MEM (1ULL << 20)
+#define MEM (512ULL << 10)
 #define ARG 0x10000ULL
 #define PATH1 0x11000ULL
 #define PATH2 0x12000ULL
@@ -64,28 +69,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const struct call {
 	unsigned nr;
 	int path1, path2, target, handle, buf, iov, dst;
-	bool writes; /* may change the tree (else only the checks skip it) */
 } calls[] = {
-#define C(nr, p1, p2, tg, h, b, io, d, w) {UKVM_HC_FS_##nr, p1, p2, tg, h, b, io, d, w}
-	C(MOUNT, -1, -1, -1, -1, 8, -1, -1, false),
-	C(OPEN, 0, -1, -1, -1, -1, -1, -1, true),
-	C(CLOSE, -1, -1, -1, 0, -1, -1, -1, false),
-	C(PREADV, -1, -1, -1, 0, -1, 4, -1, false),
-	C(PWRITEV, -1, -1, -1, 0, -1, 4, -1, true),
-	C(SEEK, -1, -1, -1, 0, -1, -1, -1, false),
-	C(STAT, 8, -1, -1, 0, -1, -1, 24, false),
-	C(GETDENTS, -1, -1, -1, 0, 8, -1, -1, false),
-	C(MKDIR, 0, -1, -1, -1, -1, -1, -1, true),
-	C(UNLINK, 0, -1, -1, -1, -1, -1, -1, true),
-	C(RENAME, 0, 16, -1, -1, -1, -1, -1, true),
-	C(TRUNCATE, -1, -1, -1, 0, -1, -1, -1, true),
-	C(FSYNC, -1, -1, -1, 0, -1, -1, -1, false),
-	C(ACCESS, 0, -1, -1, -1, -1, -1, -1, false),
-	C(READLINK, 0, -1, -1, -1, 16, -1, -1, false),
-	C(CHMOD, 8, -1, -1, 0, -1, -1, -1, true),
-	C(UTIMENS, 8, -1, -1, 0, -1, -1, -1, true),
-	C(SYMLINK, 16, -1, 0, -1, -1, -1, -1, true),
-	C(LINK, 0, 16, -1, -1, -1, -1, -1, true),
+#define C(nr, p1, p2, tg, h, b, io, d) {UKVM_HC_FS_##nr, p1, p2, tg, h, b, io, d}
+	C(MOUNT, -1, -1, -1, -1, 8, -1, -1),
+	C(OPEN, 0, -1, -1, -1, -1, -1, -1),
+	C(CLOSE, -1, -1, -1, 0, -1, -1, -1),
+	C(PREADV, -1, -1, -1, 0, -1, 4, -1),
+	C(PWRITEV, -1, -1, -1, 0, -1, 4, -1),
+	C(SEEK, -1, -1, -1, 0, -1, -1, -1),
+	C(STAT, 8, -1, -1, 0, -1, -1, 24),
+	C(GETDENTS, -1, -1, -1, 0, 8, -1, -1),
+	C(MKDIR, 0, -1, -1, -1, -1, -1, -1),
+	C(UNLINK, 0, -1, -1, -1, -1, -1, -1),
+	C(RENAME, 0, 16, -1, -1, -1, -1, -1),
+	C(TRUNCATE, -1, -1, -1, 0, -1, -1, -1),
+	C(FSYNC, -1, -1, -1, 0, -1, -1, -1),
+	C(ACCESS, 0, -1, -1, -1, -1, -1, -1),
+	C(READLINK, 0, -1, -1, -1, 16, -1, -1),
+	C(CHMOD, 8, -1, -1, 0, -1, -1, -1),
+	C(UTIMENS, 8, -1, -1, 0, -1, -1, -1),
+	C(SYMLINK, 16, -1, 0, -1, -1, -1, -1),
+	C(LINK, 0, 16, -1, -1, -1, -1, -1),
 #undef C
 };
 #define NCALLS (sizeof(calls) / sizeof(calls[0]))
@@ -207,6 +211,45 @@ static int count_fds(bool show)
 	return n;
 }
 
+/* Any change to a directory or to what is in it. */
+#define CHANGES                                                                                    \
+	(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE |        \
+	 IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF)
+
+static int ino = -1, wd_base, wd_root[2];
+
+static int watch(const char *name)
+{
+	int wd = inotify_add_watch(ino, at(name), CHANGES);
+	if (wd < 0)
+		__builtin_trap();
+	return wd;
+}
+
+/* Reads every pending event: 1 if one says root/ changed (a change
+ * anywhere outside it traps), 0 if none did. With expect_all, after
+ * root/ was rebuilt, every event is expected. */
+static int drain(bool expect_all)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int root_changed = 0;
+	ssize_t n;
+	while ((n = read(ino, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const void *)p;
+			p += sizeof(*e) + e->len;
+			if (expect_all || e->wd == wd_root[0] || e->wd == wd_root[1] ||
+			    (e->mask & IN_IGNORED))
+				root_changed = 1;
+			else if (e->wd == wd_base && e->len && !strcmp(e->name, "root"))
+				root_changed = 1; /* root/ itself: its mode, its times */
+			else
+				__builtin_trap(); /* something outside root/ changed */
+		}
+	}
+	return root_changed;
+}
+
 static void remove_base(void)
 {
 	if (base[0])
@@ -228,6 +271,12 @@ static void setup(void)
 	put_tree("ro");
 	sum_ro = snapshot(at("ro"));
 	sum_sentinel = snapshot(at("sentinel"));
+	if ((ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		__builtin_trap();
+	static const char *const outside[] = {"ro", "ro/d", "sentinel", "sentinel/sd"};
+	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++)
+		watch(outside[i]);
+	wd_base = watch("");
 }
 
 /* BASE holds root, ro and sentinel and nothing else. */
@@ -341,22 +390,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 
 	static bool dirty = true; /* root/ may differ from put_tree()'s */
+	static int fds = -1;        /* open after the input before */
+	static unsigned inputs;
 
 	if (!vm.mem.host) {
 		if (gmem_init(&vm.mem, MEM) < 0)
 			__builtin_trap();
 		setup();
 	}
-	/* A fresh root/ for each input, so a crash reproduces (syscalls are
-	 * most of the time here: only after an input that may have changed
-	 * it; the same for the checks below). */
+	/* A fresh root/ for each input, so a crash reproduces: rebuilt only
+	 * after an input that changed it. */
 	if (dirty) {
 		nftw(at("root"), rm_one, 8, FTW_DEPTH | FTW_PHYS);
 		put_tree("root");
+		wd_root[0] = watch("root");
+		wd_root[1] = watch("root/d");
+		drain(true);
 		dirty = false;
 	}
-	/* per input: libFuzzer closes fds 1 and 2 after its first inputs */
-	int fds_before = count_fds(false);
+	if (fds < 0)
+		fds = count_fds(false);
 
 	fs_init(&fs);
 	char arg_root[80], arg_ro[80];
@@ -390,19 +443,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len2 = take_path(&vm, &data, &size, PATH2);
 		fix_arg(&vm, c, fix, arg, (uint32_t)len1, (uint32_t)len2);
 		memcpy(vm.mem.host + ARG, arg, ARG_SIZE);
-		dirty |= c->writes;
 		hypercall_dispatch(&vm, c->nr, ARG);
 	}
 
 	fs_close(&fs);
-	if (dirty) {
+	dirty = drain(false);
+	if (++inputs % 1024 == 0) {
 		check_base();
 		if (snapshot(at("ro")) != sum_ro || snapshot(at("sentinel")) != sum_sentinel)
 			__builtin_trap(); /* a file outside the writable mapping changed */
 	}
-	if (count_fds(false) != fds_before) {
+	/* More fds than after the input before: one leaked (libFuzzer itself
+	 * closes some after its first inputs, never opens one for good). */
+	int now = count_fds(false);
+	if (now > fds) {
 		count_fds(true);
-		__builtin_trap(); /* an fd leaked */
+		__builtin_trap();
 	}
+	fds = now;
 	return 0;
 }
