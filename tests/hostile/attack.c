@@ -9,6 +9,7 @@
  * stdout, so a test can tell how far the guest got.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +308,14 @@ NOINLINE static void mprotect_text(void)
 	*(volatile uint8_t *)(uintptr_t)mprotect_text = 0xc3;
 }
 static void brk_huge(void) { result("sbrk-failed", sbrk(1L << 40) == (void *)-1); }
+/* Every page of the heap touched, until malloc fails. */
+static void eat_memory(void)
+{
+	size_t mib = 0;
+	for (char *p; (p = malloc(1 << 20)); mib++)
+		memset(p, 'm', 1 << 20);
+	result("malloc-mib", (long long)mib);
+}
 
 /* ---- floods --------------------------------------------------------------- */
 
@@ -669,8 +678,40 @@ static void fs_readlink_low(void)
 static void fs_stat_low(void)
 {
 	static struct ukvm_hc_fs_stat st;
-	st = (struct ukvm_hc_fs_stat){.handle = -1, .p = fs_path("inside.txt"), .st = LOW_BOOT_INFO};
+	st = (struct ukvm_hc_fs_stat){.handle = -1, .p = fs_path(""), .st = LOW_BOOT_INFO};
 	hc(UKVM_HC_FS_STAT, addr(&st));
+}
+
+/* ---- resource bounds (see reruns.c) -----------------------------------------
+ * Every path of the VMM that could allocate for the guest, at its limit:
+ * every file handle (twice), the block ring full 32 times, 4 MiB on each
+ * console stream. Needs --dir HOST:/data (with a file f) and a disk. */
+static void hammer(void)
+{
+	int fds[UKVM_FS_HANDLES_MAX + 1], files = 0;
+	for (int round = 0; round < 2; round++) {
+		int n = 0;
+		while (n <= UKVM_FS_HANDLES_MAX && (fds[n] = open("/data/f", O_RDONLY)) >= 0)
+			n++;
+		files += n;
+		while (n--)
+			close(fds[n]);
+	}
+	blk_ring_setup();
+	for (int round = 0; round < 32; round++) {
+		for (uint32_t i = 0; i < SLOTS; i++)
+			put_req(prod, UKVM_BLK_OP_READ, i % DISK_SECTORS, 512, addr(blkbuf[i])),
+			    publish(++prod);
+		kick();
+		wait_all(1UL << 30);
+	}
+	static char buf[1 << 16];
+	memset(buf, 'h', sizeof(buf));
+	for (int i = 0; i < 64; i++)
+		if (write(1, buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
+		    write(2, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			exit(1);
+	printf("\nhammer: %d files, %u requests OK\n", files, statuses[0]);
 }
 
 #define WAY(name, fn) {name, fn}
@@ -719,7 +760,7 @@ static const struct {
 	WAY("spin", spin), WAY("spin-cli", spin_cli), WAY("sleep-forever", sleep_forever),
 	WAY("mmap-huge", mmap_huge), WAY("mmap-fixed-text", mmap_fixed_text),
 	WAY("mmap-fixed-low", mmap_fixed_low), WAY("munmap-text", munmap_text),
-	WAY("mprotect-text", mprotect_text), WAY("brk-huge", brk_huge),
+	WAY("mprotect-text", mprotect_text), WAY("brk-huge", brk_huge), WAY("eat-memory", eat_memory),
 	WAY("flood-stdout", flood_stdout), WAY("flood-stderr", flood_stderr), WAY("flood-both", flood_both),
 	WAY("blk-toctou-desc", blk_toctou_desc), WAY("blk-toctou-index", blk_toctou_index),
 	WAY("blk-toctou-cpl-cons", blk_toctou_cpl_cons), WAY("blk-prod-backwards", blk_prod_backwards),
@@ -737,7 +778,7 @@ static const struct {
 	WAY("fs-open-too-long", fs_open_too_long), WAY("fs-mount-none", fs_mount_none),
 	WAY("fs-symlink-out", fs_symlink_out), WAY("fs-handles", fs_handles),
 	WAY("fs-path-end", fs_path_end), WAY("fs-readlink-low", fs_readlink_low),
-	WAY("fs-stat-low", fs_stat_low),
+	WAY("fs-stat-low", fs_stat_low), WAY("hammer", hammer),
 };
 
 int main(int argc, char **argv)
