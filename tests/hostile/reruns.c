@@ -34,18 +34,15 @@ int unikvm_main(int argc, char **argv);
 #define ROUNDS 3
 #define GUEST_MEM (64LL << 20)
 #define LEAK_SLACK (4LL << 20)
+#define HOST_SLACK (32LL << 20)
 #ifdef __SANITIZE_ADDRESS__
-/* ASan's own memory (shadow, allocator) grows with what the VMM touches */
-#define HOST_SLACK (96LL << 20)
-/* and it keeps freed blocks in a quarantine of 256 MiB: keep that small,
- * so that the RSS after a round measures what runs left behind */
+/* ASan keeps freed blocks in a quarantine of 256 MiB: keep that small, so
+ * that the RSS after a round measures what runs left behind */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
 	return "quarantine_size_mb=1";
 }
-#else
-#define HOST_SLACK (32LL << 20)
 #endif
 
 static FILE *report;
