@@ -3,9 +3,10 @@
  * the run loop calls them (hypercall_dispatch), on a VM with guest RAM, no
  * /dev/kvm, and two real mappings in a fresh temporary tree:
  *
- *   BASE/root/      mapping 0, read-write, rebuilt for every input: a file,
- *                   a directory, and symlinks that lead out (../sentinel,
- *                   an absolute path, ..), to themselves and inside
+ *   BASE/root/      mapping 0, read-write, the same at the start of every
+ *                   input: a file, a directory, and symlinks that lead out
+ *                   (../sentinel, an absolute path, .., /proc/self/root),
+ *                   to themselves and inside
  *   BASE/ro/        mapping 1, read-only (:ro), with the same kinds of links
  *   BASE/sentinel/  next to them, never mapped
  *
@@ -18,7 +19,7 @@
  * and ctimes) backs it up. It also traps if an fd is left open on anything
  * in BASE (printed on stderr: a reproducer shows them).
  * root/ is rebuilt after an input that changed it (inotify says so too):
- * syscalls for the fixture are most of the time spent per input.
+ * the fixture's syscalls are most of the time spent per input.
  *
  * Input: up to OPS_MAX calls, each
  *   byte 0      which fs hypercall (index into calls[])
