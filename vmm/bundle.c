@@ -229,3 +229,35 @@ int bundle_write(int fd, const uint8_t *stub, size_t stub_size, const uint8_t *i
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "write: %s", strerror(errno));
 	return 0;
 }
+
+int bundle_argv(const struct bundle *b, int argc, char **argv, char **optv, int *optc,
+		char **gargv)
+{
+	const size_t plen = strlen(BUNDLE_RUN_PREFIX);
+	int i, n = 0, g = 0;
+
+	optv[n++] = argv[0];
+	for (int k = 0; k < b->nopts; k++)
+		optv[n++] = b->opts[k];
+	for (i = 1; i < argc && !strncmp(argv[i], BUNDLE_RUN_PREFIX, plen); i++) {
+		if (!strcmp(argv[i] + plen, "help"))
+			return 1;
+		/* "--unikvm-mem=1G" becomes "--mem=1G", in place. */
+		argv[i] += plen - 2;
+		argv[i][0] = argv[i][1] = '-';
+		optv[n++] = argv[i];
+	}
+	optv[n] = NULL;
+	*optc = n;
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	gargv[g++] = argv[0];
+	if (i < argc)
+		while (i < argc)
+			gargv[g++] = argv[i++];
+	else
+		for (int k = 0; k < b->nargs; k++)
+			gargv[g++] = b->args[k];
+	gargv[g] = NULL;
+	return 0;
+}

@@ -61,6 +61,18 @@ int bundle_parse(struct bundle *b, uint8_t *file, size_t size, char *err, size_t
 int bundle_read(struct bundle *b, const char *path, char *err, size_t errlen);
 void bundle_free(struct bundle *b); /* also of a zeroed or failed one */
 
+#define BUNDLE_RUN_PREFIX "--unikvm-"
+
+/* The command line of a bundle b run as argv[0..argc): into optv, argv[0],
+ * b's packed run options, then argv's leading --unikvm-OPT[=VAL] words
+ * turned into --OPT[=VAL] (in place); *optc their count. Into gargv,
+ * argv[0] and the words after those (after a "--" if there is one), or b's
+ * default arguments if there are none; NULL-terminated. optv needs
+ * b->nopts + argc + 1 entries, gargv b->nargs + argc + 1. Returns 1 for
+ * --unikvm-help (the caller prints the bundle's help), else 0. */
+int bundle_argv(const struct bundle *b, int argc, char **argv, char **optv, int *optc,
+		char **gargv);
+
 /* "label 'w1' 'w2'" or "label (none)" on stdout, for the help texts. */
 void bundle_print_words(const char *label, char **v, int n);
 

@@ -15,14 +15,9 @@ int cmd_inspect(int argc, char **argv); /* inspect.c */
  * status; -1 if it is a plain unikvm. */
 int bundle_main(int argc, char **argv);
 
-/* main.c: the `unikvm run` option parser and boot, for pack and bundles. */
+/* main.c: the boot behind `unikvm run`, for bundles (the option parser:
+ * options.h). */
 
-/* Parses run options in argv[1..]; with output non-NULL, -o/--output FILE
- * too (returned there, NULL if absent). kept (argc entries) receives the
- * option words but -o's, *first the index of the first non-option word.
- * 0, or EXIT_HOST_ERROR after a one-line message. */
-int run_options_scan(int argc, char **argv, const char **output, char **kept, int *nkept,
-		     int *first);
 /* Parses optv[1..argc) (run options only) and boots img (closed here) with
  * guest argv gargv, named name in messages; returns the exit status. */
 int run_image_with_options(int argc, char **optv, struct image *img, const char *name,

@@ -18,9 +18,9 @@
 #include "commands.h"
 #include "exit_status.h"
 #include "log.h"
+#include "options.h"
 
 #define SELF "/proc/self/exe"
-#define RUNTIME_PREFIX "--unikvm-"
 
 static const char pack_usage[] =
 	"usage: unikvm pack [run options] -o FILE IMAGE [--] [ARGS...]\n"
@@ -124,7 +124,12 @@ int cmd_pack(int argc, char **argv)
 	char **opts = calloc((size_t)argc + 1, sizeof(*opts));
 	if (!opts)
 		return EXIT_HOST_ERROR;
-	if ((r = run_options_scan(argc, argv, &out, opts, &nopts, &first)))
+	if ((r = run_options_scan(argc, argv, &out, opts, &nopts, &first)) == RUN_OPTIONS_HELP) {
+		fputs(pack_usage, stdout);
+		r = 0;
+		goto out;
+	}
+	if (r)
 		goto out;
 	r = EXIT_HOST_ERROR;
 	if (!out) {
@@ -215,7 +220,7 @@ int bundle_main(int argc, char **argv)
 	struct bundle b;
 	struct image img;
 	char err[512];
-	int r, i;
+	int r;
 
 	if (!maybe_bundle())
 		return -1;
@@ -236,30 +241,12 @@ int bundle_main(int argc, char **argv)
 		r = EXIT_HOST_ERROR;
 		goto out;
 	}
-	int optc = 0, gargc = 0;
-	optv[optc++] = argv[0];
-	for (int k = 0; k < b.nopts; k++)
-		optv[optc++] = b.opts[k];
-	for (i = 1; i < argc && !strncmp(argv[i], RUNTIME_PREFIX, strlen(RUNTIME_PREFIX)); i++) {
-		if (!strcmp(argv[i], RUNTIME_PREFIX "help")) {
-			bundle_help(argv[0], &b);
-			r = 0;
-			goto out;
-		}
-		/* "--unikvm-mem=1G" becomes "--mem=1G", in place. */
-		argv[i] += strlen(RUNTIME_PREFIX) - 2;
-		argv[i][0] = argv[i][1] = '-';
-		optv[optc++] = argv[i];
+	int optc;
+	if (bundle_argv(&b, argc, argv, optv, &optc, gargv)) {
+		bundle_help(argv[0], &b);
+		r = 0;
+		goto out;
 	}
-	if (i < argc && !strcmp(argv[i], "--"))
-		i++;
-	gargv[gargc++] = argv[0];
-	if (i < argc)
-		while (i < argc)
-			gargv[gargc++] = argv[i++];
-	else
-		for (int k = 0; k < b.nargs; k++)
-			gargv[gargc++] = b.args[k];
 	if ((r = image_parse(&img, b.image, b.image_size, err, sizeof(err)))) {
 		ukvm_err("%s: the packed image: %s", argv[0], err);
 		goto out;

@@ -9,6 +9,7 @@
  * stdout, so a test can tell how far the guest got.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +308,14 @@ NOINLINE static void mprotect_text(void)
 	*(volatile uint8_t *)(uintptr_t)mprotect_text = 0xc3;
 }
 static void brk_huge(void) { result("sbrk-failed", sbrk(1L << 40) == (void *)-1); }
+/* Every page of the heap touched, until malloc fails. */
+static void eat_memory(void)
+{
+	size_t mib = 0;
+	for (char *p; (p = malloc(1 << 20)); mib++)
+		memset(p, 'm', 1 << 20);
+	result("malloc-mib", (long long)mib);
+}
 
 /* ---- floods --------------------------------------------------------------- */
 
@@ -327,6 +336,382 @@ static void flood_both(void)
 	for (int i = 0; i < 8192; i++) /* 16 MiB each, interleaved */
 		if (write(1 + (i & 1), buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 			exit(1);
+}
+
+/* ---- the block ring (disk 0: 128 sectors, read-write; see disk-attack) ------
+ * Each way drives disk 0's ring by hand. Sector 1 is where the good
+ * requests write; the harness checks that nothing else on the disk
+ * changed, beyond the sectors a way names, and that its size did not. */
+
+#define DISK_SECTORS 128
+#define SLOTS UKVM_BLK_RING_SIZE
+
+static struct ukvm_blk_ring ring __attribute__((aligned(4096)));
+static uint8_t blkbuf[UKVM_BLK_RING_SIZE][512] __attribute__((aligned(4096)));
+static uint32_t prod; /* the guest's req_prod */
+
+static void blk_ring_setup(void)
+{
+	static struct ukvm_hc_blk_setup su;
+	su = (struct ukvm_hc_blk_setup){.disk = 0, .ring = addr(&ring)};
+	hc(UKVM_HC_BLK_SETUP, addr(&su));
+	if (su.ret) {
+		result("blk_setup", su.ret);
+		exit(1);
+	}
+	for (unsigned i = 0; i < SLOTS; i++)
+		memset(blkbuf[i], 'A' + i % 26, 512);
+}
+
+static void kick(void) { out32(UKVM_BLK_DOORBELL_BASE, 0); }
+
+static volatile struct ukvm_blk_req *slot(uint32_t i) { return &ring.req[i % SLOTS]; }
+
+static void put_req(uint32_t i, uint32_t op, uint64_t sector, uint32_t len, uint64_t buf)
+{
+	*slot(i) = (struct ukvm_blk_req){.id = i, .op = op, .len = len, .sector = sector, .buf = buf};
+}
+
+static void publish(uint32_t p) { __atomic_store_n(&ring.req_prod, p, __ATOMIC_SEQ_CST); }
+
+/* Waits (polling, at most about `spins` pauses) until every request up to
+ * prod is complete, then consumes the completions; counts their statuses. */
+static uint32_t statuses[8];
+static int wait_all(unsigned long spins)
+{
+	while (__atomic_load_n(&ring.cpl_prod, __ATOMIC_ACQUIRE) != prod && spins--)
+		__asm__ volatile("pause" ::: "memory");
+	uint32_t done = __atomic_load_n(&ring.cpl_prod, __ATOMIC_ACQUIRE);
+	for (uint32_t c = ring.cpl_cons; c != done; c++)
+		statuses[ring.cpl[c % SLOTS].status & 7]++;
+	__atomic_store_n(&ring.cpl_cons, done, __ATOMIC_SEQ_CST);
+	return done == prod ? 0 : -1;
+}
+
+static void blk_report(const char *way)
+{
+	printf("%s: ok %u range %u badlen %u badop %u ioerr %u\n", way, statuses[0], statuses[1],
+	       statuses[2], statuses[4], statuses[5]);
+}
+
+/* A request rewritten field by field while the device may be reading it:
+ * good (sector 1), past the end, straddling it, a buffer straddling the
+ * end of RAM or in the low area, a read, an unknown op. The device copies
+ * each request once: it serves a consistent (perhaps torn, but checked)
+ * copy, or stops the VM for a buffer outside RAM. May change sectors 1, 2
+ * and 127 (a torn sector 127 with length 512). */
+static void blk_toctou_desc(void)
+{
+	static const uint64_t sectors[] = {1, DISK_SECTORS - 1, DISK_SECTORS, 1ULL << 62};
+	static const uint32_t lens[] = {512, 1024, UKVM_BLK_MAX_XFER + 512, 0};
+	static const uint32_t ops[] = {UKVM_BLK_OP_WRITE, UKVM_BLK_OP_READ, 99, UKVM_BLK_OP_WRITE};
+
+	blk_ring_setup();
+	for (uint32_t round = 0; round < 2000; round++) {
+		volatile struct ukvm_blk_req *r = slot(prod);
+		put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+		publish(++prod);
+		kick();
+		for (unsigned k = 0; k < 64; k++) {
+			r->sector = sectors[(k + round) % 4];
+			r->len = lens[(k / 4 + round) % 4];
+			/* a buffer outside RAM in one round of 100 */
+			r->buf = round % 100 == 99 ? (k & 1 ? MEM_END - 256 : LOW_PML4) : addr(blkbuf[k & 1]);
+			r->op = ops[(k / 2) % 4];
+		}
+		r->op = UKVM_BLK_OP_WRITE, r->sector = 1, r->len = 512, r->buf = addr(blkbuf[0]);
+		wait_all(1UL << 24);
+	}
+	blk_report("blk-toctou-desc");
+}
+
+/* req_prod flipped between the truth, far ahead and behind while the
+ * device reads it: it serves what it saw or reports a corrupt ring. */
+static void blk_toctou_index(void)
+{
+	blk_ring_setup();
+	for (uint32_t round = 0; round < 2000; round++) {
+		put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+		publish(++prod);
+		kick();
+		for (unsigned k = 0; k < 64; k++)
+			publish(k % 3 == 0 ? prod + 1000 : k % 3 == 1 ? prod - 5 : prod);
+		publish(prod);
+		kick();
+		wait_all(1UL << 24);
+	}
+	blk_report("blk-toctou-index");
+}
+
+/* cpl_cons flipped to values that break the invariants, likewise. */
+static void blk_toctou_cpl_cons(void)
+{
+	blk_ring_setup();
+	for (uint32_t round = 0; round < 2000; round++) {
+		uint32_t cons = ring.cpl_cons;
+		put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+		publish(++prod);
+		kick();
+		for (unsigned k = 0; k < 64; k++)
+			__atomic_store_n(&ring.cpl_cons, k & 1 ? cons + 77 : cons - 200, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&ring.cpl_cons, cons, __ATOMIC_SEQ_CST);
+		wait_all(1UL << 24);
+	}
+	blk_report("blk-toctou-cpl-cons");
+}
+
+/* req_prod moved back after two requests completed: a corrupt ring. */
+static void blk_prod_backwards(void)
+{
+	blk_ring_setup();
+	for (int i = 0; i < 2; i++)
+		put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0])), publish(++prod);
+	kick();
+	wait_all(1UL << 30);
+	blk_report("blk-prod-backwards");
+	fflush(stdout);
+	publish(1);
+	kick();
+	for (;;)
+		__asm__ volatile("sti; hlt");
+}
+
+/* 4000 writes in batches of 100: the slots wrap round 31 times and the
+ * free-running indices pass multiples of the ring size mid-batch; then
+ * each of sectors 64..127 holds the last write to it. */
+static void blk_wrap(void)
+{
+	blk_ring_setup();
+	for (uint32_t i = 0; i < 4000;) {
+		for (int k = 0; k < 100; k++, i++)
+			put_req(prod, UKVM_BLK_OP_WRITE, 64 + i % 64, 512, addr(blkbuf[i % SLOTS])),
+			    publish(++prod);
+		kick();
+		if (wait_all(1UL << 30) < 0)
+			exit(1);
+	}
+	static uint8_t back[64][512];
+	for (uint32_t s = 0; s < 64; s++)
+		put_req(prod, UKVM_BLK_OP_READ, 64 + s, 512, addr(back[s])), publish(++prod);
+	kick();
+	wait_all(1UL << 30);
+	int bad = 0;
+	for (uint32_t s = 0; s < 64; s++) { /* the last i < 4000 with i % 64 == s */
+		uint32_t last = 3968 + s < 4000 ? 3968 + s : 3904 + s;
+		bad += memcmp(back[s], blkbuf[last % SLOTS], 512) != 0;
+	}
+	blk_report("blk-wrap");
+	printf("blk-wrap: %d sectors differ\n", bad);
+}
+
+/* Every slot the same request (one id), published at once. */
+static void blk_dup(void)
+{
+	blk_ring_setup();
+	for (uint32_t i = 0; i < SLOTS; i++)
+		ring.req[i] = (struct ukvm_blk_req){.id = 7, .op = UKVM_BLK_OP_WRITE, .len = 512,
+						    .sector = 1, .buf = addr(blkbuf[0])};
+	prod = SLOTS;
+	publish(prod);
+	kick();
+	wait_all(1UL << 30);
+	int other = 0;
+	for (uint32_t i = 0; i < SLOTS; i++)
+		other += ring.cpl[i].id != 7;
+	blk_report("blk-dup");
+	printf("blk-dup: %d completions with another id\n", other);
+}
+
+/* STORM doorbells, a request every 256 of them (storm) or none
+ * (storm-idle); all requests complete. (Each doorbell is a VM exit: in the
+ * test sandbox, a nested KVM on an emulated CPU, 2^15 take about a minute.) */
+#define STORM (1u << 15)
+static void storm(int every)
+{
+	blk_ring_setup();
+	for (uint32_t k = 0; k < STORM; k++) {
+		if (every && k % 256 == 0) {
+			if (prod - ring.cpl_cons == SLOTS)
+				wait_all(1UL << 30);
+			put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+			publish(++prod);
+		}
+		kick();
+	}
+	wait_all(1UL << 30);
+	put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0]));
+	publish(++prod);
+	kick();
+	wait_all(1UL << 30);
+}
+static void blk_storm(void) { storm(1); blk_report("blk-storm"); }
+static void blk_storm_idle(void) { storm(0); blk_report("blk-storm-idle"); }
+
+/* Requests whose buffer is the ring itself: a read overwrites the indices
+ * and requests with disk data, a write sends them to the disk. */
+static void blk_buf_ring(void)
+{
+	blk_ring_setup();
+	put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(&ring)), publish(++prod);
+	put_req(prod, UKVM_BLK_OP_READ, 2, 4096, addr(&ring)), publish(++prod);
+	put_req(prod, UKVM_BLK_OP_WRITE, 1, 512, addr(blkbuf[0])), publish(++prod);
+	kick();
+	for (unsigned long spins = 1UL << 24; spins--;)
+		__asm__ volatile("pause" ::: "memory");
+	printf("blk-buf-ring: survived\n");
+}
+
+/* ---- --dir, by raw hypercalls (see dir-attack) ----------------------------
+ * Mapping 0 is the harness's root/, next to outside/secret; root/rel-link
+ * and root/abs-link lead to it. These paths skip libguest's own checks: the
+ * VMM alone must keep them inside. Each prints "WAY: RESULT..." on stdout. */
+
+static struct ukvm_hc_fs_path fsp;
+static struct ukvm_hc_fs_rename fsr;
+static struct ukvm_hc_fs_attr fsa;
+static struct ukvm_hc_fs_symlink fsl;
+
+static struct ukvm_fs_path fs_path(const char *p)
+{
+	return (struct ukvm_fs_path){.mount = 0, .len = (uint32_t)strlen(p), .path = addr(p)};
+}
+
+static long fs_call(unsigned nr, const char *p, uint32_t flags, uint32_t mode)
+{
+	fsp = (struct ukvm_hc_fs_path){.p = fs_path(p), .flags = flags, .mode = mode, .ret = 0x7777};
+	hc(nr, addr(&fsp));
+	return (long)fsp.ret;
+}
+
+static long fs_two(unsigned nr, const char *from, const char *to, uint32_t flags)
+{
+	fsr = (struct ukvm_hc_fs_rename){.from = fs_path(from), .to = fs_path(to), .flags = flags,
+					 .ret = 0x7777};
+	hc(nr, addr(&fsr));
+	return (long)fsr.ret;
+}
+
+static long fs_attr(unsigned nr, const char *p, uint32_t flags)
+{
+	fsa = (struct ukvm_hc_fs_attr){.handle = -1, .flags = flags, .p = fs_path(p), .mode = 0777,
+				       .times = {1, 0, 1, 0}, .ret = 0x7777};
+	hc(nr, addr(&fsa));
+	return (long)fsa.ret;
+}
+
+static const char *way_now; /* for fs_say */
+static void fs_say(long r) { printf("%s: %ld\n", way_now, r); }
+
+static void fs_unlink_out(void) { fs_say(fs_call(UKVM_HC_FS_UNLINK, "../outside/secret", 0, 0)); }
+static void fs_rmdir_out(void) { fs_say(fs_call(UKVM_HC_FS_UNLINK, "../outside", 0x200, 0)); }
+static void fs_mkdir_out(void) { fs_say(fs_call(UKVM_HC_FS_MKDIR, "../newdir", 0, 0755)); }
+static void fs_create_out(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "../created", 0101, 0644)); }
+static void fs_trunc_via_link(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "rel-link", 01001, 0)); }
+static void fs_open_via_abs(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "abs-link", 2, 0)); }
+static void fs_open_absolute(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "/etc/passwd", 0, 0)); }
+static void fs_rename_out(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "inside.txt", "../outside/moved", 0)); }
+static void fs_rename_in(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "../outside/secret", "stolen", 0)); }
+static void fs_exchange_out(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "inside.txt", "../outside/secret", 2)); }
+static void fs_rename_via_link(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "rel-link/x", "y", 0)); }
+static void fs_link_out(void) { fs_say(fs_two(UKVM_HC_FS_LINK, "../outside/secret", "hard", 0)); }
+static void fs_unlink_root(void) { fs_say(fs_call(UKVM_HC_FS_UNLINK, "", 0x200, 0)); }
+static void fs_rename_root(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "", "moved-root", 0)); }
+static void fs_chmod_via_link(void) { fs_say(fs_attr(UKVM_HC_FS_CHMOD, "rel-link", 0)); }
+static void fs_chmod_out(void) { fs_say(fs_attr(UKVM_HC_FS_CHMOD, "../outside/secret", 0x100)); }
+static void fs_utimens_via_abs(void) { fs_say(fs_attr(UKVM_HC_FS_UTIMENS, "abs-link", 0)); }
+static void fs_open_nul(void)
+{
+	static const char p[] = "inside.txt\0/../../outside/secret";
+	fsp = (struct ukvm_hc_fs_path){.p = {.len = sizeof(p) - 1, .path = addr(p)}, .ret = 0x7777};
+	hc(UKVM_HC_FS_OPEN, addr(&fsp));
+	fs_say((long)fsp.ret);
+}
+static void fs_open_too_long(void)
+{
+	static char p[UKVM_FS_PATH_MAX + 1];
+	memset(p, 'a', UKVM_FS_PATH_MAX);
+	fs_say(fs_call(UKVM_HC_FS_OPEN, p, 0, 0));
+}
+static void fs_mount_none(void)
+{
+	fsp = (struct ukvm_hc_fs_path){.p = {.mount = 7, .len = 1, .path = addr("x")}, .ret = 0x7777};
+	hc(UKVM_HC_FS_OPEN, addr(&fsp));
+	fs_say((long)fsp.ret);
+}
+/* A symlink out, made by the guest, then followed: refused; removed. */
+static void fs_symlink_out(void)
+{
+	fsl = (struct ukvm_hc_fs_symlink){.target = addr("../outside"), .target_len = 10,
+					  .p = fs_path("esc"), .ret = 0x7777};
+	hc(UKVM_HC_FS_SYMLINK, addr(&fsl));
+	long made = (long)fsl.ret;
+	long open = fs_call(UKVM_HC_FS_OPEN, "esc/secret", 01002, 0);
+	printf("%s: %ld %ld %ld\n", way_now, made, open, fs_call(UKVM_HC_FS_UNLINK, "esc", 0, 0));
+}
+/* Handles until the table is full, then close them all. */
+static void fs_handles(void)
+{
+	int opened = 0;
+	long r;
+	while ((r = fs_call(UKVM_HC_FS_OPEN, "inside.txt", 0, 0)) >= 0)
+		opened++;
+	int closed = 0;
+	for (int32_t h = 0; h < 3 + UKVM_FS_HANDLES_MAX + 8; h++) {
+		static struct ukvm_hc_fs_handle fh;
+		fh = (struct ukvm_hc_fs_handle){.handle = h};
+		hc(UKVM_HC_FS_CLOSE, addr(&fh));
+		closed += fh.ret == 0;
+	}
+	printf("%s: %d opened, then %ld, %d closed\n", way_now, opened, r, closed);
+}
+static void fs_path_end(void)
+{
+	fsp = (struct ukvm_hc_fs_path){.p = {.len = 4, .path = MEM_END - 2}};
+	hc(UKVM_HC_FS_OPEN, addr(&fsp));
+}
+static void fs_readlink_low(void)
+{
+	static struct ukvm_hc_fs_readlink rl;
+	rl = (struct ukvm_hc_fs_readlink){.p = fs_path("rel-link"), .buf = LOW_PML4, .len = 64};
+	hc(UKVM_HC_FS_READLINK, addr(&rl));
+}
+static void fs_stat_low(void)
+{
+	static struct ukvm_hc_fs_stat st;
+	st = (struct ukvm_hc_fs_stat){.handle = -1, .p = fs_path(""), .st = LOW_BOOT_INFO};
+	hc(UKVM_HC_FS_STAT, addr(&st));
+}
+
+/* ---- resource bounds (see reruns.c) -----------------------------------------
+ * Every path of the VMM that could allocate for the guest, at its limit:
+ * every file handle (twice), the block ring full 32 times, 4 MiB on each
+ * console stream. Needs --dir HOST:/data (with a file f) and a disk. */
+static void hammer(void)
+{
+	int fds[UKVM_FS_HANDLES_MAX + 1], files = 0;
+	for (int round = 0; round < 2; round++) {
+		int n = 0;
+		while (n <= UKVM_FS_HANDLES_MAX && (fds[n] = open("/data/f", O_RDONLY)) >= 0)
+			n++;
+		files += n;
+		while (n--)
+			close(fds[n]);
+	}
+	blk_ring_setup();
+	for (int round = 0; round < 32; round++) {
+		for (uint32_t i = 0; i < SLOTS; i++)
+			put_req(prod, UKVM_BLK_OP_READ, i % DISK_SECTORS, 512, addr(blkbuf[i])),
+			    publish(++prod);
+		kick();
+		wait_all(1UL << 30);
+	}
+	static char buf[1 << 16];
+	memset(buf, 'h', sizeof(buf));
+	for (int i = 0; i < 64; i++)
+		if (write(1, buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
+		    write(2, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			exit(1);
+	printf("\nhammer: %d files, %u requests OK\n", files, statuses[0]);
 }
 
 #define WAY(name, fn) {name, fn}
@@ -375,8 +760,25 @@ static const struct {
 	WAY("spin", spin), WAY("spin-cli", spin_cli), WAY("sleep-forever", sleep_forever),
 	WAY("mmap-huge", mmap_huge), WAY("mmap-fixed-text", mmap_fixed_text),
 	WAY("mmap-fixed-low", mmap_fixed_low), WAY("munmap-text", munmap_text),
-	WAY("mprotect-text", mprotect_text), WAY("brk-huge", brk_huge),
+	WAY("mprotect-text", mprotect_text), WAY("brk-huge", brk_huge), WAY("eat-memory", eat_memory),
 	WAY("flood-stdout", flood_stdout), WAY("flood-stderr", flood_stderr), WAY("flood-both", flood_both),
+	WAY("blk-toctou-desc", blk_toctou_desc), WAY("blk-toctou-index", blk_toctou_index),
+	WAY("blk-toctou-cpl-cons", blk_toctou_cpl_cons), WAY("blk-prod-backwards", blk_prod_backwards),
+	WAY("blk-wrap", blk_wrap), WAY("blk-dup", blk_dup), WAY("blk-storm", blk_storm),
+	WAY("blk-storm-idle", blk_storm_idle), WAY("blk-buf-ring", blk_buf_ring),
+	WAY("fs-unlink-out", fs_unlink_out), WAY("fs-rmdir-out", fs_rmdir_out),
+	WAY("fs-mkdir-out", fs_mkdir_out), WAY("fs-create-out", fs_create_out),
+	WAY("fs-trunc-via-link", fs_trunc_via_link), WAY("fs-open-via-abs", fs_open_via_abs),
+	WAY("fs-open-absolute", fs_open_absolute), WAY("fs-rename-out", fs_rename_out),
+	WAY("fs-rename-in", fs_rename_in), WAY("fs-exchange-out", fs_exchange_out),
+	WAY("fs-rename-via-link", fs_rename_via_link), WAY("fs-link-out", fs_link_out),
+	WAY("fs-unlink-root", fs_unlink_root), WAY("fs-rename-root", fs_rename_root),
+	WAY("fs-chmod-via-link", fs_chmod_via_link), WAY("fs-chmod-out", fs_chmod_out),
+	WAY("fs-utimens-via-abs", fs_utimens_via_abs), WAY("fs-open-nul", fs_open_nul),
+	WAY("fs-open-too-long", fs_open_too_long), WAY("fs-mount-none", fs_mount_none),
+	WAY("fs-symlink-out", fs_symlink_out), WAY("fs-handles", fs_handles),
+	WAY("fs-path-end", fs_path_end), WAY("fs-readlink-low", fs_readlink_low),
+	WAY("fs-stat-low", fs_stat_low), WAY("hammer", hammer),
 };
 
 int main(int argc, char **argv)
@@ -389,6 +791,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (arg_attack(argv[1]))
 		return 0;
+	way_now = argv[1];
 	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
 		if (!strcmp(argv[1], ways[i].name)) {
 			ways[i].fn();

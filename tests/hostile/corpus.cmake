@@ -151,3 +151,46 @@ attack(brk-huge 0 STDERR "^attack: result sbrk-failed 1$")
 flood_test(flood-stdout "33554453 0")
 flood_test(flood-stderr "21 33554432")
 flood_test(flood-both "16777235 16777216")
+
+# The block ring (disk-attack: disk 0 has 128 sectors; good requests write
+# sector 1). Fields and indices rewritten while the device reads them: it
+# serves a consistent copy or stops the VM with its report, and writes
+# nowhere else; the indices wrapping past the ring's size 31 times; every
+# slot the same request; 32768 doorbells with and without requests;
+# requests whose buffer is the ring itself.
+set(RING "^unikvm: guest error: disk 0 \\(.*\\): corrupt request ring: ")
+set(COUNTS "ok [0-9]+ range [0-9]+ badlen [0-9]+ badop [0-9]+ ioerr 0$")
+disk_attack(blk-toctou-desc "0|139" "1-2 127" "${RING}request [0-9]+: buffer .0x(3ffff00|1000), \\+0x[0-9a-f]+\\) ${OUTSIDE}"
+  "^blk-toctou-desc: ${COUNTS}")
+disk_attack(blk-toctou-index "0|159" "1" "${RING}(req_prod|[0-9]+ requests outstanding)"
+  "^blk-toctou-index: ok 2000 range 0 badlen 0 badop 0 ioerr 0$")
+disk_attack(blk-toctou-cpl-cons "0|159" "1" "${RING}(cpl_cons [0-9]+ does not follow|[0-9]+ requests outstanding)"
+  "^blk-toctou-cpl-cons: ok 2000 range 0 badlen 0 badop 0 ioerr 0$")
+disk_attack(blk-prod-backwards 159 "1" "${RING}req_prod 1 is 4294967295 past the device's 2 \\(ring size 128\\)$" "-")
+disk_attack(blk-wrap 0 "64-127" "-" "^blk-wrap: 0 sectors differ$")
+disk_attack(blk-dup 0 "1" "-" "^blk-dup: 0 completions with another id$")
+disk_attack(blk-storm 0 "1" "-" "^blk-storm: ok 129 range 0 badlen 0 badop 0 ioerr 0$")
+disk_attack(blk-storm-idle 0 "1" "-" "^blk-storm-idle: ok 1 range 0 badlen 0 badop 0 ioerr 0$")
+disk_attack(blk-buf-ring "0|159" "1-9" "${RING}" "^blk-buf-ring: survived$")
+
+# --dir by raw hypercalls, past libguest's own path handling (dir-attack:
+# the mapping root/ lies next to outside/, which root/rel-link and
+# root/abs-link lead to): escapes by "..", by symlinks the host made or the
+# guest makes, absolute paths, NUL bytes, names of the root itself, too
+# long paths, a mapping that does not exist, the handle table filled, and
+# buffers outside RAM. The host tree stays unchanged in every case.
+foreach(way_ret unlink-out:-13 rmdir-out:-13 mkdir-out:-13 create-out:-13 trunc-via-link:-13
+    open-via-abs:-13 open-absolute:-22 rename-out:-13 rename-in:-13 exchange-out:-13
+    rename-via-link:-13 link-out:-13 unlink-root:-16 rename-root:-16 chmod-via-link:-13
+    chmod-out:-13 utimens-via-abs:-13 open-nul:-22 open-too-long:-36 mount-none:-2)
+  string(REPLACE ":" ";" wr ${way_ret})
+  list(GET wr 0 way)
+  list(GET wr 1 ret)
+  dir_attack(fs-${way} 0 "fs-${way}: ${ret}" -)
+endforeach()
+dir_attack(fs-symlink-out 0 "fs-symlink-out: 0 -13 0" -)
+dir_attack(fs-handles 0 "fs-handles: 256 opened, then -24, 256 closed" -)
+set(FSERR "^unikvm: guest error: fs_")
+dir_attack(fs-path-end 139 - "${FSERR}open hypercall: path .0x3fffffe, \\+4\\) ${OUTSIDE}")
+dir_attack(fs-readlink-low 139 - "${FSERR}readlink hypercall: buffer .0x1000, \\+0x40\\) ${OUTSIDE}")
+dir_attack(fs-stat-low 139 - "${FSERR}stat hypercall: result at 0x7000 ${OUTSIDE}")
