@@ -282,6 +282,26 @@ static void __attribute__((noreturn)) child_wait_and_exec(const char *fifo, cons
 	_exit(127);
 }
 
+/* mkdir -p: 0, or -1 with errno. */
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char *p = strdup(path);
+	int r = 0;
+	for (char *s = p + 1; !r; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) && errno != EEXIST)
+			r = -1;
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return r;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -341,7 +361,7 @@ static int cmd_create(int argc, char **argv)
 	char *stf = state_path(id, STATE_FILE);
 	pid_t pid = -1;
 	r = 1;
-	if (mkdir(root_dir, 0711) && errno != EEXIST) {
+	if (mkdir_p(root_dir, 0711)) {
 		oci_error("--root %s: %s", root_dir, strerror(errno));
 		goto out;
 	}

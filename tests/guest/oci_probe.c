@@ -1,0 +1,97 @@
+/*
+ * oci_probe: what a unikernel sees when it runs as a container
+ * (tests/scripts/oci-*).
+ *   oci_probe args ARGS...   prints "argv[i]=..." for each argument (argv[0] too)
+ *   oci_probe env NAME...    prints "NAME=value" or "NAME unset"
+ *   oci_probe cwd            prints the working directory
+ *   oci_probe ls DIR         prints DIR's entries, sorted, one a line
+ *   oci_probe cat FILE       copies FILE to stdout
+ *   oci_probe ticks N        prints "tick I" on stdout (flushed) every 100 ms, N times
+ *   oci_probe exit N         exits with status N
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		perror(dir);
+		return 1;
+	}
+	char *names[256];
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < 256)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp);
+	for (size_t i = 0; i < n; i++)
+		puts(names[i]);
+	return 0;
+}
+
+static int copy(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	int c;
+	while ((c = getc(f)) != EOF)
+		putchar(c);
+	fclose(f);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "args")) {
+		for (int i = 0; i < argc; i++)
+			printf("argv[%d]=%s\n", i, argv[i]);
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "env")) {
+		for (int i = 2; i < argc; i++) {
+			const char *v = getenv(argv[i]);
+			if (v)
+				printf("%s=%s\n", argv[i], v);
+			else
+				printf("%s unset\n", argv[i]);
+		}
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "cwd")) {
+		char buf[4096];
+		puts(getcwd(buf, sizeof(buf)) ? buf : "(getcwd failed)");
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "ls"))
+		return list(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "cat"))
+		return copy(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "ticks")) {
+		for (int i = 0; i < atoi(argv[2]); i++) {
+			printf("tick %d\n", i);
+			fflush(stdout);
+			struct timespec ts = {0, 100 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "exit"))
+		return atoi(argv[2]);
+	fprintf(stderr, "usage: oci_probe args|env|cwd|ls|cat|ticks|exit ...\n");
+	return 2;
+}
