@@ -5,7 +5,7 @@
  *   oci_probe env NAME...    prints "NAME=value" or "NAME unset"
  *   oci_probe cwd            prints the working directory
  *   oci_probe ls DIR         prints DIR's entries, sorted, one a line
- *   oci_probe cat FILE       copies FILE to stdout
+ *   oci_probe cat FILE       copies FILE (- : stdin) to stdout
  *   oci_probe ticks N        prints "tick I" on stdout (flushed) every 100 ms, N times
  *   oci_probe exit N         exits with status N
  */
@@ -43,7 +43,7 @@ static int list(const char *dir)
 
 static int copy(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!f) {
 		perror(path);
 		return 1;
@@ -51,7 +51,8 @@ static int copy(const char *path)
 	int c;
 	while ((c = getc(f)) != EOF)
 		putchar(c);
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	return 0;
 }
 
