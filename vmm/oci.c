@@ -678,7 +678,7 @@ static int cmd_features(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	print_json(json_pack("{s:s, s:s, s:[s,s,s,s], s:{s:{s:s, s:s}}}", "ociVersionMin", "1.0.0",
+	print_json(json_pack("{s:s, s:s, s:[s,s,s,s], s:{s:s, s:s}}", "ociVersionMin", "1.0.0",
 			     "ociVersionMax", OCI_VERSION, "mountOptions", "bind", "rbind", "ro", "rw",
 			     "annotations", "org.unikvm.runtime", "unikernel", "org.unikvm.vmm",
 			     "unikvm run"));
