@@ -277,6 +277,9 @@ static void __attribute__((noreturn)) child_wait_and_exec(const char *fifo, cons
 		fprintf(stderr, "unikvm-oci: %s: %s\n", fifo, strerror(errno));
 		_exit(127);
 	}
+	if (spec->placeholder)
+		for (;;)
+			pause(); /* a pod sandbox: until its signal ends it */
 	execv(spec->cmd.v[0], spec->cmd.v);
 	fprintf(stderr, "unikvm-oci: %s: %s\n", spec->cmd.v[0], strerror(errno));
 	_exit(127);

@@ -337,6 +337,16 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 	json_t *ann = json_object_get(cfg, "annotations");
 	spec->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
 
+	const char *ctype = json_str(spec->annotations, OCI_CRI_CONTAINER_TYPE);
+	if (ctype && !strcmp(ctype, "sandbox")) {
+		spec->placeholder = true;
+		spec->rootfs = strdup("/");
+		spec->cwd = strdup("/");
+		free(path);
+		json_decref(cfg);
+		return 0;
+	}
+
 	/* the root file system */
 	json_t *root = json_object_get(cfg, "root");
 	const char *rp = json_str(root, "path");

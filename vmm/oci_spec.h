@@ -14,6 +14,7 @@
 #ifndef UKVM_OCI_SPEC_H
 #define UKVM_OCI_SPEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -42,7 +43,14 @@ struct oci_spec {
 	json_t *annotations; /* config.json's annotations (an object; owned) */
 	struct strvec cmd;   /* unikvm run options, IMAGE, --, ARGS; argv[0] = unikvm */
 	char *cwd;	   /* the directory to exec unikvm in (the rootfs) */
+	bool placeholder;    /* a Kubernetes pod sandbox: nothing to boot */
 };
+
+/* The annotation the CRI plugin puts on a pod's sandbox ("pause")
+ * container. A unikernel pod has no namespaces for it to hold: the runtime
+ * gives it a placeholder process that only waits for its signal and never
+ * runs the sandbox image. */
+#define OCI_CRI_CONTAINER_TYPE "io.kubernetes.cri.container-type"
 
 /* Reads BUNDLE/config.json and builds spec->cmd with `unikvm` as the VMM to
  * run. 0, or -1 with a one-line reason in err (the container is refused). */
