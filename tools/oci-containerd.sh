@@ -60,5 +60,6 @@ oci_containerd_stop() {
 }
 
 oci_unmount_under() {
-	grep -F " $1/" /proc/self/mountinfo | cut -d' ' -f5 | sort -r | while read -r m; do umount -l "$m"; done
+	{ grep -F " $1/" /proc/self/mountinfo || true; } | cut -d' ' -f5 | sort -r |
+		while read -r m; do umount -l "$m"; done
 }
