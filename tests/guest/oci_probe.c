@@ -8,11 +8,13 @@
  *   oci_probe cat FILE       copies FILE (- : stdin) to stdout
  *   oci_probe ticks N        prints "tick I" on stdout (flushed) every 100 ms, N times
  *   oci_probe exit N         exits with status N
+ *   oci_probe mem            prints the guest RAM in MiB (sysinfo)
  */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,8 +93,15 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "mem")) {
+		struct sysinfo si;
+		if (sysinfo(&si))
+			return 1;
+		printf("%lluM\n", (unsigned long long)si.totalram * si.mem_unit >> 20);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return atoi(argv[2]);
-	fprintf(stderr, "usage: oci_probe args|env|cwd|ls|cat|ticks|exit ...\n");
+	fprintf(stderr, "usage: oci_probe args|env|cwd|ls|cat|ticks|exit|mem ...\n");
 	return 2;
 }
