@@ -9,6 +9,7 @@
  *   oci_probe ticks N        prints "tick I" on stdout (flushed) every 100 ms, N times
  *   oci_probe exit N         exits with status N
  *   oci_probe mem            prints the guest RAM in MiB (sysinfo)
+ *   oci_probe disks          prints each disk's size, mode and first line
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
+#include <unikvm/blk.h>
 
 static int cmp(const void *a, const void *b)
 {
@@ -100,8 +102,21 @@ int main(int argc, char **argv)
 		printf("%lluM\n", (unsigned long long)si.totalram * si.mem_unit >> 20);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "disks")) {
+		for (unsigned d = 0; d < blk_count(); d++) {
+			struct blk_info info;
+			static char sector[4096];
+			if (blk_info(d, &info) || info.sector_size > sizeof(sector) ||
+			    blk_read(d, 0, sector, info.sector_size))
+				return 1;
+			sector[strcspn(sector, "\n")] = '\0';
+			printf("disk %u: %llu sectors %s: %s\n", d, (unsigned long long)info.sectors,
+			       info.read_only ? "ro" : "rw", sector);
+		}
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return atoi(argv[2]);
-	fprintf(stderr, "usage: oci_probe args|env|cwd|ls|cat|ticks|exit|mem ...\n");
+	fprintf(stderr, "usage: oci_probe args|env|cwd|ls|cat|ticks|exit|mem|disks ...\n");
 	return 2;
 }
