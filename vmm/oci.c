@@ -41,38 +41,39 @@
 #define STARTED_FILE "started"
 
 static const char usage_text[] =
-	"usage: unikvm-oci [global options] COMMAND [options] [ID] ...\n"
-	"\n"
-	"A runc-compatible OCI runtime that runs unikernels built with unikvm-cc:\n"
-	"containerd's runc shim drives it (runtime_type io.containerd.runc.v2 with\n"
-	"BinaryName set to this file). The container's process is the VMM,\n"
-	"'unikvm run', booting the program process.args[0] of the bundle's\n"
-	"config.json. See docs/oci.md.\n"
-	"\n"
-	"commands:\n"
-	"  create --bundle DIR [--pid-file FILE] [--console-socket S] ID\n"
-	"                     prepare the container; its process waits for 'start'\n"
-	"  start ID           let it boot\n"
-	"  state ID           print its OCI state (JSON): created, running, stopped\n"
-	"  kill [--all] ID [SIGNAL]  send SIGNAL (name or number; default TERM)\n"
-	"  delete [--force] ID       forget a stopped (or created) container; with\n"
-	"                     --force, kill a running one first\n"
-	"  ps [--format json] ID     the container's process ids\n"
-	"  list               the containers in the state root\n"
-	"  features           what this runtime supports (JSON)\n"
-	"  spec, exec, pause, resume, update, checkpoint, restore, events:\n"
-	"                     not supported for unikernels (a clear error)\n"
-	"\n"
-	"global options:\n"
-	"  --root DIR         state directory (default " DEFAULT_ROOT ")\n"
-	"  --log FILE         write errors to FILE too\n"
-	"  --log-format text|json  (json: one object per line, as runc writes)\n"
-	"  --debug, --systemd-cgroup, --rootless VALUE, --criu PATH: accepted,\n"
-	"                     without effect (a unikernel has no cgroups of its own)\n"
-	"  -h, --help         this text;  -v, --version  the version\n"
-	"\n"
-	"exit status: 0 on success, 1 on any error (message on stderr and in the\n"
-	"--log file), as runc.\n";
+    "usage: unikvm-oci [global options] COMMAND [options] [ID] ...\n"
+    "\n"
+    "A runc-compatible OCI runtime that runs unikernels built with unikvm-cc:\n"
+    "containerd's runc shim drives it (runtime_type io.containerd.runc.v2 with\n"
+    "BinaryName set to this file). The container's process is the VMM,\n"
+    "'unikvm run', booting the program process.args[0] of the bundle's\n"
+    "config.json. See docs/oci.md.\n"
+    "\n"
+    "commands:\n"
+    "  create --bundle DIR [--pid-file FILE] [--console-socket S] ID\n"
+    "                     prepare the container; its process waits for 'start'\n"
+    "                     (--console-socket is refused: no terminal)\n"
+    "  start ID           let it boot\n"
+    "  state ID           print its OCI state (JSON): created, running, stopped\n"
+    "  kill [--all] ID [SIGNAL]  send SIGNAL (name or number; default TERM)\n"
+    "  delete [--force] ID       forget a stopped (or created) container; with\n"
+    "                     --force, kill a running one first\n"
+    "  ps [--format json] ID     the container's process ids\n"
+    "  list               the containers in the state root\n"
+    "  features           what this runtime supports (JSON)\n"
+    "  run, spec, exec, pause, resume, update, checkpoint, restore, events:\n"
+    "                     not supported for unikernels (a clear error)\n"
+    "\n"
+    "global options:\n"
+    "  --root DIR         state directory (default " DEFAULT_ROOT ")\n"
+    "  --log FILE         write errors to FILE too\n"
+    "  --log-format text|json  (json: one object per line, as runc writes)\n"
+    "  --debug, --systemd-cgroup, --rootless VALUE, --criu PATH: accepted,\n"
+    "                     without effect (a unikernel has no cgroups of its own)\n"
+    "  -h, --help         this text;  -v, --version  the version\n"
+    "\n"
+    "exit status: 0 on success, 1 on any error (message on stderr and in the\n"
+    "--log file), as runc.\n";
 
 static const char *root_dir = DEFAULT_ROOT;
 static const char *log_path;
@@ -97,7 +98,8 @@ static void __attribute__((format(printf, 1, 2))) oci_error(const char *fmt, ...
 		char when[64];
 		time_t now = time(NULL);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-		json_t *o = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", when);
+		json_t *o =
+		    json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", when);
 		char *line = json_dumps(o, JSON_COMPACT);
 		fprintf(f, "%s\n", line);
 		free(line);
@@ -114,8 +116,8 @@ static bool valid_id(const char *id)
 	if (!id[0] || !strcmp(id, ".") || !strcmp(id, "..") || strlen(id) > 1024)
 		return false;
 	for (const char *p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      strchr("_+-.", *p)))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("_+-.", *p)))
 			return false;
 	return true;
 }
@@ -259,7 +261,8 @@ static char *sibling_unikvm(void)
 
 /* The container's process before `start`: default signal handling, no
  * fds but stdio, wait until `start` opens the FIFO, then become the VMM. */
-static void __attribute__((noreturn)) child_wait_and_exec(const char *fifo, const struct oci_spec *spec)
+static void __attribute__((noreturn))
+child_wait_and_exec(const char *fifo, const struct oci_spec *spec)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -308,31 +311,41 @@ static int mkdir_p(const char *path, mode_t mode)
 static int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"bundle", required_argument, NULL, 'b'},
-		{"pid-file", required_argument, NULL, 'p'},
-		{"console-socket", required_argument, NULL, 'c'},
-		{"no-pivot", no_argument, NULL, 'N'},
-		{"no-new-keyring", no_argument, NULL, 'K'},
-		{"preserve-fds", required_argument, NULL, 'P'},
-		{0},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"pid-file", required_argument, NULL, 'p'},
+	    {"console-socket", required_argument, NULL, 'c'},
+	    {"no-pivot", no_argument, NULL, 'N'},
+	    {"no-new-keyring", no_argument, NULL, 'K'},
+	    {"preserve-fds", required_argument, NULL, 'P'},
+	    {0},
 	};
 	const char *bundle = ".", *pid_file = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'b': bundle = optarg; break;
-		case 'p': pid_file = optarg; break;
+		case 'b':
+			bundle = optarg;
+			break;
+		case 'p':
+			pid_file = optarg;
+			break;
 		case 'c':
-			oci_error("--console-socket: a unikernel has no terminal here; run it without one (no -t)");
+			oci_error("--console-socket: a unikernel has no terminal here; run it "
+				  "without one (no -t)");
 			return 1;
 		case 'P':
 			if (strcmp(optarg, "0")) {
-				oci_error("--preserve-fds: a unikernel takes no file descriptors but stdio");
+				oci_error("--preserve-fds: a unikernel takes no file descriptors "
+					  "but stdio");
 				return 1;
 			}
 			break;
-		case 'N': case 'K': break;
-		default: oci_error("create: bad option (see unikvm-oci --help)"); return 1;
+		case 'N':
+		case 'K':
+			break;
+		default:
+			oci_error("create: bad option (see unikvm-oci --help)");
+			return 1;
 		}
 	}
 	if (optind != argc - 1) {
@@ -503,9 +516,10 @@ static json_t *state_json(const struct container *c)
 {
 	json_t *st = c->st;
 	return json_pack("{s:s, s:s, s:s, s:i, s:O, s:O, s:O, s:O, s:s}", "ociVersion", OCI_VERSION,
-			 "id", c->id, "status", container_status(c), "pid", c->alive ? (int)c->pid : 0,
-			 "bundle", json_object_get(st, "bundle"), "rootfs", json_object_get(st, "rootfs"),
-			 "created", json_object_get(st, "created"), "annotations",
+			 "id", c->id, "status", container_status(c), "pid",
+			 c->alive ? (int)c->pid : 0, "bundle", json_object_get(st, "bundle"),
+			 "rootfs", json_object_get(st, "rootfs"), "created",
+			 json_object_get(st, "created"), "annotations",
 			 json_object_get(st, "annotations"), "owner", "");
 }
 
@@ -682,9 +696,9 @@ static int cmd_features(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	print_json(json_pack("{s:s, s:s, s:[s,s,s,s], s:{s:s, s:s}}", "ociVersionMin", "1.0.0",
-			     "ociVersionMax", OCI_VERSION, "mountOptions", "bind", "rbind", "ro", "rw",
-			     "annotations", "org.unikvm.runtime", "unikernel", "org.unikvm.vmm",
-			     "unikvm run"));
+			     "ociVersionMax", OCI_VERSION, "mountOptions", "bind", "rbind", "ro",
+			     "rw", "annotations", "org.unikvm.runtime", "unikernel",
+			     "org.unikvm.vmm", "unikvm run"));
 	return 0;
 }
 
@@ -698,22 +712,26 @@ static int not_supported(const char *cmd)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},
-		{"log", required_argument, NULL, 'l'},
-		{"log-format", required_argument, NULL, 'f'},
-		{"debug", no_argument, NULL, 'd'},
-		{"systemd-cgroup", no_argument, NULL, 's'},
-		{"rootless", required_argument, NULL, 'R'},
-		{"criu", required_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'v'},
-		{0},
+	    {"root", required_argument, NULL, 'r'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"log-format", required_argument, NULL, 'f'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"systemd-cgroup", no_argument, NULL, 's'},
+	    {"rootless", required_argument, NULL, 'R'},
+	    {"criu", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': root_dir = optarg; break;
-		case 'l': log_path = optarg; break;
+		case 'r':
+			root_dir = optarg;
+			break;
+		case 'l':
+			log_path = optarg;
+			break;
 		case 'f':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
 				oci_error("--log-format '%s': json or text", optarg);
@@ -721,12 +739,20 @@ int main(int argc, char **argv)
 			}
 			log_json = !strcmp(optarg, "json");
 			break;
-		case 'd': case 's': case 'R': case 'C': break;
-		case 'h': fputs(usage_text, stdout); return 0;
+		case 'd':
+		case 's':
+		case 'R':
+		case 'C':
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
 		case 'v':
 			printf("unikvm-oci version %s\nspec: %s\n", UKVM_VERSION, OCI_VERSION);
 			return 0;
-		default: fputs(usage_text, stderr); return 1;
+		default:
+			fputs(usage_text, stderr);
+			return 1;
 		}
 	}
 	if (optind >= argc) {
@@ -737,12 +763,12 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{"create", cmd_create}, {"start", cmd_start}, {"state", cmd_state},
-		{"kill", cmd_kill},	{"delete", cmd_delete}, {"ps", cmd_ps},
-		{"list", cmd_list},	{"features", cmd_features},
+	    {"create", cmd_create}, {"start", cmd_start},	{"state", cmd_state},
+	    {"kill", cmd_kill},	    {"delete", cmd_delete},	{"ps", cmd_ps},
+	    {"list", cmd_list},	    {"features", cmd_features},
 	};
-	static const char *const unsupported[] = {"run", "exec", "pause", "resume", "update",
-						  "checkpoint", "restore", "events", "spec"};
+	static const char *const unsupported[] = {
+	    "run", "exec", "pause", "resume", "update", "checkpoint", "restore", "events", "spec"};
 	const char *cmd = argv[optind];
 	argc -= optind;
 	argv += optind;

@@ -64,10 +64,10 @@ void oci_spec_free(struct oci_spec *spec)
 	*spec = (struct oci_spec){0};
 }
 
-#define FAIL(...)                                     \
-	do {                                          \
-		snprintf(err, errlen, __VA_ARGS__);   \
-		goto fail;                            \
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		snprintf(err, errlen, __VA_ARGS__);                                                \
+		goto fail;                                                                         \
 	} while (0)
 
 /* Opens path (absolute or not: relative to the root) inside the directory
@@ -75,8 +75,8 @@ void oci_spec_free(struct oci_spec *spec)
 static int open_in_root(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (unsigned)flags | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (unsigned)flags | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
@@ -125,7 +125,8 @@ static const char *env_get(json_t *env, const char *name)
 {
 	size_t i, len = strlen(name);
 	json_t *e;
-	json_array_foreach(env, i, e) {
+	json_array_foreach(env, i, e)
+	{
 		const char *s = json_string_value(e);
 		if (s && !strncmp(s, name, len) && s[len] == '=')
 			return s + len + 1;
@@ -148,7 +149,8 @@ static char *find_program(int rootfd, const char *arg0, const char *cwd, json_t 
 		return p;
 	}
 	const char *path = env_get(env, "PATH");
-	char *dirs = strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	char *dirs =
+	    strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	char *save = NULL, *p = NULL;
 	errno = ENOENT;
 	for (char *d = strtok_r(dirs, ":", &save); d && !p; d = strtok_r(NULL, ":", &save)) {
@@ -166,7 +168,8 @@ static bool has_option(json_t *options, const char *opt)
 {
 	size_t i;
 	json_t *o;
-	json_array_foreach(options, i, o) {
+	json_array_foreach(options, i, o)
+	{
 		if (json_is_string(o) && !strcmp(json_string_value(o), opt))
 			return true;
 	}
@@ -200,7 +203,8 @@ static int map_mounts(json_t *mounts, const char *cwd, struct strvec *dirs, bool
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		const char *type = json_str(m, "type"), *src = json_str(m, "source");
 		const char *dest = json_str(m, "destination");
 		json_t *opts = json_object_get(m, "options");
@@ -222,12 +226,14 @@ static int map_mounts(json_t *mounts, const char *cwd, struct strvec *dirs, bool
 		if (!S_ISDIR(st.st_mode)) {
 			if (is_kubelet_file(dest))
 				continue;
-			FAIL("mount %s on %s: only directories can be mapped into a unikernel", src, dest);
+			FAIL("mount %s on %s: only directories can be mapped into a unikernel", src,
+			     dest);
 		}
 		char *d = strdup(dest);
 		trim_slashes(d);
 		char *opt;
-		if (asprintf(&opt, "--dir=%s:%s%s", src, d, has_option(opts, "ro") ? ":ro" : "") < 0)
+		if (asprintf(&opt, "--dir=%s:%s%s", src, d, has_option(opts, "ro") ? ":ro" : "") <
+		    0)
 			abort();
 		if (!*cwd_mapped && !strcmp(d, cwd)) {
 			*cwd_mapped = true;
@@ -252,14 +258,16 @@ static int map_devices(json_t *devices, struct strvec *cmd, char *err, size_t er
 {
 	size_t i;
 	json_t *d;
-	json_array_foreach(devices, i, d) {
+	json_array_foreach(devices, i, d)
+	{
 		const char *type = json_str(d, "type"), *path = json_str(d, "path");
 		json_t *maj = json_object_get(d, "major"), *min = json_object_get(d, "minor");
 		if (!path)
 			path = "?";
 		if (!type || strcmp(type, "b"))
-			FAIL("device %s: a unikernel has block devices only (type \"b\"), not \"%s\"", path,
-			     type ? type : "");
+			FAIL("device %s: a unikernel has block devices only (type \"b\"), not "
+			     "\"%s\"",
+			     path, type ? type : "");
 		if (!json_is_integer(maj) || !json_is_integer(min) || json_integer_value(maj) < 0 ||
 		    json_integer_value(min) < 0)
 			FAIL("device %s: no major and minor number", path);
@@ -294,14 +302,17 @@ static int read_run_config(int rootfd, struct strvec *cmd, char **mem, char *err
 		*mem = strdup(m);
 	size_t i;
 	json_t *d;
-	json_array_foreach(json_object_get(rc, "disks"), i, d) {
+	json_array_foreach(json_object_get(rc, "disks"), i, d)
+	{
 		const char *p = json_str(d, "path");
 		char *host = p ? resolve_in_root(rootfd, p, true) : NULL;
 		if (!host) {
 			json_decref(rc);
-			FAIL("/%s: disk %zu: %s", OCI_RUN_CONFIG, i, p ? strerror(errno) : "no path");
+			FAIL("/%s: disk %zu: %s", OCI_RUN_CONFIG, i,
+			     p ? strerror(errno) : "no path");
 		}
-		strvec_pushf(cmd, "--disk=%s%s", host, json_is_true(json_object_get(d, "ro")) ? ",ro" : "");
+		strvec_pushf(cmd, "--disk=%s%s", host,
+			     json_is_true(json_object_get(d, "ro")) ? ",ro" : "");
 		free(host);
 	}
 	json_decref(rc);
@@ -353,7 +364,8 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 	if (!rp)
 		FAIL("%s: no root.path", path);
 	char *rootfs;
-	if (asprintf(&rootfs, "%s%s%s", rp[0] == '/' ? "" : bundle, rp[0] == '/' ? "" : "/", rp) < 0)
+	if (asprintf(&rootfs, "%s%s%s", rp[0] == '/' ? "" : bundle, rp[0] == '/' ? "" : "/", rp) <
+	    0)
 		abort();
 	spec->rootfs = realpath(rootfs, NULL);
 	if (!spec->rootfs) {
@@ -372,13 +384,15 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 	if (!json_is_object(proc))
 		FAIL("%s: no process", path);
 	if (json_is_true(json_object_get(proc, "terminal")))
-		FAIL("process.terminal: a unikernel has no terminal here; run it without one (no -t)");
+		FAIL("process.terminal: a unikernel has no terminal here; run it without one (no "
+		     "-t)");
 	json_t *args = json_object_get(proc, "args");
 	if (!json_is_array(args) || !json_array_size(args))
 		FAIL("%s: process.args is empty: nothing to run", path);
 	size_t i;
 	json_t *a;
-	json_array_foreach(args, i, a) {
+	json_array_foreach(args, i, a)
+	{
 		if (!json_is_string(a))
 			FAIL("%s: process.args[%zu] is not a string", path, i);
 	}
@@ -391,7 +405,8 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 	image = find_program(rootfd, arg0, cwd, env);
 	if (!image) {
 		free(cwd);
-		FAIL("%s: not found in the container's root file system (%s)", arg0, strerror(errno));
+		FAIL("%s: not found in the container's root file system (%s)", arg0,
+		     strerror(errno));
 	}
 	struct image img;
 	char why[256];
@@ -416,7 +431,8 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 	}
 	if (!cwd_mapped) {
 		snprintf(err, errlen,
-			 "process.cwd %s: a unikernel starts in / or in a mounted directory; %s is neither",
+			 "process.cwd %s: a unikernel starts in / or in a mounted directory; %s is "
+			 "neither",
 			 cwd, cwd);
 		free(cwd);
 		goto fail;
@@ -431,8 +447,8 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 	if (read_run_config(rootfd, &spec->cmd, &mem, err, errlen))
 		goto fail;
 	json_t *limit = json_object_get(
-		json_object_get(json_object_get(json_object_get(cfg, "linux"), "resources"), "memory"),
-		"limit");
+	    json_object_get(json_object_get(json_object_get(cfg, "linux"), "resources"), "memory"),
+	    "limit");
 	if (json_is_integer(limit) && json_integer_value(limit) > 0) {
 		long long mib = json_integer_value(limit) >> 20;
 		if (mib < OCI_MEM_MIN_MIB)
@@ -450,7 +466,8 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 		goto fail;
 
 	/* the environment: only NAME=VALUE (a bare NAME would pass the host's) */
-	json_array_foreach(env, i, a) {
+	json_array_foreach(env, i, a)
+	{
 		const char *s = json_string_value(a);
 		if (!s || !strchr(s, '=') || s[0] == '=')
 			FAIL("process.env[%zu]: not NAME=VALUE", i);
@@ -464,7 +481,8 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 		FAIL("%s: resolved outside the container's root", arg0);
 	strvec_pushf(&spec->cmd, "./%s", image + rl + 1);
 	strvec_push(&spec->cmd, "--");
-	json_array_foreach(args, i, a) {
+	json_array_foreach(args, i, a)
+	{
 		if (i)
 			strvec_push(&spec->cmd, json_string_value(a));
 	}

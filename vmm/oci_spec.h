@@ -26,8 +26,7 @@ struct strvec {
 };
 
 void strvec_push(struct strvec *sv, const char *s);
-void strvec_pushf(struct strvec *sv, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strvec_free(struct strvec *sv);
 
 /* The image's own run configuration, /unikvm.json in its root file system
@@ -39,10 +38,10 @@ void strvec_free(struct strvec *sv);
 #define OCI_MEM_MAX_MIB 3072
 
 struct oci_spec {
-	char *rootfs;	   /* the bundle's root file system, absolute */
+	char *rootfs;	     /* the bundle's root file system, absolute */
 	json_t *annotations; /* config.json's annotations (an object; owned) */
 	struct strvec cmd;   /* unikvm run options, IMAGE, --, ARGS; argv[0] = unikvm */
-	char *cwd;	   /* the directory to exec unikvm in (the rootfs) */
+	char *cwd;	     /* the directory to exec unikvm in (the rootfs) */
 	bool placeholder;    /* a Kubernetes pod sandbox: nothing to boot */
 };
 

@@ -110,8 +110,9 @@ int main(int argc, char **argv)
 			    blk_read(d, 0, sector, info.sector_size))
 				return 1;
 			sector[strcspn(sector, "\n")] = '\0';
-			printf("disk %u: %llu sectors %s: %s\n", d, (unsigned long long)info.sectors,
-			       info.read_only ? "ro" : "rw", sector);
+			printf("disk %u: %llu sectors %s: %s\n", d,
+			       (unsigned long long)info.sectors, info.read_only ? "ro" : "rw",
+			       sector);
 		}
 		return 0;
 	}
