@@ -24,7 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,7 +55,7 @@ static const char usage_text[] =
     "commands:\n"
     "  create --bundle DIR [--pid-file FILE] [--console-socket S] ID\n"
     "                     prepare the container; its process waits for 'start'\n"
-    "                     (--console-socket is refused: no terminal)\n"
+    "                     (with process.terminal: the pty goes to --console-socket)\n"
     "  start ID           let it boot\n"
     "  state ID           print its OCI state (JSON): created, running, stopped\n"
     "  kill [--all] ID [SIGNAL]  send SIGNAL (name or number; default TERM)\n"
@@ -259,11 +262,63 @@ static char *sibling_unikvm(void)
 	return p;
 }
 
-/* The container's process before `start`: default signal handling, no
- * fds but stdio, wait until `start` opens the FIFO, then become the VMM. */
-static void __attribute__((noreturn))
-child_wait_and_exec(const char *fifo, const struct oci_spec *spec)
+/* Sends the pty master to the caller's --console-socket, as runc does: one
+ * message whose data is the pty's name and whose SCM_RIGHTS carry the fd. */
+static int send_console(const char *socket_path, int master, const char *name)
 {
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(socket_path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(addr.sun_path, socket_path);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl = {0};
+	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	int r =
+	    connect(s, (struct sockaddr *)&addr, sizeof(addr)) || sendmsg(s, &msg, 0) < 0 ? -1 : 0;
+	int e = errno;
+	close(s);
+	errno = e;
+	return r;
+}
+
+/* In the child: a new session whose controlling terminal is the pty slave
+ * named pts, on stdin, stdout and stderr. */
+static void attach_terminal(const char *pts)
+{
+	int fd;
+	if (setsid() < 0 || (fd = open(pts, O_RDWR)) < 0 || ioctl(fd, TIOCSCTTY, 0) ||
+	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+		fprintf(stderr, "unikvm-oci: terminal %s: %s\n", pts, strerror(errno));
+		_exit(127);
+	}
+	if (fd > 2)
+		close(fd);
+}
+
+/* The container's process before `start`: default signal handling, no
+ * fds but stdio (on the pty pts if not NULL), wait until `start` opens the
+ * FIFO, then become the VMM. */
+static void __attribute__((noreturn))
+child_wait_and_exec(const char *fifo, const struct oci_spec *spec, const char *pts)
+{
+	if (pts)
+		attach_terminal(pts);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -319,7 +374,7 @@ static int cmd_create(int argc, char **argv)
 	    {"preserve-fds", required_argument, NULL, 'P'},
 	    {0},
 	};
-	const char *bundle = ".", *pid_file = NULL;
+	const char *bundle = ".", *pid_file = NULL, *console_socket = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
 		switch (c) {
@@ -330,9 +385,8 @@ static int cmd_create(int argc, char **argv)
 			pid_file = optarg;
 			break;
 		case 'c':
-			oci_error("--console-socket: a unikernel has no terminal here; run it "
-				  "without one (no -t)");
-			return 1;
+			console_socket = optarg;
+			break;
 		case 'P':
 			if (strcmp(optarg, "0")) {
 				oci_error("--preserve-fds: a unikernel takes no file descriptors "
@@ -373,7 +427,18 @@ static int cmd_create(int argc, char **argv)
 		return 1;
 	}
 
+	if (spec.terminal != !!console_socket) {
+		oci_error(spec.terminal
+			      ? "process.terminal needs --console-socket to hand the "
+				"terminal to"
+			      : "--console-socket without process.terminal: no terminal to send");
+		oci_spec_free(&spec);
+		return 1;
+	}
+
 	char *dir = state_path(id, NULL), *fifo = state_path(id, EXEC_FIFO);
+	int master = -1;
+	char pts[64];
 	char *stf = state_path(id, STATE_FILE);
 	pid_t pid = -1;
 	r = 1;
@@ -390,6 +455,14 @@ static int cmd_create(int argc, char **argv)
 		oci_error("%s: %s", fifo, strerror(errno));
 		goto out_remove;
 	}
+	if (spec.terminal) {
+		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (master < 0 || grantpt(master) || unlockpt(master) ||
+		    ptsname_r(master, pts, sizeof(pts))) {
+			oci_error("a terminal (pty): %s", strerror(errno));
+			goto out_remove;
+		}
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -397,7 +470,11 @@ static int cmd_create(int argc, char **argv)
 		goto out_remove;
 	}
 	if (pid == 0)
-		child_wait_and_exec(fifo, &spec);
+		child_wait_and_exec(fifo, &spec, spec.terminal ? pts : NULL);
+	if (master >= 0 && send_console(console_socket, master, pts)) {
+		oci_error("--console-socket %s: %s", console_socket, strerror(errno));
+		goto out_kill;
+	}
 
 	char pstate;
 	long long start_time = proc_start_time(pid, &pstate);
@@ -433,6 +510,8 @@ out_kill:
 out_remove:
 	remove_state(id);
 out:
+	if (master >= 0)
+		close(master);
 	free(dir);
 	free(fifo);
 	free(stf);

@@ -383,9 +383,7 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 	json_t *proc = json_object_get(cfg, "process");
 	if (!json_is_object(proc))
 		FAIL("%s: no process", path);
-	if (json_is_true(json_object_get(proc, "terminal")))
-		FAIL("process.terminal: a unikernel has no terminal here; run it without one (no "
-		     "-t)");
+	spec->terminal = json_is_true(json_object_get(proc, "terminal"));
 	json_t *args = json_object_get(proc, "args");
 	if (!json_is_array(args) || !json_array_size(args))
 		FAIL("%s: process.args is empty: nothing to run", path);

@@ -6,7 +6,7 @@
  * root.path -> --dir ROOTFS:/ (":ro" with root.readonly), bind mounts of
  * directories -> --dir, block devices -> --disk, process.env -> --env
  * NAME=VALUE, linux.resources.memory.limit -> --mem. What it asks for and
- * cannot be honoured (a terminal, a working directory no mapping provides,
+ * cannot be honoured (a working directory no mapping provides,
  * character devices, bind mounts of files) is refused with a reason; the
  * kernel file systems every Linux container gets (proc, sysfs, tmpfs,
  * devpts, mqueue, cgroup) are not given to a unikernel, which has none.
@@ -43,6 +43,7 @@ struct oci_spec {
 	struct strvec cmd;   /* unikvm run options, IMAGE, --, ARGS; argv[0] = unikvm */
 	char *cwd;	     /* the directory to exec unikvm in (the rootfs) */
 	bool placeholder;    /* a Kubernetes pod sandbox: nothing to boot */
+	bool terminal;	     /* process.terminal: stdio on a pty (--console-socket) */
 };
 
 /* The annotation the CRI plugin puts on a pod's sandbox ("pause")

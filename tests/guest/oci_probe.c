@@ -10,6 +10,7 @@
  *   oci_probe exit N         exits with status N
  *   oci_probe mem            prints the guest RAM in MiB (sysinfo)
  *   oci_probe disks          prints each disk's size, mode and first line
+ *   oci_probe isatty         prints "isatty: A B C" for fds 0, 1, 2
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -95,6 +96,10 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "isatty")) {
+		printf("isatty: %d %d %d\n", isatty(0), isatty(1), isatty(2));
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "mem")) {
 		struct sysinfo si;
 		if (sysinfo(&si))
@@ -118,6 +123,6 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return atoi(argv[2]);
-	fprintf(stderr, "usage: oci_probe args|env|cwd|ls|cat|ticks|exit|mem|disks ...\n");
+	fprintf(stderr, "usage: oci_probe args|env|cwd|ls|cat|ticks|exit|mem|disks|isatty ...\n");
 	return 2;
 }
