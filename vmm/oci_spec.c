@@ -253,15 +253,33 @@ fail:
 	return -1;
 }
 
-/* linux.devices: block devices -> --disk /dev/block/MAJ:MIN. */
+/* The host's node of block device maj:min: udev's /dev/block/MAJ:MIN, else
+ * the device's own path if the host has that very device there (ctr run
+ * --device /dev/loop0 gives the host's path; a host without udev has no
+ * /dev/block). NULL if neither is that device. */
+static const char *host_block_node(const char *path, long long maj, long long min, char *buf,
+				   size_t len)
+{
+	const char *cand[] = {buf, path};
+	struct stat st;
+	snprintf(buf, len, "/dev/block/%lld:%lld", maj, min);
+	for (size_t i = 0; i < 2; i++)
+		if (cand[i][0] == '/' && stat(cand[i], &st) == 0 && S_ISBLK(st.st_mode) &&
+		    major(st.st_rdev) == maj && minor(st.st_rdev) == min)
+			return cand[i];
+	return NULL;
+}
+
+/* linux.devices: block devices -> --disk with the host's node. */
 static int map_devices(json_t *devices, struct strvec *cmd, char *err, size_t errlen)
 {
 	size_t i;
 	json_t *d;
 	json_array_foreach(devices, i, d)
 	{
-		const char *type = json_str(d, "type"), *path = json_str(d, "path");
+		const char *type = json_str(d, "type"), *path = json_str(d, "path"), *node;
 		json_t *maj = json_object_get(d, "major"), *min = json_object_get(d, "minor");
+		char buf[64];
 		if (!path)
 			path = "?";
 		if (!type || strcmp(type, "b"))
@@ -271,8 +289,14 @@ static int map_devices(json_t *devices, struct strvec *cmd, char *err, size_t er
 		if (!json_is_integer(maj) || !json_is_integer(min) || json_integer_value(maj) < 0 ||
 		    json_integer_value(min) < 0)
 			FAIL("device %s: no major and minor number", path);
-		strvec_pushf(cmd, "--disk=/dev/block/%lld:%lld", (long long)json_integer_value(maj),
-			     (long long)json_integer_value(min));
+		node = host_block_node(path, json_integer_value(maj), json_integer_value(min), buf,
+				       sizeof(buf));
+		if (!node)
+			FAIL("device %s (%lld:%lld): the host has no such block device (neither %s "
+			     "nor %s is it)",
+			     path, (long long)json_integer_value(maj), (long long)json_integer_value(min),
+			     buf, path);
+		strvec_pushf(cmd, "--disk=%s", node);
 	}
 	return 0;
 fail:
