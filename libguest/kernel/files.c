@@ -15,7 +15,7 @@
 
 #include "kernel.h"
 #include "fd.h"
-#include "path.h"
+#include "common/path.h"
 #include "syscall.h"
 
 #define AT_EMPTY_PATH_ 0x1000

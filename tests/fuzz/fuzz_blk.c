@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "blk.h"
-#include "gmem.h"
+#include "devices/blk.h"
+#include "core/gmem.h"
 
 #define MEM (2ULL << 20)
 

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bundle.h"
-#include "options.h"
-#include "vm.h"
+#include "image/bundle.h"
+#include "commands/options.h"
+#include "core/vm.h"
 
 #define WORDS_MAX 64
 

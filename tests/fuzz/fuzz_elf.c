@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "elf_image.h"
-#include "vm.h"
+#include "image/elf_image.h"
+#include "core/vm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

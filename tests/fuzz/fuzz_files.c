@@ -42,9 +42,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "files.h"
-#include "gmem.h"
-#include "vm.h"
+#include "devices/files.h"
+#include "core/gmem.h"
+#include "core/vm.h"
 
 #define MEM (512ULL << 10)
 #define ARG 0x10000ULL

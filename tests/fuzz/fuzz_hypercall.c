@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "gmem.h"
-#include "vm.h"
+#include "core/gmem.h"
+#include "core/vm.h"
 
 #define MEM (1ULL << 20)
 #define ARENA 0x10000ULL

@@ -2,4 +2,4 @@
  * again and again in one process. */
 #define main unikvm_main
 int unikvm_main(int argc, char **argv);
-#include "../../vmm/main.c"
+#include "../../vmm/commands/main.c"

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <unikvm/abi.h>
 
-#include "exit_status.h"
+#include "base/exit_status.h"
 
 #define PHDR_SIZE sizeof(Elf64_Phdr)
 

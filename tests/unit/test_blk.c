@@ -12,10 +12,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "blk.h"
-#include "exit_status.h"
-#include "gmem.h"
-#include "vm.h"
+#include "devices/blk.h"
+#include "base/exit_status.h"
+#include "core/gmem.h"
+#include "core/vm.h"
 
 #define MEM (1ULL << 20)
 

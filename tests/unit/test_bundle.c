@@ -18,9 +18,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "bundle.h"
-#include "elf_image.h"
-#include "exit_status.h"
+#include "image/bundle.h"
+#include "image/elf_image.h"
+#include "base/exit_status.h"
 
 static uint8_t *stub, *bundle;
 static size_t stub_size, bundle_size;

@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "bad_images.h"
-#include "elf_image.h"
-#include "exit_status.h"
-#include "gmem.h"
+#include "image/elf_image.h"
+#include "base/exit_status.h"
+#include "core/gmem.h"
 
 static const char *hello_path = UKVM_TEST_HELLO;
 static uint8_t *base;

@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exit_status.h"
-#include "files.h"
-#include "gmem.h"
-#include "vm.h"
+#include "base/exit_status.h"
+#include "devices/files.h"
+#include "core/gmem.h"
+#include "core/vm.h"
 
 #define MEM (2ULL << 20)
 #define ARG 0x10000ULL

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "gmem.h"
+#include "core/gmem.h"
 
 #define MEM (1ULL << 20) /* a small guest: 1 MiB */
 #define PAGE0 4096

@@ -23,10 +23,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "elf_image.h"
-#include "exit_status.h"
-#include "gmem.h"
-#include "vm.h"
+#include "image/elf_image.h"
+#include "base/exit_status.h"
+#include "core/gmem.h"
+#include "core/vm.h"
 
 #define MEM (2ULL << 20)
 #define ARG 0x10000ULL  /* argument structs */

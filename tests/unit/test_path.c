@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../libguest/kernel/path.h"
+#include "common/path.h"
 
 static void check_norm(const char *base, const char *path, const char *want)
 {

@@ -1,0 +1,530 @@
+/*
+ * config.json -> `unikvm run` command line (oci_spec.h, docs/oci.md).
+ * Parsed with Debian's jansson; every path inside the container's root is
+ * resolved with openat2(RESOLVE_IN_ROOT), so a symbolic link in an image
+ * cannot lead out of its root file system.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "image/elf_image.h"
+#include "spec.h"
+
+void strvec_push(struct strvec *sv, const char *s)
+{
+	if (sv->n + 2 > sv->cap) {
+		sv->cap = sv->cap ? 2 * sv->cap : 16;
+		sv->v = realloc(sv->v, sv->cap * sizeof(*sv->v));
+		if (!sv->v)
+			abort();
+	}
+	sv->v[sv->n] = strdup(s);
+	if (!sv->v[sv->n])
+		abort();
+	sv->v[++sv->n] = NULL;
+}
+
+void strvec_pushf(struct strvec *sv, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	strvec_push(sv, s);
+	free(s);
+}
+
+void strvec_free(struct strvec *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	*sv = (struct strvec){0};
+}
+
+void oci_spec_free(struct oci_spec *spec)
+{
+	free(spec->rootfs);
+	free(spec->cwd);
+	json_decref(spec->annotations);
+	strvec_free(&spec->cmd);
+	*spec = (struct oci_spec){0};
+}
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		snprintf(err, errlen, __VA_ARGS__);                                                \
+		goto fail;                                                                         \
+	} while (0)
+
+/* Opens path (absolute or not: relative to the root) inside the directory
+ * rootfd as if it were "/", following links without leaving it. */
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+	    .flags = (unsigned)flags | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* The host path of fd (what it resolved to); malloc'd, or NULL. */
+static char *fd_path(int fd)
+{
+	char link[64], buf[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* The host path of path inside the root (a regular file if want_file), or
+ * NULL with errno set. */
+static char *resolve_in_root(int rootfd, const char *path, bool want_file)
+{
+	int fd = open_in_root(rootfd, path, O_PATH);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	char *p = NULL;
+	if (fstat(fd, &st))
+		goto out;
+	if (want_file && !S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		goto out;
+	}
+	p = fd_path(fd);
+out:
+	close(fd);
+	return p;
+}
+
+static const char *json_str(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* The value of NAME in a process.env array (NAME=VALUE strings), or NULL. */
+static const char *env_get(json_t *env, const char *name)
+{
+	size_t i, len = strlen(name);
+	json_t *e;
+	json_array_foreach(env, i, e)
+	{
+		const char *s = json_string_value(e);
+		if (s && !strncmp(s, name, len) && s[len] == '=')
+			return s + len + 1;
+	}
+	return NULL;
+}
+
+/* Finds the program args[0] names in the root: an absolute path, a path
+ * relative to cwd, or a bare name looked up in the container's PATH. */
+static char *find_program(int rootfd, const char *arg0, const char *cwd, json_t *env)
+{
+	if (strchr(arg0, '/')) {
+		char *p, *full;
+		if (arg0[0] == '/')
+			return resolve_in_root(rootfd, arg0, true);
+		if (asprintf(&full, "%s/%s", cwd, arg0) < 0)
+			return NULL;
+		p = resolve_in_root(rootfd, full, true);
+		free(full);
+		return p;
+	}
+	const char *path = env_get(env, "PATH");
+	char *dirs =
+	    strdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	char *save = NULL, *p = NULL;
+	errno = ENOENT;
+	for (char *d = strtok_r(dirs, ":", &save); d && !p; d = strtok_r(NULL, ":", &save)) {
+		char *full;
+		if (asprintf(&full, "%s/%s", d, arg0) < 0)
+			break;
+		p = resolve_in_root(rootfd, full, true);
+		free(full);
+	}
+	free(dirs);
+	return p;
+}
+
+static bool has_option(json_t *options, const char *opt)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(options, i, o)
+	{
+		if (json_is_string(o) && !strcmp(json_string_value(o), opt))
+			return true;
+	}
+	return false;
+}
+
+/* The destinations Kubernetes bind-mounts as files into every container
+ * (the kubelet writes them for Linux containers); a unikernel gets none. */
+static bool is_kubelet_file(const char *dest)
+{
+	static const char *const files[] = {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf",
+					    "/dev/termination-log"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (!strcmp(dest, files[i]))
+			return true;
+	return false;
+}
+
+/* Strips trailing slashes (but not the root's) in place. */
+static void trim_slashes(char *p)
+{
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+}
+
+/* mounts -> --dir options in dirs; *cwd_mapped set if one of them is the
+ * working directory (that one goes first: the guest starts there). */
+static int map_mounts(json_t *mounts, const char *cwd, struct strvec *dirs, bool *cwd_mapped,
+		      char *err, size_t errlen)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(mounts, i, m)
+	{
+		const char *type = json_str(m, "type"), *src = json_str(m, "source");
+		const char *dest = json_str(m, "destination");
+		json_t *opts = json_object_get(m, "options");
+		if (!dest)
+			FAIL("mounts[%zu]: no destination", i);
+		bool bind = (type && !strcmp(type, "bind")) || has_option(opts, "bind") ||
+			    has_option(opts, "rbind");
+		if (!bind)
+			continue; /* a Linux kernel file system: a unikernel has none */
+		if (!src || src[0] != '/')
+			FAIL("mount on %s: the source must be an absolute host path", dest);
+		if (dest[0] != '/')
+			FAIL("mount on %s: the destination must be an absolute path", dest);
+		if (strchr(src, ':') || strchr(dest, ':'))
+			FAIL("mount %s on %s: unikvm cannot map a path containing ':'", src, dest);
+		struct stat st;
+		if (stat(src, &st))
+			FAIL("mount %s on %s: %s", src, dest, strerror(errno));
+		if (!S_ISDIR(st.st_mode)) {
+			if (is_kubelet_file(dest))
+				continue;
+			FAIL("mount %s on %s: only directories can be mapped into a unikernel", src,
+			     dest);
+		}
+		char *d = strdup(dest);
+		trim_slashes(d);
+		char *opt;
+		if (asprintf(&opt, "--dir=%s:%s%s", src, d, has_option(opts, "ro") ? ":ro" : "") <
+		    0)
+			abort();
+		if (!*cwd_mapped && !strcmp(d, cwd)) {
+			*cwd_mapped = true;
+			/* first: the guest starts in the first mapping's path */
+			strvec_push(dirs, opt);
+			char *first = dirs->v[dirs->n - 1];
+			memmove(dirs->v + 1, dirs->v, (dirs->n - 1) * sizeof(char *));
+			dirs->v[0] = first;
+		} else {
+			strvec_push(dirs, opt);
+		}
+		free(opt);
+		free(d);
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+/* The host's node of block device maj:min: udev's /dev/block/MAJ:MIN, else
+ * the device's own path if the host has that very device there (ctr run
+ * --device /dev/loop0 gives the host's path; a host without udev has no
+ * /dev/block). NULL if neither is that device. */
+static const char *host_block_node(const char *path, long long maj, long long min, char *buf,
+				   size_t len)
+{
+	const char *cand[] = {buf, path};
+	struct stat st;
+	snprintf(buf, len, "/dev/block/%lld:%lld", maj, min);
+	for (size_t i = 0; i < 2; i++)
+		if (cand[i][0] == '/' && stat(cand[i], &st) == 0 && S_ISBLK(st.st_mode) &&
+		    major(st.st_rdev) == maj && minor(st.st_rdev) == min)
+			return cand[i];
+	return NULL;
+}
+
+/* linux.devices: block devices -> --disk with the host's node. */
+static int map_devices(json_t *devices, struct strvec *cmd, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(devices, i, d)
+	{
+		const char *type = json_str(d, "type"), *path = json_str(d, "path"), *node;
+		json_t *maj = json_object_get(d, "major"), *min = json_object_get(d, "minor");
+		char buf[64];
+		if (!path)
+			path = "?";
+		if (!type || strcmp(type, "b"))
+			FAIL("device %s: a unikernel has block devices only (type \"b\"), not "
+			     "\"%s\"",
+			     path, type ? type : "");
+		if (!json_is_integer(maj) || !json_is_integer(min) || json_integer_value(maj) < 0 ||
+		    json_integer_value(min) < 0)
+			FAIL("device %s: no major and minor number", path);
+		node = host_block_node(path, json_integer_value(maj), json_integer_value(min), buf,
+				       sizeof(buf));
+		if (!node)
+			FAIL("device %s (%lld:%lld): the host has no such block device (neither %s "
+			     "nor %s is it)",
+			     path, (long long)json_integer_value(maj), (long long)json_integer_value(min),
+			     buf, path);
+		strvec_pushf(cmd, "--disk=%s", node);
+	}
+	return 0;
+fail:
+	return -1;
+}
+
+/* The image's /unikvm.json: "mem" (a --mem value) into *mem, "disks"
+ * ([{"path": P, "ro": bool}], paths inside the root) as --disk options. */
+static int read_run_config(int rootfd, struct strvec *cmd, char **mem, char *err, size_t errlen)
+{
+	int fd = open_in_root(rootfd, OCI_RUN_CONFIG, O_RDONLY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		FAIL("/%s in the container's root: %s", OCI_RUN_CONFIG, strerror(errno));
+	}
+	json_error_t je;
+	json_t *rc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
+	close(fd);
+	if (!json_is_object(rc)) {
+		json_decref(rc);
+		FAIL("/%s in the container's root: not a JSON object (%s)", OCI_RUN_CONFIG,
+		     rc ? "wrong type" : je.text);
+	}
+	const char *m = json_str(rc, "mem");
+	if (m)
+		*mem = strdup(m);
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(rc, "disks"), i, d)
+	{
+		const char *p = json_str(d, "path");
+		char *host = p ? resolve_in_root(rootfd, p, true) : NULL;
+		if (!host) {
+			json_decref(rc);
+			FAIL("/%s: disk %zu: %s", OCI_RUN_CONFIG, i,
+			     p ? strerror(errno) : "no path");
+		}
+		strvec_pushf(cmd, "--disk=%s%s", host,
+			     json_is_true(json_object_get(d, "ro")) ? ",ro" : "");
+		free(host);
+	}
+	json_decref(rc);
+	return 0;
+fail:
+	return -1;
+}
+
+int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec, char *err,
+		  size_t errlen)
+{
+	json_t *cfg = NULL;
+	int rootfd = -1;
+	char *path = NULL, *mem = NULL, *image = NULL;
+	struct strvec dirs = {0};
+
+	*spec = (struct oci_spec){0};
+	if (asprintf(&path, "%s/config.json", bundle) < 0)
+		abort();
+	json_error_t je;
+	cfg = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!cfg) {
+		if (access(path, F_OK))
+			FAIL("%s: %s", path, strerror(errno));
+		FAIL("%s: line %d: %s", path, je.line, je.text);
+	}
+	if (!json_is_object(cfg))
+		FAIL("%s: not a JSON object", path);
+	const char *ver = json_str(cfg, "ociVersion");
+	if (!ver || strncmp(ver, "1.", 2))
+		FAIL("%s: ociVersion \"%s\": this runtime reads version 1.x", path, ver ? ver : "");
+
+	json_t *ann = json_object_get(cfg, "annotations");
+	spec->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
+
+	const char *ctype = json_str(spec->annotations, OCI_CRI_CONTAINER_TYPE);
+	if (ctype && !strcmp(ctype, "sandbox")) {
+		spec->placeholder = true;
+		spec->rootfs = strdup("/");
+		spec->cwd = strdup("/");
+		free(path);
+		json_decref(cfg);
+		return 0;
+	}
+
+	/* the root file system */
+	json_t *root = json_object_get(cfg, "root");
+	const char *rp = json_str(root, "path");
+	if (!rp)
+		FAIL("%s: no root.path", path);
+	char *rootfs;
+	if (asprintf(&rootfs, "%s%s%s", rp[0] == '/' ? "" : bundle, rp[0] == '/' ? "" : "/", rp) <
+	    0)
+		abort();
+	spec->rootfs = realpath(rootfs, NULL);
+	if (!spec->rootfs) {
+		snprintf(err, errlen, "root %s: %s", rootfs, strerror(errno));
+		free(rootfs);
+		goto fail;
+	}
+	free(rootfs);
+	rootfd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		FAIL("root %s: %s", spec->rootfs, strerror(errno));
+	bool root_ro = json_is_true(json_object_get(root, "readonly"));
+
+	/* the process */
+	json_t *proc = json_object_get(cfg, "process");
+	if (!json_is_object(proc))
+		FAIL("%s: no process", path);
+	spec->terminal = json_is_true(json_object_get(proc, "terminal"));
+	json_t *args = json_object_get(proc, "args");
+	if (!json_is_array(args) || !json_array_size(args))
+		FAIL("%s: process.args is empty: nothing to run", path);
+	size_t i;
+	json_t *a;
+	json_array_foreach(args, i, a)
+	{
+		if (!json_is_string(a))
+			FAIL("%s: process.args[%zu] is not a string", path, i);
+	}
+	json_t *env = json_object_get(proc, "env");
+	const char *cwd0 = json_str(proc, "cwd");
+	char *cwd = strdup(cwd0 && cwd0[0] ? cwd0 : "/");
+	trim_slashes(cwd);
+
+	const char *arg0 = json_string_value(json_array_get(args, 0));
+	image = find_program(rootfd, arg0, cwd, env);
+	if (!image) {
+		free(cwd);
+		FAIL("%s: not found in the container's root file system (%s)", arg0,
+		     strerror(errno));
+	}
+	struct image img;
+	char why[256];
+	if (image_open(&img, image, why, sizeof(why))) {
+		free(cwd);
+		FAIL("%s is not a unikernel (%s): unikvm-oci runs only images built with "
+		     "unikvm-cc; run Linux containers with runc",
+		     arg0, why);
+	}
+	image_close(&img);
+
+	strvec_push(&spec->cmd, unikvm);
+	strvec_push(&spec->cmd, "run");
+
+	/* files: the root at /, the bind mounts; the working directory first */
+	bool cwd_mapped = !strcmp(cwd, "/");
+	if (cwd_mapped)
+		strvec_pushf(&dirs, "--dir=%s:/%s", spec->rootfs, root_ro ? ":ro" : "");
+	if (map_mounts(json_object_get(cfg, "mounts"), cwd, &dirs, &cwd_mapped, err, errlen)) {
+		free(cwd);
+		goto fail;
+	}
+	if (!cwd_mapped) {
+		snprintf(err, errlen,
+			 "process.cwd %s: a unikernel starts in / or in a mounted directory; %s is "
+			 "neither",
+			 cwd, cwd);
+		free(cwd);
+		goto fail;
+	}
+	if (strcmp(cwd, "/"))
+		strvec_pushf(&dirs, "--dir=%s:/%s", spec->rootfs, root_ro ? ":ro" : "");
+	free(cwd);
+	for (i = 0; i < dirs.n; i++)
+		strvec_push(&spec->cmd, dirs.v[i]);
+
+	/* memory: the container's limit, else the image's own */
+	if (read_run_config(rootfd, &spec->cmd, &mem, err, errlen))
+		goto fail;
+	json_t *limit = json_object_get(
+	    json_object_get(json_object_get(json_object_get(cfg, "linux"), "resources"), "memory"),
+	    "limit");
+	if (json_is_integer(limit) && json_integer_value(limit) > 0) {
+		long long mib = json_integer_value(limit) >> 20;
+		if (mib < OCI_MEM_MIN_MIB)
+			FAIL("memory limit %lld bytes: a unikernel needs at least %dM",
+			     (long long)json_integer_value(limit), OCI_MEM_MIN_MIB);
+		free(mem);
+		if (asprintf(&mem, "%lldM", mib > OCI_MEM_MAX_MIB ? OCI_MEM_MAX_MIB : mib) < 0)
+			abort();
+	}
+	if (mem)
+		strvec_pushf(&spec->cmd, "--mem=%s", mem);
+
+	if (map_devices(json_object_get(json_object_get(cfg, "linux"), "devices"), &spec->cmd, err,
+			errlen))
+		goto fail;
+
+	/* the environment: only NAME=VALUE (a bare NAME would pass the host's) */
+	json_array_foreach(env, i, a)
+	{
+		const char *s = json_string_value(a);
+		if (!s || !strchr(s, '=') || s[0] == '=')
+			FAIL("process.env[%zu]: not NAME=VALUE", i);
+		strvec_pushf(&spec->cmd, "--env=%s", s);
+	}
+
+	/* the image, relative to the root (unikvm runs there): the guest's
+	 * argv[0] then names no host directory */
+	size_t rl = strlen(spec->rootfs);
+	if (strncmp(image, spec->rootfs, rl) || image[rl] != '/')
+		FAIL("%s: resolved outside the container's root", arg0);
+	strvec_pushf(&spec->cmd, "./%s", image + rl + 1);
+	strvec_push(&spec->cmd, "--");
+	json_array_foreach(args, i, a)
+	{
+		if (i)
+			strvec_push(&spec->cmd, json_string_value(a));
+	}
+	spec->cwd = strdup(spec->rootfs);
+
+	free(path);
+	free(mem);
+	free(image);
+	strvec_free(&dirs);
+	close(rootfd);
+	json_decref(cfg);
+	return 0;
+fail:
+	free(path);
+	free(mem);
+	free(image);
+	strvec_free(&dirs);
+	if (rootfd >= 0)
+		close(rootfd);
+	json_decref(cfg);
+	oci_spec_free(spec);
+	return -1;
+}

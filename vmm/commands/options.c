@@ -1,0 +1,194 @@
+/*
+ * The `unikvm run` option parser (options.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/exit_status.h"
+#include "commands/options.h"
+#include "core/vm.h"
+
+int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "unikvm: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try 'unikvm --help')\n");
+	return EXIT_HOST_ERROR;
+}
+
+/* "64M", "1G", "512K", "256" (MiB). 0, or -1 if not a size. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	uint64_t unit = 1ULL << 20;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': unit = 1ULL << 10; end++; break;
+	case 'm': case 'M': unit = 1ULL << 20; end++; break;
+	case 'g': case 'G': unit = 1ULL << 30; end++; break;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B' && unit != 1ULL << 20)
+		end++;
+	if (*end || v > UINT64_MAX / unit)
+		return -1;
+	*out = v * unit;
+	return 0;
+}
+
+/* "2", "0.5": seconds, more than 0 and at most a year, in ms (rounded up). */
+static int parse_seconds(const char *s, uint64_t *ms)
+{
+	char *end;
+	if ((*s < '0' || *s > '9') && *s != '.')
+		return -1;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !(v > 0) || v > 365 * 24 * 3600.0)
+		return -1;
+	*ms = (uint64_t)(v * 1000);
+	if ((double)*ms < v * 1000)
+		(*ms)++;
+	return 0;
+}
+
+static int add_env(struct run_options *o, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	size_t namelen = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	if (namelen == 0)
+		return usage_error("--env '%s': no variable name", arg);
+	if (o->nenv == ENV_MAX)
+		return usage_error("too many --env options (at most %s)", "4096");
+	if (!eq) {
+		/* The host's own "NAME=VALUE" string: nothing to allocate. */
+		char **e = environ;
+		while (*e && (strncmp(*e, arg, namelen) || (*e)[namelen] != '='))
+			e++;
+		if (!*e)
+			return 0; /* like docker: an unset host variable stays unset */
+		arg = *e;
+	}
+	o->env[o->nenv++] = arg;
+	return 0;
+}
+
+int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, int *first)
+{
+	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE, OPT_DISK, OPT_NO_SECCOMP,
+	       OPT_SECCOMP_LOG };
+	static const struct option longopts[] = {
+		{"mem", required_argument, NULL, 'm'},
+		{"env", required_argument, NULL, 'e'},
+		{"timeout", required_argument, NULL, 't'},
+		{"stats", no_argument, NULL, OPT_STATS},
+		{"core", required_argument, NULL, OPT_CORE},
+		{"disk", required_argument, NULL, OPT_DISK},
+		{"dir", required_argument, NULL, 'd'},
+		{"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
+		{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+		{"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
+		{"help", no_argument, NULL, 'h'},
+		{"output", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, r, at;
+
+	opterr = 0;
+	optind = 0; /* glibc: start afresh (a bundle parses two lists) */
+	for (;;) {
+		at = optind ? optind : 1;
+		if ((c = getopt_long(argc, argv, "+:m:e:t:d:ho:", longopts, NULL)) == -1)
+			break;
+		if (c == 'o' && !pack)
+			return usage_error("unknown option '%s'", argv[at]);
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			o->output_at = at;
+			o->output_end = optind;
+			break;
+		case 'm':
+			if (parse_size(optarg, &o->mem) < 0 || o->mem == 0)
+				return usage_error("--mem '%s': not a size like 256M or 1G", optarg);
+			o->mem_arg = optarg;
+			o->mem = round_mem(o->mem);
+			if (o->mem < UKVM_MEM_MIN)
+				return usage_error("--mem %s: less than the minimum, 32M", optarg);
+			if (o->mem > UKVM_MEM_MAX)
+				return usage_error("--mem %s: more than the maximum, 3G", optarg);
+			break;
+		case 'e':
+			if ((r = add_env(o, optarg)))
+				return r;
+			break;
+		case 't':
+			if (parse_seconds(optarg, &o->timeout_ms) < 0)
+				return usage_error("--timeout '%s': not a number of seconds > 0", optarg);
+			break;
+		case OPT_CORE:
+			o->core_path = optarg;
+			break;
+		case OPT_DISK:
+			if (o->ndisks == UKVM_BLK_MAX)
+				return usage_error("--disk %s: too many disks (at most 8)", optarg);
+			o->disks[o->ndisks++] = optarg;
+			break;
+		case 'd':
+			if (o->ndirs == UKVM_FS_MOUNTS_MAX)
+				return usage_error("--dir %s: too many directories (at most 32)", optarg);
+			o->dirs[o->ndirs++] = optarg;
+			break;
+		case OPT_STATS:
+			o->stats = true;
+			break;
+		case OPT_TRACE_NOSYS:
+			o->trace_nosys = true;
+			break;
+		case OPT_NO_SECCOMP:
+			o->seccomp = UKVM_SECCOMP_OFF;
+			break;
+		case OPT_SECCOMP_LOG:
+			o->seccomp = UKVM_SECCOMP_LOG;
+			break;
+		case 'h':
+			return RUN_OPTIONS_HELP;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	*first = optind;
+	return 0;
+}
+
+
+int run_options_scan(int argc, char **argv, const char **output, char **kept, int *nkept,
+		     int *first)
+{
+	struct run_options o = {0};
+	int r;
+
+	if ((r = run_options_parse(argc, argv, &o, output != NULL, first)))
+		return r;
+	if (output)
+		*output = o.output;
+	*nkept = 0;
+	for (int i = 1; i < optind; i++)
+		if (!o.output || i < o.output_at || i >= o.output_end)
+			kept[(*nkept)++] = argv[i];
+	return 0;
+}

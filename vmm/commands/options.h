@@ -1,0 +1,52 @@
+/*
+ * The options of `unikvm run` (also packed into bundles by `unikvm pack`
+ * and given to a bundle as --unikvm-OPT): parsed into struct run_options
+ * without exiting or allocating, so that the fuzz target
+ * tests/fuzz/fuzz_cli.c calls the parser the commands use.
+ */
+#ifndef UKVM_OPTIONS_H
+#define UKVM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <unikvm/abi.h>
+
+#include "core/seccomp.h"
+
+#define ENV_MAX 4096
+#define RUN_OPTIONS_HELP (-1) /* -h/--help: the caller prints its usage */
+
+struct run_options {
+	const char *output; /* pack: -o FILE */
+	int output_at, output_end; /* pack: argv[output_at..output_end) held -o */
+	uint64_t mem; /* 0: not given */
+	const char *mem_arg;
+	char *env[ENV_MAX + 1]; /* into argv or environ */
+	int nenv;
+	bool stats, trace_nosys;
+	enum ukvm_seccomp seccomp; /* UKVM_SECCOMP_KILL (0) unless asked */
+	uint64_t timeout_ms;
+	const char *core_path;
+	const char *disks[UKVM_BLK_MAX + 1];
+	int ndisks;
+	const char *dirs[UKVM_FS_MOUNTS_MAX + 1]; /* --dir, opened by run_image */
+	int ndirs;
+};
+
+/* Parses argv[1..] up to the first word that is not an option (optind,
+ * also in *first); pack: also -o/--output FILE. o must start zeroed. 0,
+ * RUN_OPTIONS_HELP, or EXIT_HOST_ERROR after a one-line message. */
+int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, int *first);
+
+/* Parses run options in argv[1..]; with output non-NULL, -o/--output FILE
+ * too (returned there, NULL if absent). kept (argc entries) receives the
+ * option words but -o's, *first the index of the first non-option word.
+ * 0, RUN_OPTIONS_HELP, or EXIT_HOST_ERROR after a one-line message. */
+int run_options_scan(int argc, char **argv, const char **output, char **kept, int *nkept,
+		     int *first);
+
+/* "unikvm: " fmt with arg, and a hint to --help, on stderr; returns
+ * EXIT_HOST_ERROR. */
+int usage_error(const char *fmt, const char *arg);
+
+#endif

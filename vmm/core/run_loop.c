@@ -1,0 +1,236 @@
+/*
+ * The run loop. Besides serving exits, it notices a vCPU that halted with
+ * interrupts off: musl's a_crash() (abort's last resort, the stack
+ * protector, malloc's corruption checks) is a bare `hlt`, and with the
+ * in-kernel irqchip such a vCPU sleeps inside KVM_RUN for ever. A timer
+ * signal interrupts KVM_RUN every WATCHDOG_MS; then the loop asks KVM
+ * whether the vCPU is halted with IF=0 and reports a crash if so. The same
+ * tick enforces --timeout, picks up a corrupt disk ring that a device
+ * thread reported, and re-raises lost disk interrupts (blk.c). An idle guest thus costs a few wakeups a second.
+ *
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT end the run (unless unikvm was
+ * started with one of them ignored, as nohup and background jobs of a
+ * shell are: then it stays ignored, as for any command). The handler sets
+ * kvm_run.immediate_exit, so a KVM_RUN entered after the signal returns at
+ * once too, and main() re-raises the signal after cleaning up.
+ *
+ * The vCPU thread confines itself with seccomp (seccomp_filter.c) after setup,
+ * just before the first KVM_RUN; what runs after the loop (teardown, the
+ * re-raised signal) runs confined too.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "devices/blk.h"
+#include "base/exit_status.h"
+#include "base/log.h"
+#include "core/vm.h"
+
+#define WATCHDOG_FIRST_MS 50
+#define WATCHDOG_MS 250
+#define RFLAGS_IF (1ULL << 9)
+#define KICK_SIGNAL SIGUSR1
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static volatile sig_atomic_t stop_signal;
+static struct kvm_run *volatile running;
+
+static void on_kick(int sig)
+{
+	(void)sig; /* only here to make KVM_RUN and blocking calls return EINTR */
+}
+
+static void on_stop(int sig)
+{
+	struct kvm_run *r = running;
+	stop_signal = sig;
+	if (r)
+		r->immediate_exit = 1;
+}
+
+static int install(int sig, void (*handler)(int))
+{
+	struct sigaction sa = {.sa_handler = handler}; /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
+static int start_watchdog(timer_t *t)
+{
+	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = KICK_SIGNAL};
+	struct itimerspec its = {
+		.it_interval = {0, WATCHDOG_MS * 1000000L},
+		.it_value = {0, WATCHDOG_FIRST_MS * 1000000L},
+	};
+	if (install(KICK_SIGNAL, on_kick) < 0 || timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
+		return -1;
+	return timer_settime(*t, 0, &its, NULL);
+}
+
+int vm_stop_signal(void)
+{
+	return stop_signal;
+}
+
+void vm_stop(struct vm *vm, int status)
+{
+	if (!vm->done) {
+		vm->done = true;
+		vm->status = status;
+	}
+}
+
+static void check_halted(struct vm *vm)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs r;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
+		return;
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || (r.rflags & RFLAGS_IF))
+		return;
+	report_halted(vm, &r);
+}
+
+static void handle_io(struct vm *vm)
+{
+	const struct kvm_run *run = vm->run;
+	uint16_t port = run->io.port;
+
+	if (port >= UKVM_BLK_DOORBELL_BASE && port < UKVM_BLK_DOORBELL_BASE + UKVM_BLK_MAX) {
+		/* A served doorbell (a 32-bit OUT) never exits: KVM's ioeventfd takes it. */
+		unsigned disk = port - UKVM_BLK_DOORBELL_BASE;
+		if (vm->blk && disk < vm->blk->count)
+			guest_error(vm, EXIT_BAD_HYPERCALL, "%s of %u bytes on the doorbell of disk %u "
+				    "(port 0x%x): a doorbell is one 32-bit OUT",
+				    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", run->io.size,
+				    disk, port);
+		else
+			guest_error(vm, EXIT_BAD_HYPERCALL, "doorbell of disk %u (port 0x%x), which does "
+				    "not exist", disk, port);
+		return;
+	}
+	if (port < UKVM_HC_PORT_BASE || port >= UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT) {
+		guest_error(vm, EXIT_BAD_HYPERCALL, "%s of I/O port 0x%x, which unikvm does not serve",
+			    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", port);
+		return;
+	}
+	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1) {
+		guest_error(vm, EXIT_BAD_HYPERCALL,
+			    "malformed hypercall on port 0x%x (%s, %u bytes x %u): a hypercall is one "
+			    "32-bit OUT", port, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+			    run->io.size, run->io.count);
+		return;
+	}
+	uint32_t value;
+	memcpy(&value, (const char *)run + run->io.data_offset, sizeof(value));
+	hypercall_dispatch(vm, port - UKVM_HC_PORT_BASE, value);
+}
+
+static void handle_exit(struct vm *vm)
+{
+	const struct kvm_run *run = vm->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(vm);
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		report_triple_fault(vm);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		report_internal_error(vm);
+		break;
+	case KVM_EXIT_MMIO:
+		guest_error(vm, EXIT_FAULT, "%s of %u bytes at 0x%llx, outside guest RAM",
+			    run->mmio.is_write ? "write" : "read", run->mmio.len,
+			    (unsigned long long)run->mmio.phys_addr);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		ukvm_err("KVM could not enter the guest (hardware reason 0x%llx)",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vm_stop(vm, EXIT_HOST_ERROR);
+		break;
+	default:
+		ukvm_err("unexpected KVM exit reason %u", run->exit_reason);
+		vm_stop(vm, EXIT_HOST_ERROR);
+		break;
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static uint64_t deadline_ms;
+
+bool vm_check_stop(struct vm *vm)
+{
+	if (vm->done)
+		return true;
+	if (stop_signal)
+		vm_stop(vm, EXIT_SIGNAL_BASE + stop_signal);
+	else if (vm->blk && blk_fatal(vm->blk))
+		vm_stop(vm, blk_fatal(vm->blk)); /* reported by the device thread */
+	else if (deadline_ms && now_ms() >= deadline_ms) {
+		ukvm_err("guest timed out after %.3g s", (double)vm->timeout_ms / 1000);
+		vm_stop(vm, EXIT_TIMEOUT);
+	}
+	return vm->done;
+}
+
+int vm_run(struct vm *vm)
+{
+	timer_t timer;
+
+	deadline_ms = vm->timeout_ms ? now_ms() + vm->timeout_ms : 0;
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		struct sigaction old;
+		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		if (install(stop_signals[i], on_stop) < 0) {
+			ukvm_perr("sigaction");
+			return EXIT_HOST_ERROR;
+		}
+	}
+	if (start_watchdog(&timer) < 0) {
+		ukvm_perr("cannot start the watchdog timer");
+		return EXIT_HOST_ERROR;
+	}
+	/* Setup is over: from here on, only what the run and its end need. */
+	char err[512];
+	if (seccomp_confine_vcpu(vm, err, sizeof(err))) {
+		ukvm_err("%s", err);
+		timer_delete(timer);
+		return EXIT_HOST_ERROR;
+	}
+	running = vm->run;
+	if (stop_signal)
+		vm->run->immediate_exit = 1; /* it came before `running` was set */
+	while (!vm_check_stop(vm)) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR && errno != EAGAIN) {
+				ukvm_perr("KVM_RUN");
+				vm_stop(vm, EXIT_HOST_ERROR);
+				break;
+			}
+			check_halted(vm);
+			if (vm->blk)
+				blk_watchdog(vm->blk);
+			continue;
+		}
+		vm->exits++;
+		handle_exit(vm);
+	}
+	running = NULL;
+	timer_delete(timer);
+	signal(KICK_SIGNAL, SIG_DFL);
+	return vm->status;
+}

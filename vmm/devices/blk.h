@@ -1,0 +1,98 @@
+/*
+ * The block device (docs/block.md): disks from --disk, one request ring per
+ * disk in guest memory, an ioeventfd doorbell, one device thread per disk
+ * and an irqfd interrupt.
+ *
+ * Boot order (main.c): blk_add for each --disk before /dev/kvm is opened,
+ * blk_start after vm_create, blk_stop before vm_destroy. The guest queries
+ * and registers rings through UKVM_HC_BLK_INFO and UKVM_HC_BLK_SETUP.
+ */
+#ifndef UKVM_BLK_H
+#define UKVM_BLK_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <unikvm/abi.h>
+
+#include "core/gmem.h"
+
+struct vm;
+
+/* What a request is checked against. */
+struct blk_geom {
+	uint64_t sectors;     /* addressable sectors (a trailing partial one is not) */
+	uint32_t sector_size; /* power of two >= 512 */
+	bool read_only;
+};
+
+struct blk_disk {
+	char *path;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	struct blk_geom geom;
+	int kick_fd, irq_fd; /* the doorbell's ioeventfd, the irqfd */
+	pthread_t thread;
+	bool thread_started;
+	struct blk *owner; /* for the device thread */
+	unsigned index;
+	int confine_status;    /* the device thread's seccomp_confine_disk() */
+	char confine_err[256]; /* its reason if not 0 */
+	_Atomic uint64_t ring_gpa; /* 0 until the guest sets the ring up */
+	/* the device thread's own (never in guest memory) */
+	uint32_t req_cons, cpl_prod;
+};
+
+struct blk {
+	unsigned count;
+	struct blk_disk disk[UKVM_BLK_MAX];
+	struct vm *vm;
+	int stop_fd; /* eventfd: wakes every device thread to stop */
+	sem_t confined; /* posted by each device thread once it is confined (or failed) */
+	bool confined_init;
+	atomic_bool stopping;
+	atomic_int fatal; /* exit status after a corrupt ring; 0: none */
+};
+
+/* Opens the disk named by an --disk argument, "PATH[,ro|,rw]". 0, or
+ * EXIT_HOST_ERROR with a one-line reason in err (nothing opened). */
+int blk_add(struct blk *b, const char *arg, char *err, size_t errlen);
+/* Wires every disk into the VM (doorbells, MSI routes, irqfds) and starts
+ * the device threads. 0, or EXIT_HOST_ERROR with a reason in err. */
+int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen);
+/* Stops the device threads (each finishes the request it is serving) and
+ * closes the disks. Safe to call more than once, and after a failed start. */
+void blk_stop(struct blk *b);
+/* Called on every watchdog tick by the vCPU thread: raises the interrupt
+ * again for a disk whose completions the guest has not consumed, in case
+ * the one that announced them was lost (docs/block.md). */
+void blk_watchdog(struct blk *b);
+/* The exit status a device thread asked for after a corrupt ring, or 0. */
+int blk_fatal(struct blk *b);
+
+/* Hypercalls UKVM_HC_BLK_INFO and UKVM_HC_BLK_SETUP. */
+void hc_blk_info(struct vm *vm, uint64_t gpa);
+void hc_blk_setup(struct vm *vm, uint64_t gpa);
+
+/* ---- request checks (pure: unit tested on fake guest memory) ----------- */
+
+/* Checks a request copied out of the ring. Returns its UKVM_BLK_S_* status
+ * (UKVM_BLK_S_OK: *buf is the host address of its buffer, NULL for a
+ * flush), or -1 if its buffer is not in guest RAM (a corrupt ring), with
+ * the reason in err. Checked in this order: op, length, range, read-only,
+ * buffer. */
+int blk_req_check(const struct gmem *m, const struct blk_geom *g, const struct ukvm_blk_req *r,
+		  void **buf, char *err, size_t errlen);
+
+/* Checks the indices of a ring: req_prod and cpl_cons as the guest wrote
+ * them, req_cons and cpl_prod as the device keeps them. 0, or -1 with the
+ * reason in err. */
+int blk_ring_check(uint32_t req_prod, uint32_t cpl_cons, uint32_t req_cons, uint32_t cpl_prod,
+		   char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,765 @@
+/*
+ * --dir: host directories served to the guest by hypercall (files.h).
+ * Guest-controlled values (mapping index, handle, path bytes, iovecs) are
+ * copied once and checked here; paths are resolved by the kernel beneath
+ * the mapping's root, never by string checks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/path.h"
+#include "base/exit_status.h"
+#include "devices/files.h"
+#include "core/vm.h"
+
+#define RESOLVE_CONFINED (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+/* Open flags a guest may ask for; anything else is dropped. */
+#define OPEN_FLAGS_ALLOWED                                                                         \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY | O_NOFOLLOW |            \
+	 O_NONBLOCK | O_DSYNC | O_SYNC)
+
+void fs_init(struct fs *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	for (unsigned i = 0; i < UKVM_FS_HANDLES_MAX; i++)
+		fs->handles[i].fd = -1;
+	fs->umask = umask(0); /* the guest applies its own umask to modes */
+	umask((mode_t)fs->umask);
+}
+
+int fs_add_dir(struct fs *fs, const char *arg, char *err, size_t errlen)
+{
+	char host[UKVM_FS_PATH_MAX];
+	const char *guest = "/";
+	bool ro = false;
+	size_t len = strlen(arg);
+
+	if (len >= sizeof(host)) {
+		snprintf(err, errlen, "--dir: path too long");
+		return -1;
+	}
+	memcpy(host, arg, len + 1);
+	char *colon = strrchr(host, ':');
+	if (colon && (!strcmp(colon, ":ro") || !strcmp(colon, ":rw"))) {
+		ro = colon[1] == 'r' && colon[2] == 'o';
+		*colon = '\0';
+		colon = strrchr(host, ':');
+	}
+	if (colon && colon[1] == '/') {
+		guest = colon + 1;
+		*colon = '\0';
+	} else if (colon) {
+		snprintf(err, errlen,
+			 "--dir '%s': the guest path after ':' must be absolute, "
+			 "and the only option is ':ro' or ':rw'",
+			 arg);
+		return -1;
+	}
+	if (!host[0]) {
+		snprintf(err, errlen, "--dir '%s': no host directory", arg);
+		return -1;
+	}
+	if (fs->nmounts == UKVM_FS_MOUNTS_MAX) {
+		snprintf(err, errlen, "too many --dir options (at most %d)", UKVM_FS_MOUNTS_MAX);
+		return -1;
+	}
+	struct fs_mount *m = &fs->mounts[fs->nmounts];
+	if (path_normalize(m->guest, sizeof(m->guest), "/", guest) < 0) {
+		snprintf(err, errlen, "--dir '%s': guest path too long", arg);
+		return -1;
+	}
+	for (unsigned i = 0; i < fs->nmounts; i++) {
+		if (!strcmp(fs->mounts[i].guest, m->guest)) {
+			snprintf(err, errlen, "--dir '%s': %s is mapped twice", arg, m->guest);
+			return -1;
+		}
+	}
+	m->root = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (m->root < 0) {
+		snprintf(err, errlen, "--dir '%s': %s: %s", arg, host, strerror(errno));
+		return -1;
+	}
+	m->ro = ro;
+	fs->nmounts++;
+	return 0;
+}
+
+void fs_close(struct fs *fs)
+{
+	for (unsigned i = 0; i < fs->nmounts; i++)
+		close(fs->mounts[i].root);
+	for (unsigned i = 0; i < UKVM_FS_HANDLES_MAX; i++)
+		if (fs->handles[i].fd >= 0)
+			close(fs->handles[i].fd);
+	fs->nmounts = 0;
+}
+
+/* A host call's result as the guest gets it: the value, or -errno. */
+static int64_t host_ret(int64_t r)
+{
+	return r < 0 ? -errno : r;
+}
+
+/* ---- checked access to guest arguments --------------------------------- */
+
+/* Stores -errno or a result into the OUT field `ret` of the struct at gpa. */
+static void put_ret(struct vm *vm, uint64_t gpa, size_t off, int64_t ret)
+{
+	gmem_write(&vm->mem, gpa + off, &ret, sizeof(ret));
+}
+#define PUT_RET(vm, gpa, type, val) put_ret(vm, gpa, offsetof(type, ret), val)
+
+/* A guest path (ABI: relative, no NUL, shorter than UKVM_FS_PATH_MAX) into
+ * buf as a C string ("." for the root) and its mapping. 0, -errno, or -1
+ * with the VM stopped (buffer outside guest RAM). */
+static int get_path(struct vm *vm, const char *hc, const struct ukvm_fs_path *p, char *buf,
+		    const struct fs_mount **m)
+{
+	uint32_t mount = p->mount, len = p->len;
+	uint64_t addr = p->path;
+
+	if (!vm->fs || mount >= vm->fs->nmounts)
+		return -ENOENT; /* no such mapping (vm->fs NULL: none at all) */
+	*m = &vm->fs->mounts[mount];
+	if (len >= UKVM_FS_PATH_MAX)
+		return -ENAMETOOLONG;
+	if (len && gmem_read(&vm->mem, addr, buf, len) < 0) {
+		guest_error(vm, EXIT_FAULT, "%s hypercall: path [0x%llx, +%u) outside guest RAM",
+			    hc, (unsigned long long)addr, len);
+		return -1;
+	}
+	if (len == 0)
+		buf[len++] = '.';
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) || buf[0] == '/')
+		return -EINVAL;
+	return 0;
+}
+
+/* openat2 beneath the mapping's root. An escape (EXDEV) is EACCES. */
+static int open_beneath(const struct fs_mount *m, const char *path, uint64_t flags, uint64_t mode)
+{
+	struct open_how how = {.flags = flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY),
+			       .mode =
+				   (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? mode : 0,
+			       .resolve = RESOLVE_CONFINED};
+	int fd = (int)syscall(SYS_openat2, m->root, path, &how, sizeof(how));
+	if (fd < 0)
+		return errno == EXDEV ? -EACCES : -errno;
+	return fd;
+}
+
+/* Opens the parent of path (O_PATH) and points *name at the last component,
+ * which must be a real name. The caller closes the fd. */
+static int open_parent(const struct fs_mount *m, char *path, const char **name)
+{
+	char *slash = strrchr(path, '/');
+	const char *parent = ".";
+
+	if (slash) {
+		*slash = '\0';
+		parent = path;
+		*name = slash + 1;
+	} else {
+		*name = path;
+	}
+	if (!**name || !strcmp(*name, ".") || !strcmp(*name, ".."))
+		return -EINVAL;
+	return open_beneath(m, parent, O_PATH | O_DIRECTORY, 0);
+}
+
+static struct fs_handle *get_handle(struct vm *vm, int32_t h)
+{
+	if (!vm->fs || h < UKVM_FS_STDIO_HANDLES ||
+	    h >= UKVM_FS_STDIO_HANDLES + UKVM_FS_HANDLES_MAX)
+		return NULL;
+	struct fs_handle *fh = &vm->fs->handles[h - UKVM_FS_STDIO_HANDLES];
+	return fh->fd >= 0 ? fh : NULL;
+}
+
+/* ---- hypercalls -------------------------------------------------------- */
+
+void hc_fs_mount(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_fs_mount a;
+	int64_t ret;
+
+	if (hc_get_arg(vm, "fs_mount", gpa, &a, sizeof(a)) < 0)
+		return;
+	a.umask = vm->fs ? vm->fs->umask : 022;
+	a.flags = 0;
+	if (!vm->fs || a.index >= vm->fs->nmounts) {
+		ret = -ENOENT;
+	} else {
+		const struct fs_mount *m = &vm->fs->mounts[a.index];
+		size_t len = strlen(m->guest);
+		a.flags = m->ro ? UKVM_FS_MOUNT_RO : 0;
+		if (len >= a.len) {
+			ret = -ERANGE;
+		} else if (gmem_write(&vm->mem, a.path, m->guest, len + 1) < 0) {
+			guest_error(vm, EXIT_FAULT,
+				    "fs_mount hypercall: buffer at 0x%llx outside guest RAM",
+				    (unsigned long long)a.path);
+			return;
+		} else {
+			ret = (int64_t)len;
+		}
+	}
+	a.ret = ret;
+	gmem_write(&vm->mem, gpa, &a, sizeof(a));
+}
+
+void hc_fs_open(struct vm *vm, uint64_t gpa)
+{
+	char path[UKVM_FS_PATH_MAX];
+	struct ukvm_hc_fs_path a;
+	const struct fs_mount *m;
+	struct stat st;
+	int r;
+
+	if (hc_get_arg(vm, "fs_open", gpa, &a, sizeof(a)) < 0)
+		return;
+	if ((r = get_path(vm, "fs_open", &a.p, path, &m)) == -1 && vm->done)
+		return;
+	uint32_t flags = a.flags;
+	unsigned slot = 0;
+	if (r == 0 && (flags & (O_TMPFILE & ~O_DIRECTORY)))
+		r = -EOPNOTSUPP;
+	if (r == 0 && m->ro && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
+		r = -EROFS;
+	if (r == 0) {
+		while (slot < UKVM_FS_HANDLES_MAX && vm->fs->handles[slot].fd >= 0)
+			slot++;
+		if (slot == UKVM_FS_HANDLES_MAX)
+			r = -EMFILE;
+	}
+	if (r == 0) {
+		/* O_NONBLOCK while opening: a FIFO must not block the VMM; only
+		 * regular files and directories are served. */
+		int fd = open_beneath(m, path, (flags & OPEN_FLAGS_ALLOWED) | O_NONBLOCK,
+				      a.mode & 07777);
+		if (fd < 0) {
+			r = fd;
+		} else if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+			close(fd);
+			r = -ENXIO;
+		} else {
+			if (!(flags & O_NONBLOCK))
+				fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+			vm->fs->handles[slot] = (struct fs_handle){.fd = fd, .ro = m->ro};
+			r = (int)slot + UKVM_FS_STDIO_HANDLES;
+		}
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_path, r);
+}
+
+void hc_fs_close(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_fs_handle a;
+	if (hc_get_arg(vm, "fs_close", gpa, &a, sizeof(a)) < 0)
+		return;
+	struct fs_handle *h = get_handle(vm, a.handle);
+	if (h) {
+		close(h->fd);
+		h->fd = -1;
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_handle, h ? 0 : -EBADF);
+}
+
+static void fs_io(struct vm *vm, uint64_t gpa, bool write)
+{
+	static struct ukvm_iovec giov[UKVM_IOV_MAX];
+	static struct iovec hiov[UKVM_IOV_MAX];
+	const char *hc = write ? "fs_pwritev" : "fs_preadv";
+	struct ukvm_hc_fs_io a;
+	int cnt = 0;
+
+	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
+		return;
+	uint32_t iovcnt = a.iovcnt;
+	int64_t off = a.offset;
+	if (iovcnt > UKVM_IOV_MAX) {
+		guest_error(vm, EXIT_BAD_HYPERCALL, "%s hypercall: %u iovecs, at most %d", hc,
+			    iovcnt, UKVM_IOV_MAX);
+		return;
+	}
+	if (gmem_read(&vm->mem, a.iov, giov, iovcnt * sizeof(giov[0])) < 0) {
+		guest_error(vm, EXIT_FAULT, "%s hypercall: iovec array at 0x%llx outside guest RAM",
+			    hc, (unsigned long long)a.iov);
+		return;
+	}
+	for (uint32_t i = 0; i < iovcnt; i++) {
+		if (!giov[i].len)
+			continue;
+		void *p = gmem_at(&vm->mem, giov[i].base, giov[i].len);
+		if (!p) {
+			guest_error(vm, EXIT_FAULT,
+				    "%s hypercall: buffer %u [0x%llx, +0x%llx) outside "
+				    "guest RAM",
+				    hc, i, (unsigned long long)giov[i].base,
+				    (unsigned long long)giov[i].len);
+			return;
+		}
+		hiov[cnt++] = (struct iovec){p, giov[i].len};
+	}
+	struct fs_handle *h = get_handle(vm, a.handle);
+	ssize_t n;
+	if (!h)
+		n = -EBADF;
+	else if (off < -1)
+		n = -EINVAL;
+	else if (cnt == 0)
+		n = 0;
+	else {
+		do {
+			if (write)
+				n = off < 0 ? writev(h->fd, hiov, cnt)
+					    : pwritev(h->fd, hiov, cnt, off);
+			else
+				n = off < 0 ? readv(h->fd, hiov, cnt)
+					    : preadv(h->fd, hiov, cnt, off);
+		} while (n < 0 && errno == EINTR && !vm_check_stop(vm));
+		if (vm->done)
+			return;
+		if (n < 0)
+			n = -errno;
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_io, n);
+}
+
+void hc_fs_preadv(struct vm *vm, uint64_t gpa)
+{
+	fs_io(vm, gpa, false);
+}
+
+void hc_fs_pwritev(struct vm *vm, uint64_t gpa)
+{
+	fs_io(vm, gpa, true);
+}
+
+void hc_fs_seek(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_fs_handle a;
+	if (hc_get_arg(vm, "fs_seek", gpa, &a, sizeof(a)) < 0)
+		return;
+	struct fs_handle *h = get_handle(vm, a.handle);
+	int64_t r = !h ? -EBADF : lseek(h->fd, a.arg, (int)a.op);
+	if (h && r < 0)
+		r = -errno;
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_handle, r);
+}
+
+static void stat_to_abi(const struct stat *s, struct ukvm_stat *u)
+{
+	*u = (struct ukvm_stat){
+	    .dev = s->st_dev,
+	    .ino = s->st_ino,
+	    .nlink = s->st_nlink,
+	    .size = (uint64_t)s->st_size,
+	    .blocks = (uint64_t)s->st_blocks,
+	    .rdev = s->st_rdev,
+	    .mode = s->st_mode,
+	    .uid = s->st_uid,
+	    .gid = s->st_gid,
+	    .blksize = (uint32_t)s->st_blksize,
+	    .atime_sec = s->st_atim.tv_sec,
+	    .atime_nsec = (uint32_t)s->st_atim.tv_nsec,
+	    .mtime_sec = s->st_mtim.tv_sec,
+	    .mtime_nsec = (uint32_t)s->st_mtim.tv_nsec,
+	    .ctime_sec = s->st_ctim.tv_sec,
+	    .ctime_nsec = (uint32_t)s->st_ctim.tv_nsec,
+	};
+}
+
+void hc_fs_stat(struct vm *vm, uint64_t gpa)
+{
+	char path[UKVM_FS_PATH_MAX];
+	struct ukvm_hc_fs_stat a;
+	const struct fs_mount *m;
+	struct stat st;
+	int r = 0;
+
+	if (hc_get_arg(vm, "fs_stat", gpa, &a, sizeof(a)) < 0)
+		return;
+	int32_t handle = a.handle;
+	uint64_t dst = a.st;
+	if (handle >= 0 && handle < UKVM_FS_STDIO_HANDLES) {
+		r = fstat(handle, &st) < 0 ? -errno : 0; /* the VMM's own streams */
+	} else if (handle >= 0) {
+		struct fs_handle *h = get_handle(vm, handle);
+		r = !h ? -EBADF : fstat(h->fd, &st) < 0 ? -errno : 0;
+	} else if ((r = get_path(vm, "fs_stat", &a.p, path, &m)) == -1 && vm->done) {
+		return;
+	} else if (r == 0 && (a.flags & AT_SYMLINK_NOFOLLOW) && strcmp(path, ".")) {
+		const char *name;
+		int dir = open_parent(m, path, &name);
+		r = dir < 0 ? dir : fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+		if (dir >= 0)
+			close(dir);
+	} else if (r == 0) {
+		int fd = open_beneath(m, path, O_PATH, 0);
+		r = fd < 0 ? fd : fstat(fd, &st) < 0 ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r == 0) {
+		struct ukvm_stat u;
+		stat_to_abi(&st, &u);
+		if (gmem_write(&vm->mem, dst, &u, sizeof(u)) < 0) {
+			guest_error(vm, EXIT_FAULT,
+				    "fs_stat hypercall: result at 0x%llx outside guest RAM",
+				    (unsigned long long)dst);
+			return;
+		}
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_stat, r);
+}
+
+void hc_fs_getdents(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_fs_buf a;
+	if (hc_get_arg(vm, "fs_getdents", gpa, &a, sizeof(a)) < 0)
+		return;
+	uint64_t len = a.len > (1u << 20) ? 1u << 20 : a.len;
+	void *p = gmem_at(&vm->mem, a.buf, len);
+	if (!p) {
+		guest_error(vm, EXIT_FAULT,
+			    "fs_getdents hypercall: buffer [0x%llx, +0x%llx) outside "
+			    "guest RAM",
+			    (unsigned long long)a.buf, (unsigned long long)len);
+		return;
+	}
+	struct fs_handle *h = get_handle(vm, a.handle);
+	int64_t r = !h ? -EBADF : syscall(SYS_getdents64, h->fd, p, (size_t)len);
+	if (h && r < 0)
+		r = -errno;
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_buf, r);
+}
+
+/* The calls that name a last component: mkdir, unlink, readlink. */
+enum name_op { OP_MKDIR, OP_UNLINK, OP_ACCESS };
+
+static void fs_path_op(struct vm *vm, uint64_t gpa, const char *hc, enum name_op op)
+{
+	char path[UKVM_FS_PATH_MAX];
+	struct ukvm_hc_fs_path a;
+	const struct fs_mount *m;
+	const char *name;
+	int r;
+
+	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
+		return;
+	if ((r = get_path(vm, hc, &a.p, path, &m)) == -1 && vm->done)
+		return;
+	if (r == 0 && op == OP_ACCESS) {
+		if (m->ro && (a.mode & W_OK)) {
+			r = -EROFS;
+		} else {
+			int fd = open_beneath(m, path, O_PATH, 0);
+			if (fd < 0)
+				r = fd;
+			else
+				r = (int)host_ret(
+				    syscall(SYS_faccessat2, fd, "", a.mode & 7, AT_EMPTY_PATH));
+			if (fd >= 0)
+				close(fd);
+		}
+	} else if (r == 0 && m->ro) {
+		r = -EROFS;
+	} else if (r == 0) {
+		int dir = open_parent(m, path, &name);
+		if (dir == -EINVAL) /* "", "." or "..": exists, or is busy */
+			r = op == OP_MKDIR ? -EEXIST : -EBUSY;
+		else if (dir < 0)
+			r = dir;
+		else if (op == OP_MKDIR)
+			r = (int)host_ret(mkdirat(dir, name, a.mode & 07777));
+		else
+			r = (int)host_ret(unlinkat(dir, name, a.flags & AT_REMOVEDIR));
+		if (dir >= 0)
+			close(dir);
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_path, r);
+}
+
+void hc_fs_mkdir(struct vm *vm, uint64_t gpa)
+{
+	fs_path_op(vm, gpa, "fs_mkdir", OP_MKDIR);
+}
+
+void hc_fs_unlink(struct vm *vm, uint64_t gpa)
+{
+	fs_path_op(vm, gpa, "fs_unlink", OP_UNLINK);
+}
+
+void hc_fs_access(struct vm *vm, uint64_t gpa)
+{
+	fs_path_op(vm, gpa, "fs_access", OP_ACCESS);
+}
+
+/* rename and link: two names in one mapping, each acted on from its parent
+ * (link never follows a symlink at the end of the old name). */
+static void fs_two_names(struct vm *vm, uint64_t gpa, const char *hc, bool link)
+{
+	char from[UKVM_FS_PATH_MAX], to[UKVM_FS_PATH_MAX];
+	struct ukvm_hc_fs_rename a;
+	const struct fs_mount *mf, *mt;
+	const char *nf, *nt;
+	int r, df = -1, dt = -1;
+
+	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
+		return;
+	if ((r = get_path(vm, hc, &a.from, from, &mf)) == -1 && vm->done)
+		return;
+	if (r == 0 && (r = get_path(vm, hc, &a.to, to, &mt)) == -1 && vm->done)
+		return;
+	if (r == 0 && (mf->ro || mt->ro))
+		r = -EROFS;
+	else if (r == 0 && mf != mt)
+		r = -EXDEV;
+	/* "", "." or ".." as a name: a mapping's root, or a directory in use */
+	if (r == 0 && (df = open_parent(mf, from, &nf)) < 0)
+		r = df == -EINVAL ? (link ? -EPERM : -EBUSY) : df;
+	if (r == 0 && (dt = open_parent(mt, to, &nt)) < 0)
+		r = dt == -EINVAL ? (link ? -EEXIST : -EBUSY) : dt;
+	if (r == 0 && link)
+		r = (int)host_ret(linkat(df, nf, dt, nt, 0));
+	else if (r == 0)
+		r = (int)host_ret(syscall(SYS_renameat2, df, nf, dt, nt,
+					  a.flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)));
+	if (df >= 0)
+		close(df);
+	if (dt >= 0)
+		close(dt);
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_rename, r);
+}
+
+void hc_fs_rename(struct vm *vm, uint64_t gpa)
+{
+	fs_two_names(vm, gpa, "fs_rename", false);
+}
+
+void hc_fs_link(struct vm *vm, uint64_t gpa)
+{
+	fs_two_names(vm, gpa, "fs_link", true);
+}
+
+/* chmod and utimens: on a handle, or on what a path names. A symlink at
+ * the end is followed through an O_PATH fd opened beneath the root (the
+ * change goes through /proc/self/fd, the VMM's own view of that fd), or,
+ * with AT_SYMLINK_NOFOLLOW, changed itself from its parent. */
+enum attr_op { OP_CHMOD, OP_UTIMENS };
+
+static int attr_apply(enum attr_op op, int dir, const char *name, int flags, uint32_t mode,
+		      const struct timespec ts[2])
+{
+	int r = op == OP_CHMOD ? fchmodat(dir, name, mode, flags) : utimensat(dir, name, ts, flags);
+	return r < 0 ? -errno : 0;
+}
+
+static void fs_attr(struct vm *vm, uint64_t gpa, const char *hc, enum attr_op op)
+{
+	char path[UKVM_FS_PATH_MAX], proc[64];
+	struct ukvm_hc_fs_attr a;
+	const struct fs_mount *m;
+	const char *name;
+	int r = 0;
+
+	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
+		return;
+	uint32_t mode = a.mode & 07777;
+	struct timespec ts[2] = {{a.times[0], (long)a.times[1]}, {a.times[2], (long)a.times[3]}};
+	if (a.handle >= 0) {
+		struct fs_handle *h = get_handle(vm, a.handle);
+		if (!h)
+			r = -EBADF;
+		else if (h->ro)
+			r = -EROFS;
+		else
+			r = (int)host_ret(op == OP_CHMOD ? fchmod(h->fd, mode)
+							 : futimens(h->fd, ts));
+	} else if ((r = get_path(vm, hc, &a.p, path, &m)) == -1 && vm->done) {
+		return;
+	} else if (r == 0 && m->ro) {
+		r = -EROFS;
+	} else if (r == 0 && (a.flags & AT_SYMLINK_NOFOLLOW)) {
+		int dir = open_parent(m, path, &name);
+		r = dir < 0 ? dir : attr_apply(op, dir, name, AT_SYMLINK_NOFOLLOW, mode, ts);
+		if (dir >= 0)
+			close(dir);
+	} else if (r == 0) {
+		int fd = open_beneath(m, path, O_PATH, 0);
+		if (fd < 0) {
+			r = fd;
+		} else {
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+			r = attr_apply(op, AT_FDCWD, proc, 0, mode, ts);
+			close(fd);
+		}
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_attr, r);
+}
+
+void hc_fs_chmod(struct vm *vm, uint64_t gpa)
+{
+	fs_attr(vm, gpa, "fs_chmod", OP_CHMOD);
+}
+
+void hc_fs_utimens(struct vm *vm, uint64_t gpa)
+{
+	fs_attr(vm, gpa, "fs_utimens", OP_UTIMENS);
+}
+
+void hc_fs_symlink(struct vm *vm, uint64_t gpa)
+{
+	char path[UKVM_FS_PATH_MAX], target[UKVM_FS_PATH_MAX];
+	struct ukvm_hc_fs_symlink a;
+	const struct fs_mount *m;
+	const char *name;
+	int r;
+
+	if (hc_get_arg(vm, "fs_symlink", gpa, &a, sizeof(a)) < 0)
+		return;
+	uint64_t len = a.target_len;
+	if (len == 0 || len >= sizeof(target)) {
+		PUT_RET(vm, gpa, struct ukvm_hc_fs_symlink, len ? -ENAMETOOLONG : -ENOENT);
+		return;
+	}
+	if (gmem_read(&vm->mem, a.target, target, len) < 0) {
+		guest_error(vm, EXIT_FAULT,
+			    "fs_symlink hypercall: target [0x%llx, +%llu) outside "
+			    "guest RAM",
+			    (unsigned long long)a.target, (unsigned long long)len);
+		return;
+	}
+	target[len] = '\0';
+	if ((r = get_path(vm, "fs_symlink", &a.p, path, &m)) == -1 && vm->done)
+		return;
+	if (r == 0 && memchr(target, '\0', len))
+		r = -EINVAL;
+	else if (r == 0 && m->ro)
+		r = -EROFS;
+	else if (r == 0) {
+		int dir = open_parent(m, path, &name);
+		if (dir < 0)
+			r = dir == -EINVAL ? -EEXIST : dir;
+		else
+			r = (int)host_ret(symlinkat(target, dir, name));
+		if (dir >= 0)
+			close(dir);
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_symlink, r);
+}
+
+void hc_fs_truncate(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_fs_handle a;
+	if (hc_get_arg(vm, "fs_truncate", gpa, &a, sizeof(a)) < 0)
+		return;
+	struct fs_handle *h = get_handle(vm, a.handle);
+	int64_t r = !h ? -EBADF : h->ro ? -EROFS : ftruncate(h->fd, a.arg) < 0 ? -errno : 0;
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_handle, r);
+}
+
+void hc_fs_fsync(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_fs_handle a;
+	if (hc_get_arg(vm, "fs_fsync", gpa, &a, sizeof(a)) < 0)
+		return;
+	struct fs_handle *h = get_handle(vm, a.handle);
+	int r = !h ? -EBADF : (a.op == 1 ? fdatasync(h->fd) : fsync(h->fd)) < 0 ? -errno : 0;
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_handle, r);
+}
+
+void hc_fs_readlink(struct vm *vm, uint64_t gpa)
+{
+	char path[UKVM_FS_PATH_MAX];
+	struct ukvm_hc_fs_readlink a;
+	const struct fs_mount *m;
+	const char *name;
+	int64_t r;
+
+	if (hc_get_arg(vm, "fs_readlink", gpa, &a, sizeof(a)) < 0)
+		return;
+	uint64_t len = a.len > UKVM_FS_PATH_MAX ? UKVM_FS_PATH_MAX : a.len;
+	char *buf = gmem_at(&vm->mem, a.buf, len);
+	if (!buf) {
+		guest_error(vm, EXIT_FAULT,
+			    "fs_readlink hypercall: buffer [0x%llx, +0x%llx) outside "
+			    "guest RAM",
+			    (unsigned long long)a.buf, (unsigned long long)len);
+		return;
+	}
+	if ((r = get_path(vm, "fs_readlink", &a.p, path, &m)) == -1 && vm->done)
+		return;
+	if (r == 0) {
+		int dir = open_parent(m, path, &name);
+		r = dir < 0 ? dir : readlinkat(dir, name, buf, len);
+		if (dir >= 0 && r < 0)
+			r = -errno;
+		if (dir >= 0)
+			close(dir);
+	}
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_readlink, r);
+}
+
+void hc_random(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_fs_buf a;
+	if (hc_get_arg(vm, "random", gpa, &a, sizeof(a)) < 0)
+		return;
+	uint64_t len = a.len > UKVM_RANDOM_MAX ? UKVM_RANDOM_MAX : a.len;
+	void *p = gmem_at(&vm->mem, a.buf, len);
+	if (!p) {
+		guest_error(vm, EXIT_FAULT,
+			    "random hypercall: buffer [0x%llx, +0x%llx) outside "
+			    "guest RAM",
+			    (unsigned long long)a.buf, (unsigned long long)len);
+		return;
+	}
+	int64_t r;
+	do
+		r = getrandom(p, len, 0);
+	while (r < 0 && errno == EINTR && !vm_check_stop(vm));
+	if (vm->done)
+		return;
+	PUT_RET(vm, gpa, struct ukvm_hc_fs_buf, r < 0 ? -errno : r);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void hc_poll_stdin(struct vm *vm, uint64_t gpa)
+{
+	struct ukvm_hc_poll_stdin a;
+	if (hc_get_arg(vm, "poll_stdin", gpa, &a, sizeof(a)) < 0)
+		return;
+	int32_t timeout = a.timeout_ms < -1 ? -1 : a.timeout_ms;
+	int64_t deadline = mono_ms() + timeout;
+	struct pollfd pfd = {.fd = 0, .events = POLLIN};
+	int r;
+	for (;;) {
+		/* The watchdog's signal interrupts poll: go on with what is left. */
+		int64_t left = timeout < 0 ? -1 : deadline - mono_ms();
+		r = poll(&pfd, 1, left < 0 && timeout >= 0 ? 0 : (int)left);
+		if (r >= 0 || errno != EINTR || vm_check_stop(vm))
+			break;
+	}
+	if (vm->done)
+		return;
+	PUT_RET(vm, gpa, struct ukvm_hc_poll_stdin, r < 0 ? -errno : r);
+}

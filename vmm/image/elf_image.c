@@ -1,0 +1,351 @@
+#include "image/elf_image.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/exit_status.h"
+#include "base/log.h"
+
+#define IMAGE_MAX_FILE (1ULL << 30)
+#define IMAGE_MAX_SYMBOLS (1u << 20)
+#define PAGE UKVM_PAGE_SIZE
+
+#define BAD(...) ukvm_fail(err, errlen, EXIT_BAD_IMAGE, __VA_ARGS__)
+
+static int seg_cmp(const void *a, const void *b)
+{
+	const struct segment *x = a, *y = b;
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct symbol *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->size < y->size ? 1 : x->size > y->size ? -1 : 0; /* sized first */
+}
+
+static int check_header(Elf *elf, GElf_Ehdr *eh, char *err, size_t errlen)
+{
+	size_t idlen;
+	const char *id;
+
+	if (elf_kind(elf) != ELF_K_ELF)
+		return BAD("not an ELF file");
+	id = elf_getident(elf, &idlen);
+	if (!id || idlen < EI_NIDENT)
+		return BAD("truncated ELF identification");
+	if (id[EI_CLASS] != ELFCLASS64)
+		return BAD("not a 64-bit ELF file (class %d)", id[EI_CLASS]);
+	if (id[EI_DATA] != ELFDATA2LSB)
+		return BAD("not a little-endian ELF file");
+	if (!gelf_getehdr(elf, eh))
+		return BAD("truncated or corrupt ELF header: %s", elf_errmsg(-1));
+	if (eh->e_machine != EM_X86_64)
+		return BAD("not an x86-64 ELF file (machine %u)", eh->e_machine);
+	if (eh->e_type != ET_EXEC)
+		return BAD("not a static executable (ELF type %u%s): build it with unikvm-cc",
+			   eh->e_type, eh->e_type == ET_DYN ? ", a shared object or PIE" : "");
+	return 0;
+}
+
+static int check_load(const GElf_Phdr *ph, size_t i, size_t file_size, char *err, size_t errlen)
+{
+	if (ph->p_flags & ~(uint64_t)(PF_R | PF_W | PF_X))
+		return BAD("segment %zu: unknown flags 0x%x", i, (unsigned)ph->p_flags);
+	if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X))
+		return BAD("segment %zu is both writable and executable (W^X)", i);
+	if (ph->p_filesz > ph->p_memsz)
+		return BAD("segment %zu: file size 0x%lx larger than memory size 0x%lx", i,
+			   (unsigned long)ph->p_filesz, (unsigned long)ph->p_memsz);
+	if (ph->p_offset > file_size || ph->p_filesz > file_size - ph->p_offset)
+		return BAD("segment %zu: data beyond the end of the file (truncated?)", i);
+	if (ph->p_vaddr < UKVM_IMAGE_BASE)
+		return BAD("segment %zu at 0x%lx overlaps the VMM's low area (below 0x%x)", i,
+			   (unsigned long)ph->p_vaddr, UKVM_IMAGE_BASE);
+	if (ph->p_vaddr > UKVM_MEM_MAX || ph->p_memsz > UKVM_MEM_MAX - ph->p_vaddr)
+		return BAD("segment %zu [0x%lx, +0x%lx) is outside guest memory (max 0x%llx)", i,
+			   (unsigned long)ph->p_vaddr, (unsigned long)ph->p_memsz,
+			   (unsigned long long)UKVM_MEM_MAX);
+	return 0;
+}
+
+static int read_note(Elf *elf, const GElf_Phdr *ph, struct ukvm_note_image *out, int *found)
+{
+	Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+	size_t off = 0, name_off, desc_off, next;
+	GElf_Nhdr nh;
+
+	if (!d)
+		return -1;
+	while (off < d->d_size && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		if (nh.n_type == UKVM_NOTE_TYPE_IMAGE && nh.n_namesz == sizeof(UKVM_NOTE_NAME) &&
+		    !memcmp((char *)d->d_buf + name_off, UKVM_NOTE_NAME, sizeof(UKVM_NOTE_NAME))) {
+			if (nh.n_descsz != sizeof(*out))
+				return -1;
+			memcpy(out, (char *)d->d_buf + desc_off, sizeof(*out));
+			(*found)++;
+		}
+		off = next;
+	}
+	return 0;
+}
+
+static int check_segments(struct image *img, Elf *elf, const GElf_Ehdr *eh, char *err,
+			  size_t errlen)
+{
+	size_t phnum, i;
+	int notes = 0, r;
+
+	if (elf_getphdrnum(elf, &phnum) != 0 || phnum == 0)
+		return BAD("no program headers");
+	for (i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			return BAD("program header %zu unreadable (truncated?): %s", i, elf_errmsg(-1));
+		switch (ph.p_type) {
+		case PT_LOAD:
+			if ((r = check_load(&ph, i, img->file_size, err, errlen)))
+				return r;
+			if (img->nseg == IMAGE_MAX_SEGMENTS)
+				return BAD("more than %d loadable segments", IMAGE_MAX_SEGMENTS);
+			if (ph.p_memsz == 0)
+				break;
+			img->seg[img->nseg++] = (struct segment){ph.p_vaddr, ph.p_memsz, ph.p_filesz,
+								 ph.p_offset, ph.p_flags};
+			break;
+		case PT_INTERP:
+		case PT_DYNAMIC:
+			return BAD("dynamically linked: a unikernel must be static (build it with unikvm-cc)");
+		case PT_NOTE:
+			if (ph.p_offset > img->file_size || ph.p_filesz > img->file_size - ph.p_offset)
+				return BAD("note segment beyond the end of the file (truncated?)");
+			if (read_note(elf, &ph, &img->note, &notes))
+				return BAD("malformed unikvm note");
+			break;
+		}
+	}
+	if (img->nseg == 0)
+		return BAD("no loadable segments");
+	if (notes == 0)
+		return BAD("no unikvm ABI note: not built with unikvm-cc for unikvm");
+	if (notes > 1)
+		return BAD("more than one unikvm ABI note");
+	if (img->note.abi_version != UKVM_ABI_VERSION)
+		return BAD("built for unikvm ABI version %u, this unikvm runs version %d: rebuild it",
+			   img->note.abi_version, UKVM_ABI_VERSION);
+	if (img->note.flags)
+		return BAD("unknown flags 0x%x in the unikvm note", img->note.flags);
+
+	qsort(img->seg, img->nseg, sizeof(img->seg[0]), seg_cmp);
+	for (i = 1; i < img->nseg; i++) {
+		const struct segment *a = &img->seg[i - 1], *b = &img->seg[i];
+		uint64_t a_end_page = (a->vaddr + a->memsz + PAGE - 1) / PAGE;
+		if (a->vaddr + a->memsz > b->vaddr)
+			return BAD("segments at 0x%lx and 0x%lx overlap", (unsigned long)a->vaddr,
+				   (unsigned long)b->vaddr);
+		if (a_end_page > b->vaddr / PAGE && a->flags != b->flags)
+			return BAD("segments at 0x%lx and 0x%lx share a page with different permissions",
+				   (unsigned long)a->vaddr, (unsigned long)b->vaddr);
+	}
+	img->end = img->seg[img->nseg - 1].vaddr + img->seg[img->nseg - 1].memsz;
+
+	img->entry = eh->e_entry;
+	for (i = 0; i < img->nseg; i++) {
+		const struct segment *s = &img->seg[i];
+		if ((s->flags & PF_X) && img->entry >= s->vaddr && img->entry - s->vaddr < s->filesz)
+			return 0;
+	}
+	return BAD("entry point 0x%lx is not in an executable segment", (unsigned long)img->entry);
+}
+
+static void read_symbols(struct image *img, Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (!d)
+			continue;
+		size_t n = d->d_size / sh.sh_entsize;
+		if (n > IMAGE_MAX_SYMBOLS)
+			n = IMAGE_MAX_SYMBOLS;
+		struct symbol *syms = calloc(n ? n : 1, sizeof(*syms));
+		if (!syms)
+			return;
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym s;
+			const char *name;
+			if (!gelf_getsym(d, (int)i, &s) || s.st_shndx == SHN_UNDEF || !s.st_value)
+				continue;
+			int type = GELF_ST_TYPE(s.st_info);
+			if (type != STT_FUNC && type != STT_NOTYPE && type != STT_OBJECT)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, s.st_name);
+			if (!name || !*name || !(syms[k].name = strdup(name)))
+				continue;
+			syms[k].addr = s.st_value;
+			syms[k].size = s.st_size;
+			k++;
+		}
+		qsort(syms, k, sizeof(*syms), sym_cmp);
+		img->syms = syms;
+		img->nsyms = k;
+		return;
+	}
+}
+
+int image_parse(struct image *img, const void *data, size_t size, char *err, size_t errlen)
+{
+	GElf_Ehdr eh;
+	Elf *elf;
+	int r;
+
+	memset(img, 0, sizeof(*img));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return BAD("libelf: %s", elf_errmsg(-1));
+	if (size == 0)
+		return BAD("empty file, not an ELF file");
+	if (!(img->file = malloc(size)))
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the image");
+	memcpy(img->file, data, size);
+	img->file_size = size;
+	if (!(elf = elf_memory((char *)img->file, size))) {
+		image_close(img);
+		return BAD("truncated or corrupt ELF header: %s", elf_errmsg(-1));
+	}
+	r = check_header(elf, &eh, err, errlen);
+	if (!r)
+		r = check_segments(img, elf, &eh, err, errlen);
+	if (!r)
+		read_symbols(img, elf);
+	elf_end(elf);
+	if (r)
+		image_close(img); /* the caller gets nothing to close */
+	return r;
+}
+
+int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size, char *err,
+		    size_t errlen)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ukvm_fail(err, errlen, EXIT_NO_IMAGE, "%s", strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "not a regular file");
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "larger than %llu MiB",
+				 (unsigned long long)(max >> 20));
+	}
+	if (!(buf = malloc(st.st_size ? (size_t)st.st_size : 1))) {
+		close(fd);
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the file");
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			int r = ukvm_fail(err, errlen, EXIT_NO_IMAGE, "cannot read: %s",
+					  n < 0 ? strerror(errno) : "file shrank while reading");
+			free(buf);
+			close(fd);
+			return r;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*data = buf;
+	*size = got;
+	return 0;
+}
+
+int image_open(struct image *img, const char *path, char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t size;
+	int r;
+
+	memset(img, 0, sizeof(*img));
+	if ((r = read_whole_file(path, IMAGE_MAX_FILE, &buf, &size, err, errlen)))
+		return r;
+	r = image_parse(img, buf, size, err, errlen);
+	free(buf);
+	return r;
+}
+
+void image_close(struct image *img)
+{
+	for (size_t i = 0; i < img->nsyms; i++)
+		free(img->syms[i].name);
+	free(img->syms);
+	free(img->file);
+	memset(img, 0, sizeof(*img));
+}
+
+void image_load(const struct image *img, const struct gmem *m)
+{
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct segment *s = &img->seg[i];
+		memcpy(gmem_host(m, s->vaddr, s->filesz), img->file + s->offset, s->filesz);
+	}
+}
+
+bool image_is_code(const struct image *img, uint64_t addr)
+{
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct segment *s = &img->seg[i];
+		if ((s->flags & SEG_X) && addr >= s->vaddr && addr - s->vaddr < s->memsz)
+			return true;
+	}
+	return false;
+}
+
+const struct symbol *image_symbol(const struct image *img, uint64_t addr, uint64_t *off)
+{
+	size_t lo = 0, hi = img->nsyms;
+	const struct symbol *label = NULL;
+
+	while (lo < hi) { /* lo: the first symbol above addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (img->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Among the symbols at the closest address below addr, a sized one
+	 * that contains it wins; otherwise a label (size 0) there. */
+	for (size_t i = lo; i-- > 0 && img->syms[i].addr == img->syms[lo - 1].addr;) {
+		const struct symbol *s = &img->syms[i];
+		if (s->size && addr - s->addr < s->size) {
+			*off = addr - s->addr;
+			return s;
+		}
+		if (!s->size)
+			label = s;
+	}
+	if (!label || !image_is_code(img, addr))
+		return NULL;
+	*off = addr - label->addr;
+	return label;
+}
