@@ -294,8 +294,8 @@ static int map_devices(json_t *devices, struct strvec *cmd, char *err, size_t er
 		if (!node)
 			FAIL("device %s (%lld:%lld): the host has no such block device (neither %s "
 			     "nor %s is it)",
-			     path, (long long)json_integer_value(maj), (long long)json_integer_value(min),
-			     buf, path);
+			     path, (long long)json_integer_value(maj),
+			     (long long)json_integer_value(min), buf, path);
 		strvec_pushf(cmd, "--disk=%s", node);
 	}
 	return 0;

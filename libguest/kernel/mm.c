@@ -14,7 +14,7 @@
 
 #define PAGE UKVM_PAGE_SIZE
 
-static uint64_t base;   /* address of page 0 of the pool */
+static uint64_t base;	/* address of page 0 of the pool */
 static uint64_t npages; /* pages in the pool */
 static uint64_t *used, *dirty;
 static uint64_t brk_start, brk_cur;
@@ -212,7 +212,8 @@ int user_range_ok(uint64_t addr, uint64_t len)
 		return 1; /* like Linux: musl passes {NULL, 0} iovecs */
 	/* The VMM's low area is to the program what kernel memory is on
 	 * Linux: readable here, but never a syscall buffer (EFAULT). */
-	return addr >= UKVM_IMAGE_BASE && len <= boot_info.mem_size && addr <= boot_info.mem_size - len;
+	return addr >= UKVM_IMAGE_BASE && len <= boot_info.mem_size &&
+	       addr <= boot_info.mem_size - len;
 }
 
 uint64_t mm_free_bytes(void)

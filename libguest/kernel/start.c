@@ -12,7 +12,7 @@
 struct ukvm_boot_info boot_info;
 
 extern const Elf64_Ehdr __ehdr_start; /* the linker script loads the headers */
-extern char _start[];                 /* musl's crt1.o */
+extern char _start[];		      /* musl's crt1.o */
 NORETURN void enter_program(uint64_t sp, void *entry);
 
 /* The note the VMM reads before loading anything (ABI header). */
@@ -22,10 +22,11 @@ static const struct {
 	char name[8];
 	struct ukvm_note_image desc;
 } __attribute__((packed)) image_note __attribute__((used, section(".note.unikvm"), aligned(4))) = {
-	.hdr = {.n_namesz = sizeof(UKVM_NOTE_NAME), .n_descsz = sizeof(struct ukvm_note_image),
-		.n_type = UKVM_NOTE_TYPE_IMAGE},
-	.name = UKVM_NOTE_NAME,
-	.desc = {.abi_version = UKVM_ABI_VERSION, .min_mem = (uint64_t)(uintptr_t)__unikvm_min_mem},
+    .hdr = {.n_namesz = sizeof(UKVM_NOTE_NAME),
+	    .n_descsz = sizeof(struct ukvm_note_image),
+	    .n_type = UKVM_NOTE_TYPE_IMAGE},
+    .name = UKVM_NOTE_NAME,
+    .desc = {.abi_version = UKVM_ABI_VERSION, .min_mem = (uint64_t)(uintptr_t)__unikvm_min_mem},
 };
 
 static uint64_t push_bytes(uint64_t sp, const void *src, size_t n)
@@ -49,19 +50,22 @@ static uint64_t build_initial_stack(void)
 	cpuid(1, 0, id);
 
 	const uint64_t auxv[][2] = {
-		{AT_PHDR, (uint64_t)(uintptr_t)&__ehdr_start + __ehdr_start.e_phoff},
-		{AT_PHENT, sizeof(Elf64_Phdr)},
-		{AT_PHNUM, __ehdr_start.e_phnum},
-		{AT_PAGESZ, UKVM_PAGE_SIZE},
-		{AT_ENTRY, (uint64_t)(uintptr_t)_start},
-		{AT_HWCAP, id[3]},
-		{AT_CLKTCK, 100},
-		{AT_PLATFORM, plat},
-		{AT_RANDOM, random},
-		{AT_UID, 0}, {AT_EUID, 0}, {AT_GID, 0}, {AT_EGID, 0},
-		{AT_SECURE, 0},
-		{AT_EXECFN, argc ? argv[0] : 0},
-		{AT_NULL, 0},
+	    {AT_PHDR, (uint64_t)(uintptr_t)&__ehdr_start + __ehdr_start.e_phoff},
+	    {AT_PHENT, sizeof(Elf64_Phdr)},
+	    {AT_PHNUM, __ehdr_start.e_phnum},
+	    {AT_PAGESZ, UKVM_PAGE_SIZE},
+	    {AT_ENTRY, (uint64_t)(uintptr_t)_start},
+	    {AT_HWCAP, id[3]},
+	    {AT_CLKTCK, 100},
+	    {AT_PLATFORM, plat},
+	    {AT_RANDOM, random},
+	    {AT_UID, 0},
+	    {AT_EUID, 0},
+	    {AT_GID, 0},
+	    {AT_EGID, 0},
+	    {AT_SECURE, 0},
+	    {AT_EXECFN, argc ? argv[0] : 0},
+	    {AT_NULL, 0},
 	};
 	uint64_t words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);
 	sp = (sp - words * 8) & ~(uint64_t)15;

@@ -44,6 +44,7 @@ int console_poll_stdin(int timeout_ms);
 void files_init(void);
 /* fd.c, pipe.c, files.c, system.c */
 #define FILE_SYSCALL(name) long sys_##name(const struct syscall_frame *f);
+/* clang-format off */
 FILE_SYSCALL(read) FILE_SYSCALL(write) FILE_SYSCALL(readv) FILE_SYSCALL(writev)
 FILE_SYSCALL(pread64) FILE_SYSCALL(pwrite64) FILE_SYSCALL(preadv) FILE_SYSCALL(pwritev)
 FILE_SYSCALL(open) FILE_SYSCALL(openat) FILE_SYSCALL(creat) FILE_SYSCALL(close)
@@ -64,6 +65,7 @@ FILE_SYSCALL(linkat) FILE_SYSCALL(select) FILE_SYSCALL(pselect6) FILE_SYSCALL(fl
 FILE_SYSCALL(uname) FILE_SYSCALL(sysinfo) FILE_SYSCALL(getrlimit) FILE_SYSCALL(setrlimit)
 FILE_SYSCALL(prlimit64) FILE_SYSCALL(sched_getaffinity) FILE_SYSCALL(id_zero)
 FILE_SYSCALL(getresid) FILE_SYSCALL(getgroups) FILE_SYSCALL(getrandom)
+/* clang-format on */
 #undef FILE_SYSCALL
 
 #endif

@@ -84,8 +84,9 @@ static int64_t read_timespec(uint64_t addr, uint64_t *ns)
 	struct timespec ts = *(const struct timespec *)(uintptr_t)addr;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS_PER_S)
 		return -EINVAL;
-	*ns = (uint64_t)ts.tv_sec > UINT64_MAX / NS_PER_S - 1 ? UINT64_MAX
-							   : (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+	*ns = (uint64_t)ts.tv_sec > UINT64_MAX / NS_PER_S - 1
+		  ? UINT64_MAX
+		  : (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 	return 0;
 }
 
@@ -167,7 +168,8 @@ long sys_getrusage(const struct syscall_frame *f)
 	kmemset(ru, 0, sizeof(*ru));
 	if (who != RUSAGE_CHILDREN) {
 		uint64_t us = ns_since_boot() / 1000;
-		ru->ru_utime = (struct timeval){(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};
+		ru->ru_utime =
+		    (struct timeval){(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};
 	}
 	return 0;
 }

@@ -87,12 +87,12 @@ void trap_init(void)
 	for (unsigned v = 0; v < 256; v++) {
 		uint64_t a = trap_stubs[v];
 		idt[v] = (struct idt_entry){
-			.offset_lo = (uint16_t)a,
-			.selector = GDT_CODE,
-			.ist = (uint8_t)ist_for(v),
-			.type_attr = 0x8e, /* present, DPL0, interrupt gate */
-			.offset_mid = (uint16_t)(a >> 16),
-			.offset_hi = (uint32_t)(a >> 32),
+		    .offset_lo = (uint16_t)a,
+		    .selector = GDT_CODE,
+		    .ist = (uint8_t)ist_for(v),
+		    .type_attr = 0x8e, /* present, DPL0, interrupt gate */
+		    .offset_mid = (uint16_t)(a >> 16),
+		    .offset_hi = (uint32_t)(a >> 32),
 		};
 	}
 	struct table_pointer p = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
@@ -124,16 +124,31 @@ void trap_dispatch(struct trap_frame *f)
 	reporting = 1;
 
 	struct ukvm_hc_crash hc = {
-		.kind = f->vector < 32 ? UKVM_CRASH_EXCEPTION : UKVM_CRASH_INTERRUPT,
-		.info = (uint32_t)f->vector,
-		.state = {
-			.rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,
-			.rsi = f->rsi, .rdi = f->rdi, .rbp = f->rbp, .rsp = f->rsp,
-			.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11,
-			.r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
-			.rip = f->rip, .rflags = f->rflags, .error_code = f->error_code,
-			.cr2 = f->vector == 14 ? read_cr2() : 0,
-			.fs_base = rdmsr(MSR_FS_BASE),
+	    .kind = f->vector < 32 ? UKVM_CRASH_EXCEPTION : UKVM_CRASH_INTERRUPT,
+	    .info = (uint32_t)f->vector,
+	    .state =
+		{
+		    .rax = f->rax,
+		    .rbx = f->rbx,
+		    .rcx = f->rcx,
+		    .rdx = f->rdx,
+		    .rsi = f->rsi,
+		    .rdi = f->rdi,
+		    .rbp = f->rbp,
+		    .rsp = f->rsp,
+		    .r8 = f->r8,
+		    .r9 = f->r9,
+		    .r10 = f->r10,
+		    .r11 = f->r11,
+		    .r12 = f->r12,
+		    .r13 = f->r13,
+		    .r14 = f->r14,
+		    .r15 = f->r15,
+		    .rip = f->rip,
+		    .rflags = f->rflags,
+		    .error_code = f->error_code,
+		    .cr2 = f->vector == 14 ? read_cr2() : 0,
+		    .fs_base = rdmsr(MSR_FS_BASE),
 		},
 	};
 	hypercall(UKVM_HC_CRASH, &hc);

@@ -37,8 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ro = data[25];
 	(void)blk_ring_check(idx[0], idx[1], idx[2], idx[3], err, sizeof(err));
 
-	struct blk_geom g = {.sectors = sectors, .sector_size = 512u << (shift % 4), .read_only = ro & 1};
-	for (size_t off = 32; off + sizeof(struct ukvm_blk_req) <= size; off += sizeof(struct ukvm_blk_req)) {
+	struct blk_geom g = {
+	    .sectors = sectors, .sector_size = 512u << (shift % 4), .read_only = ro & 1};
+	for (size_t off = 32; off + sizeof(struct ukvm_blk_req) <= size;
+	     off += sizeof(struct ukvm_blk_req)) {
 		struct ukvm_blk_req r;
 		void *buf = NULL;
 		memcpy(&r, data + off, sizeof(r));

@@ -108,7 +108,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * the command line is the default arguments' words again. */
 		int nrest = n - 1;
 		int nopts = (int)npacked < nrest ? (int)npacked : nrest;
-		struct bundle b = {.opts = argv + 1, .nopts = nopts, .args = argv + 1 + nopts,
+		struct bundle b = {.opts = argv + 1,
+				   .nopts = nopts,
+				   .args = argv + 1 + nopts,
 				   .nargs = nrest - nopts};
 		char *cmdline[WORDS_MAX + 1], *dups[WORDS_MAX];
 		int ncmd = 0;

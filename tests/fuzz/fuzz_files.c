@@ -57,11 +57,11 @@
 #define ARG_SIZE 72
 
 /* FIX_* bits of byte 1 */
-#define FIX_PATHS 0x01  /* paths (and the symlink target) point at PATH1/PATH2 */
-#define FIX_BUF 0x02    /* buffers and iovecs point at BUF, lengths clamped */
+#define FIX_PATHS 0x01	/* paths (and the symlink target) point at PATH1/PATH2 */
+#define FIX_BUF 0x02	/* buffers and iovecs point at BUF, lengths clamped */
 #define FIX_HANDLE 0x04 /* handle in -1..9 (-1: by path; 0..2 stdio; 3.. files) */
-#define FIX_MOUNT 0x08  /* mapping index in 0..2 (2: none) */
-#define FIX_LONG 0x10   /* path 1 repeated up to 4095 bytes (4096 with FIX_LONGER) */
+#define FIX_MOUNT 0x08	/* mapping index in 0..2 (2: none) */
+#define FIX_LONG 0x10	/* path 1 repeated up to 4095 bytes (4096 with FIX_LONGER) */
 #define FIX_LONGER 0x20
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -71,26 +71,20 @@ static const struct call {
 	unsigned nr;
 	int path1, path2, target, handle, buf, iov, dst;
 } calls[] = {
-#define C(nr, p1, p2, tg, h, b, io, d) {UKVM_HC_FS_##nr, p1, p2, tg, h, b, io, d}
-	C(MOUNT, -1, -1, -1, -1, 8, -1, -1),
-	C(OPEN, 0, -1, -1, -1, -1, -1, -1),
-	C(CLOSE, -1, -1, -1, 0, -1, -1, -1),
-	C(PREADV, -1, -1, -1, 0, -1, 4, -1),
-	C(PWRITEV, -1, -1, -1, 0, -1, 4, -1),
-	C(SEEK, -1, -1, -1, 0, -1, -1, -1),
-	C(STAT, 8, -1, -1, 0, -1, -1, 24),
-	C(GETDENTS, -1, -1, -1, 0, 8, -1, -1),
-	C(MKDIR, 0, -1, -1, -1, -1, -1, -1),
-	C(UNLINK, 0, -1, -1, -1, -1, -1, -1),
-	C(RENAME, 0, 16, -1, -1, -1, -1, -1),
-	C(TRUNCATE, -1, -1, -1, 0, -1, -1, -1),
-	C(FSYNC, -1, -1, -1, 0, -1, -1, -1),
-	C(ACCESS, 0, -1, -1, -1, -1, -1, -1),
-	C(READLINK, 0, -1, -1, -1, 16, -1, -1),
-	C(CHMOD, 8, -1, -1, 0, -1, -1, -1),
-	C(UTIMENS, 8, -1, -1, 0, -1, -1, -1),
-	C(SYMLINK, 16, -1, 0, -1, -1, -1, -1),
-	C(LINK, 0, 16, -1, -1, -1, -1, -1),
+#define C(nr, p1, p2, tg, h, b, io, d)                                                             \
+	{                                                                                          \
+		UKVM_HC_FS_##nr, p1, p2, tg, h, b, io, d                                           \
+	}
+    C(MOUNT, -1, -1, -1, -1, 8, -1, -1),    C(OPEN, 0, -1, -1, -1, -1, -1, -1),
+    C(CLOSE, -1, -1, -1, 0, -1, -1, -1),    C(PREADV, -1, -1, -1, 0, -1, 4, -1),
+    C(PWRITEV, -1, -1, -1, 0, -1, 4, -1),   C(SEEK, -1, -1, -1, 0, -1, -1, -1),
+    C(STAT, 8, -1, -1, 0, -1, -1, 24),	    C(GETDENTS, -1, -1, -1, 0, 8, -1, -1),
+    C(MKDIR, 0, -1, -1, -1, -1, -1, -1),    C(UNLINK, 0, -1, -1, -1, -1, -1, -1),
+    C(RENAME, 0, 16, -1, -1, -1, -1, -1),   C(TRUNCATE, -1, -1, -1, 0, -1, -1, -1),
+    C(FSYNC, -1, -1, -1, 0, -1, -1, -1),    C(ACCESS, 0, -1, -1, -1, -1, -1, -1),
+    C(READLINK, 0, -1, -1, -1, 16, -1, -1), C(CHMOD, 8, -1, -1, 0, -1, -1, -1),
+    C(UTIMENS, 8, -1, -1, 0, -1, -1, -1),   C(SYMLINK, 16, -1, 0, -1, -1, -1, -1),
+    C(LINK, 0, 16, -1, -1, -1, -1, -1),
 #undef C
 };
 #define NCALLS (sizeof(calls) / sizeof(calls[0]))
@@ -165,9 +159,8 @@ static void put_links(const char *dir)
 {
 	char name[64], abs[128];
 	static const char *const rel[][2] = {
-	    {"../sentinel", "up"}, {"..", "dotdot"}, {"../sentinel/s", "upfile"},
-	    {"self", "self"},      {"d/g", "in"},    {"/", "slash"},
-	    {"/proc/self/root", "magic"},
+	    {"../sentinel", "up"}, {"..", "dotdot"}, {"../sentinel/s", "upfile"},  {"self", "self"},
+	    {"d/g", "in"},	   {"/", "slash"},   {"/proc/self/root", "magic"},
 	};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		snprintf(name, sizeof(name), "%s/%s", dir, rel[i][1]);
@@ -363,7 +356,8 @@ static void fix_arg(struct vm *vm, const struct call *c, uint8_t fix, uint8_t *a
 			put_u64(arg, c->iov + 4, IOV);
 			for (uint32_t i = 0; i < n; i++) {
 				struct ukvm_iovec v = {.base = BUF + i * 0x10000ULL,
-						       .len = i < len2 ? (1u << (lens[i] % 17)) : 0};
+						       .len =
+							   i < len2 ? (1u << (lens[i] % 17)) : 0};
 				if (v.len > 0x10000)
 					v.len = 0x10000;
 				memcpy(vm->mem.host + IOV + i * sizeof(v), &v, sizeof(v));
@@ -396,7 +390,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 
 	static bool dirty = true; /* root/ may differ from put_tree()'s */
-	static int fds = -1;        /* open after the input before */
+	static int fds = -1;	  /* open after the input before */
 	static unsigned inputs;
 
 	if (!vm.mem.host) {

@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "now")) {
-		printf("%lld %lld\n", (long long)now_ns(CLOCK_REALTIME), (long long)now_ns(CLOCK_MONOTONIC));
+		printf("%lld %lld\n", (long long)now_ns(CLOCK_REALTIME),
+		       (long long)now_ns(CLOCK_MONOTONIC));
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "ticks")) {

@@ -14,7 +14,8 @@ int main(void)
 {
 	/* stdio */
 	printf("[%5d|%-5d|%05.1f|%+e|%g|%a]\n", 42, -7, 3.14159, 1e-10, 1e100, 1.0);
-	printf("[%s|%10.3s|%c|%%|%lx|%llo|%zu]\n", "str", "truncate", 'z', 0xdeadbeefUL, 0777ULL, sizeof(long));
+	printf("[%s|%10.3s|%c|%%|%lx|%llo|%zu]\n", "str", "truncate", 'z', 0xdeadbeefUL, 0777ULL,
+	       sizeof(long));
 	char buf[64];
 	const char *longer = getenv("NO_SUCH_VARIABLE") ? "" : "overflowing";
 	printf("snprintf %d ", snprintf(buf, 8, "%s", longer));
@@ -25,13 +26,13 @@ int main(void)
 	printf("strtod %.17g strtol %ld\n", strtod("2.5e-3", NULL), strtol("-0x1f", NULL, 16));
 	fputs("to stderr\n", stderr);
 	/* errno values of failing calls */
-	struct { const char *what; int r; } calls[] = {
-		{"close(-1)", close(-1)},
-		{"read(77)", (int)read(77, buf, 1)},
-		{"open(\"\")", open("", O_RDONLY)},
-		{"dup2(99, 1)", dup2(99, 1)},
-		{"fcntl(55)", fcntl(55, F_GETFD)},
-		{"write(0x1)", (int)write(1, (void *)1, 1)},
+	struct {
+		const char *what;
+		int r;
+	} calls[] = {
+	    {"close(-1)", close(-1)},		{"read(77)", (int)read(77, buf, 1)},
+	    {"open(\"\")", open("", O_RDONLY)}, {"dup2(99, 1)", dup2(99, 1)},
+	    {"fcntl(55)", fcntl(55, F_GETFD)},	{"write(0x1)", (int)write(1, (void *)1, 1)},
 	};
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
 		printf("%s = %d\n", calls[i].what, calls[i].r);

@@ -43,7 +43,10 @@ static void list(const char *dir)
 		return;
 	}
 	while ((e = readdir(d)) && n < 64) {
-		char t = e->d_type == DT_DIR ? 'd' : e->d_type == DT_REG ? 'f' : e->d_type == DT_LNK ? 'l' : '?';
+		char t = e->d_type == DT_DIR   ? 'd'
+			 : e->d_type == DT_REG ? 'f'
+			 : e->d_type == DT_LNK ? 'l'
+					       : '?';
 		names[n] = malloc(strlen(e->d_name) + 3);
 		sprintf(names[n++], "%c %s", t, e->d_name);
 	}
@@ -253,8 +256,8 @@ int main(void)
 	struct timespec times[2] = {{1000000000, 5}, {1234567890, 123456789}};
 	SHOW(futimens(fd, times));
 	SHOW(fstat(fd, &st));
-	printf("mode %o mtime %lld.%09ld atime %lld\n", st.st_mode & 07777, (long long)st.st_mtim.tv_sec,
-	       st.st_mtim.tv_nsec, (long long)st.st_atim.tv_sec);
+	printf("mode %o mtime %lld.%09ld atime %lld\n", st.st_mode & 07777,
+	       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_atim.tv_sec);
 	SHOW(fchown(fd, st.st_uid, st.st_gid));
 	SHOW(fchown(fd, (uid_t)-1, (gid_t)-1));
 	close(fd);

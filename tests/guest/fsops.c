@@ -65,14 +65,16 @@ static int time_file(const char *path)
 		double t0 = now_ms();
 		ssize_t n;
 		total = 0;
-		while ((n = use_pread ? pread(fd, buf, CHUNK, (off_t)total) : read(fd, buf, CHUNK)) > 0)
+		while ((n = use_pread ? pread(fd, buf, CHUNK, (off_t)total)
+				      : read(fd, buf, CHUNK)) > 0)
 			total += (uint64_t)n;
 		ms[use_pread] = now_ms() - t0;
 		close(fd);
 		if (n < 0)
 			return report("read", -1);
 	}
-	printf("%llu bytes: read %.1f ms, pread %.1f ms\n", (unsigned long long)total, ms[0], ms[1]);
+	printf("%llu bytes: read %.1f ms, pread %.1f ms\n", (unsigned long long)total, ms[0],
+	       ms[1]);
 	return 0;
 }
 
@@ -106,8 +108,8 @@ void hypercall(unsigned nr, void *arg); /* libguest */
 /* Sends the VMM a relative path as it is (no folding by libguest). */
 static int raw_open(const char *rel)
 {
-	struct ukvm_hc_fs_path hc = {.p = {.mount = 0, .len = (uint32_t)strlen(rel),
-					   .path = (uint64_t)(uintptr_t)rel}};
+	struct ukvm_hc_fs_path hc = {
+	    .p = {.mount = 0, .len = (uint32_t)strlen(rel), .path = (uint64_t)(uintptr_t)rel}};
 	hypercall(UKVM_HC_FS_OPEN, &hc);
 	if (hc.ret < 0)
 		errno = (int)-hc.ret;

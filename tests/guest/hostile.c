@@ -45,7 +45,7 @@ NOINLINE static void wild_pointer(void)
 
 NOINLINE static void huge_length(void)
 {
-	iov = (struct ukvm_iovec){.base = (uintptr_t)"x", .len = 1ULL << 62};
+	iov = (struct ukvm_iovec){.base = (uintptr_t) "x", .len = 1ULL << 62};
 	hc = (struct ukvm_hc_writev){.fd = 1, .iovcnt = 1, .iov = (uintptr_t)&iov};
 	out32(UKVM_HC_PORT_BASE + UKVM_HC_WRITEV, (uint32_t)(uintptr_t)&hc);
 }
@@ -129,7 +129,8 @@ NOINLINE static void out_of_memory(void)
 			first = p;
 		mib++;
 	}
-	printf("malloc failed with %s after %s\n", strerror(errno), mib > 16 ? "many MiB" : "few MiB");
+	printf("malloc failed with %s after %s\n", strerror(errno),
+	       mib > 16 ? "many MiB" : "few MiB");
 	p = malloc((size_t)1 << 40);
 	printf("malloc(1 TiB) = %s\n", p ? "non-NULL" : "NULL");
 	exit(3);
@@ -156,24 +157,24 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } ways[] = {
-	{"nosys", nosys},
-	{"unknown-hypercall", unknown_hypercall},
-	{"unserved-port", unserved_port},
-	{"short-hypercall", short_hypercall},
-	{"wild-pointer", wild_pointer},
-	{"huge-length", huge_length},
-	{"efault", efault},
-	{"null", null_deref},
-	{"div0", divide_by_zero},
-	{"ud2", invalid_opcode},
-	{"triple-fault", triple_fault},
-	{"hlt", halt_forever},
-	{"write-text", write_to_text},
-	{"exec-data", exec_data},
-	{"heap-corruption", heap_corruption},
-	{"oom", out_of_memory},
-	{"abort", abort_way},
-	{"assert", failed_assert},
+    {"nosys", nosys},
+    {"unknown-hypercall", unknown_hypercall},
+    {"unserved-port", unserved_port},
+    {"short-hypercall", short_hypercall},
+    {"wild-pointer", wild_pointer},
+    {"huge-length", huge_length},
+    {"efault", efault},
+    {"null", null_deref},
+    {"div0", divide_by_zero},
+    {"ud2", invalid_opcode},
+    {"triple-fault", triple_fault},
+    {"hlt", halt_forever},
+    {"write-text", write_to_text},
+    {"exec-data", exec_data},
+    {"heap-corruption", heap_corruption},
+    {"oom", out_of_memory},
+    {"abort", abort_way},
+    {"assert", failed_assert},
 };
 
 int main(int argc, char **argv)

@@ -108,11 +108,12 @@ static void strings(void)
 		printf("[%s]", tok);
 	putchar('\n');
 	free(dup);
-	printf("strtol %ld strtod %.6f atoi %d\n", strtol("-0x7fff", NULL, 16), strtod("2.5e3", NULL),
-	       atoi("  123abc"));
+	printf("strtol %ld strtod %.6f atoi %d\n", strtol("-0x7fff", NULL, 16),
+	       strtod("2.5e3", NULL), atoi("  123abc"));
 	memset(buf, 'x', 100);
 	buf[100] = 0;
-	printf("memcmp %d, memchr %td\n", memcmp(buf, buf + 1, 99), (char *)memchr(buf, 0, 200) - buf);
+	printf("memcmp %d, memchr %td\n", memcmp(buf, buf + 1, 99),
+	       (char *)memchr(buf, 0, 200) - buf);
 }
 
 int main(void)

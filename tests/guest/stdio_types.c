@@ -5,8 +5,12 @@
 
 static const char *type(mode_t m)
 {
-	return S_ISREG(m) ? "regular" : S_ISFIFO(m) ? "fifo" : S_ISCHR(m) ? "chardev"
-	       : S_ISDIR(m) ? "dir" : S_ISSOCK(m) ? "socket" : "other";
+	return S_ISREG(m)    ? "regular"
+	       : S_ISFIFO(m) ? "fifo"
+	       : S_ISCHR(m)  ? "chardev"
+	       : S_ISDIR(m)  ? "dir"
+	       : S_ISSOCK(m) ? "socket"
+			     : "other";
 }
 
 int main(void)

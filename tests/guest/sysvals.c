@@ -57,9 +57,11 @@ int main(int argc, char **argv)
 	printf("sysinfo: totalram %lu procs %u unit %u freeram %s\n", si.totalram, si.procs,
 	       si.mem_unit, si.freeram > 0 && si.freeram < si.totalram ? "ok" : "wrong");
 	getrlimit(RLIMIT_NOFILE, &rl);
-	printf("nofile %llu %llu\n", (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	printf("nofile %llu %llu\n", (unsigned long long)rl.rlim_cur,
+	       (unsigned long long)rl.rlim_max);
 	syscall(SYS_getrlimit, RLIMIT_CORE, &rl);
-	printf("core %llu %s\n", (unsigned long long)rl.rlim_cur, rl.rlim_max == RLIM_INFINITY ? "unlimited" : "limited");
+	printf("core %llu %s\n", (unsigned long long)rl.rlim_cur,
+	       rl.rlim_max == RLIM_INFINITY ? "unlimited" : "limited");
 	int r0 = prlimit(2, RLIMIT_CORE, NULL, &rl);
 	printf("prlimit pid 2: %d %s\n", r0, strerror(errno));
 	uid_t uid_r, uid_e, uid_s;
@@ -67,9 +69,11 @@ int main(int argc, char **argv)
 	getresuid(&uid_r, &uid_e, &uid_s);
 	getresgid(&rg, &eg, &sg);
 	gid_t groups[4];
-	printf("resuid %u %u %u resgid %u %u %u groups %d\n", uid_r, uid_e, uid_s, rg, eg, sg, getgroups(4, groups));
+	printf("resuid %u %u %u resgid %u %u %u groups %d\n", uid_r, uid_e, uid_s, rg, eg, sg,
+	       getgroups(4, groups));
 	getrlimit(RLIMIT_STACK, &rl);
-	printf("stack %s\n", rl.rlim_cur > (8u << 20) - 4096 && rl.rlim_cur <= (8u << 20) ? "8 MiB" : "wrong");
+	printf("stack %s\n",
+	       rl.rlim_cur > (8u << 20) - 4096 && rl.rlim_cur <= (8u << 20) ? "8 MiB" : "wrong");
 	rl.rlim_cur = 100;
 	rl.rlim_max = 100;
 	printf("setrlimit nofile 100: %d\n", setrlimit(RLIMIT_NOFILE, &rl));
@@ -97,7 +101,10 @@ int main(int argc, char **argv)
 	clock_t ticks = times(&tm);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("cpu time %s\n", ticks > 0 && tm.tms_utime > 0 && (ru.ru_utime.tv_sec > 0 || ru.ru_utime.tv_usec >= 50000) ? "ok" : "wrong");
+	printf("cpu time %s\n", ticks > 0 && tm.tms_utime > 0 &&
+					(ru.ru_utime.tv_sec > 0 || ru.ru_utime.tv_usec >= 50000)
+				    ? "ok"
+				    : "wrong");
 	pthread_t t;
 	int e = pthread_create(&t, NULL, thread_main, NULL);
 	printf("pthread_create: %d (%s)\n", e, strerror(e));
@@ -148,7 +155,8 @@ int main(int argc, char **argv)
 	close(p[0]);
 	struct stat st;
 	r = stat("/dev/null", &st);
-	printf("stat /dev/null: %d chr %d rdev %lx\n", r, S_ISCHR(st.st_mode), (unsigned long)st.st_rdev);
+	printf("stat /dev/null: %d chr %d rdev %lx\n", r, S_ISCHR(st.st_mode),
+	       (unsigned long)st.st_rdev);
 	int in = open("/dev/stdin", O_RDONLY);
 	n = read(in, buf, 1);
 	printf("/dev/stdin: fd %d read %zd\n", in, n);

@@ -19,7 +19,7 @@
 #include <unikvm/abi.h>
 
 #define MEM_END (64ULL << 20)
-#define LOW_PML4 0x1000ULL      /* docs/memory-map.md */
+#define LOW_PML4 0x1000ULL /* docs/memory-map.md */
 #define LOW_BOOT_INFO 0x7000ULL
 
 #define NOINLINE __attribute__((noinline))
@@ -49,12 +49,12 @@ static void result(const char *what, long long v)
 /* ---- argument structs in the wrong place ---------------------------------- */
 
 static const uint64_t places[] = {
-	0x8,              /* page 0 */
-	LOW_PML4,         /* the page tables */
-	LOW_BOOT_INFO,    /* the boot info */
-	MEM_END,          /* the first byte after RAM */
-	MEM_END - 4,      /* straddling the end of RAM */
-	0xfffffffcULL,    /* the top of the 32-bit range */
+    0x8,	   /* page 0 */
+    LOW_PML4,	   /* the page tables */
+    LOW_BOOT_INFO, /* the boot info */
+    MEM_END,	   /* the first byte after RAM */
+    MEM_END - 4,   /* straddling the end of RAM */
+    0xfffffffcULL, /* the top of the 32-bit range */
 };
 static const char *const place_names[] = {"page0", "low", "bootinfo", "end", "straddle", "top"};
 static const char *const hc_names[] = {"exit", "writev", "read", "crash", "nosys", "clock"};
@@ -96,28 +96,76 @@ static void writev_fd_bad(uint32_t fd)
 	iov[0] = (struct ukvm_iovec){addr("x\n"), 2};
 	writev_with(fd, 1, addr(iov));
 }
-static void writev_fd_0(void) { writev_fd_bad(0); }
-static void writev_fd_3(void) { writev_fd_bad(3); }
-static void writev_fd_max(void) { writev_fd_bad(UINT32_MAX); }
-static void writev_cnt_1025(void) { writev_with(1, UKVM_IOV_MAX + 1, addr(iov)); }
-static void writev_cnt_max(void) { writev_with(1, UINT32_MAX, addr(iov)); }
-static void writev_iov_page0(void) { writev_with(1, 1, 0x10); }
-static void writev_iov_low(void) { writev_with(1, 1, LOW_PML4); }
-static void writev_iov_end(void) { writev_with(1, 1, MEM_END); }
-static void writev_iov_straddle(void) { writev_with(1, 2, MEM_END - 16); }
-static void writev_iov_self(void) { writev_with(1, 1, addr(&wv)); }
-static void writev_buf_page0(void) { writev_buf(0x10, 4); }
-static void writev_buf_low(void) { writev_buf(LOW_BOOT_INFO, 144); }
-static void writev_buf_end(void) { writev_buf(MEM_END, 1); }
-static void writev_buf_straddle(void) { writev_buf(MEM_END - 2, 4); }
-static void writev_buf_overflow(void) { writev_buf(0x200000, UINT64_MAX - 0xfffff); }
+static void writev_fd_0(void)
+{
+	writev_fd_bad(0);
+}
+static void writev_fd_3(void)
+{
+	writev_fd_bad(3);
+}
+static void writev_fd_max(void)
+{
+	writev_fd_bad(UINT32_MAX);
+}
+static void writev_cnt_1025(void)
+{
+	writev_with(1, UKVM_IOV_MAX + 1, addr(iov));
+}
+static void writev_cnt_max(void)
+{
+	writev_with(1, UINT32_MAX, addr(iov));
+}
+static void writev_iov_page0(void)
+{
+	writev_with(1, 1, 0x10);
+}
+static void writev_iov_low(void)
+{
+	writev_with(1, 1, LOW_PML4);
+}
+static void writev_iov_end(void)
+{
+	writev_with(1, 1, MEM_END);
+}
+static void writev_iov_straddle(void)
+{
+	writev_with(1, 2, MEM_END - 16);
+}
+static void writev_iov_self(void)
+{
+	writev_with(1, 1, addr(&wv));
+}
+static void writev_buf_page0(void)
+{
+	writev_buf(0x10, 4);
+}
+static void writev_buf_low(void)
+{
+	writev_buf(LOW_BOOT_INFO, 144);
+}
+static void writev_buf_end(void)
+{
+	writev_buf(MEM_END, 1);
+}
+static void writev_buf_straddle(void)
+{
+	writev_buf(MEM_END - 2, 4);
+}
+static void writev_buf_overflow(void)
+{
+	writev_buf(0x200000, UINT64_MAX - 0xfffff);
+}
 static void writev_buf_second_bad(void)
 {
 	iov[0] = (struct ukvm_iovec){addr("abc\n"), 4};
 	iov[1] = (struct ukvm_iovec){MEM_END - 1, 2};
 	writev_with(1, 2, addr(iov));
 }
-static void writev_empty_wild(void) { writev_buf(0xdead00000000ULL, 0); }
+static void writev_empty_wild(void)
+{
+	writev_buf(0xdead00000000ULL, 0);
+}
 static void writev_1024_iovecs(void)
 {
 	for (int i = 0; i < UKVM_IOV_MAX; i++)
@@ -138,17 +186,44 @@ static void read_with(uint32_t fd, uint64_t buf, uint64_t len)
 	result("ret", rd.ret);
 }
 
-static void read_fd_1(void) { read_with(1, addr(rdbuf), sizeof(rdbuf)); }
-static void read_fd_max(void) { read_with(UINT32_MAX, addr(rdbuf), sizeof(rdbuf)); }
-static void read_buf_page0(void) { read_with(0, 0x10, 16); }
-static void read_buf_low(void) { read_with(0, LOW_PML4, 4096); }
-static void read_buf_end(void) { read_with(0, MEM_END, 1); }
-static void read_buf_straddle(void) { read_with(0, MEM_END - 2, 4); }
-static void read_buf_overflow(void) { read_with(0, 0x200000, UINT64_MAX - 0xfffff); }
-static void read_len_0_wild(void) { read_with(0, 0xdead00000000ULL, 0); }
+static void read_fd_1(void)
+{
+	read_with(1, addr(rdbuf), sizeof(rdbuf));
+}
+static void read_fd_max(void)
+{
+	read_with(UINT32_MAX, addr(rdbuf), sizeof(rdbuf));
+}
+static void read_buf_page0(void)
+{
+	read_with(0, 0x10, 16);
+}
+static void read_buf_low(void)
+{
+	read_with(0, LOW_PML4, 4096);
+}
+static void read_buf_end(void)
+{
+	read_with(0, MEM_END, 1);
+}
+static void read_buf_straddle(void)
+{
+	read_with(0, MEM_END - 2, 4);
+}
+static void read_buf_overflow(void)
+{
+	read_with(0, 0x200000, UINT64_MAX - 0xfffff);
+}
+static void read_len_0_wild(void)
+{
+	read_with(0, 0xdead00000000ULL, 0);
+}
 /* Reads stdin over its own argument struct: the VMM must have copied the
  * fields first, and writes ret last. */
-static void read_into_self(void) { read_with(0, addr(&rd), sizeof(rd)); }
+static void read_into_self(void)
+{
+	read_with(0, addr(&rd), sizeof(rd));
+}
 
 /* ---- exit, nosys --------------------------------------------------------- */
 
@@ -158,8 +233,14 @@ static void exit_with(uint32_t status)
 	ex = (struct ukvm_hc_exit){.status = status};
 	hc(UKVM_HC_EXIT, addr(&ex));
 }
-static void exit_256(void) { exit_with(256); }
-static void exit_max(void) { exit_with(UINT32_MAX); }
+static void exit_256(void)
+{
+	exit_with(256);
+}
+static void exit_max(void)
+{
+	exit_with(UINT32_MAX);
+}
 
 static struct ukvm_hc_nosys ns;
 static void nosys_with(uint64_t nr, uint64_t rip)
@@ -168,8 +249,14 @@ static void nosys_with(uint64_t nr, uint64_t rip)
 	hc(UKVM_HC_NOSYS, addr(&ns));
 	result("returned", 0);
 }
-static void nosys_huge_nr(void) { nosys_with(UINT64_MAX, addr(main)); }
-static void nosys_wild_rip(void) { nosys_with(39, 0xdead00000000ULL); }
+static void nosys_huge_nr(void)
+{
+	nosys_with(UINT64_MAX, addr(main));
+}
+static void nosys_wild_rip(void)
+{
+	nosys_with(39, 0xdead00000000ULL);
+}
 
 /* ---- crash reports with lying contents ----------------------------------- */
 
@@ -185,16 +272,46 @@ static void crash_with(uint32_t kind, uint32_t info)
 	hc(UKVM_HC_CRASH, addr(&cr));
 	result("returned", 0);
 }
-static void crash_kind_0(void) { crash_with(0, 0); }
-static void crash_kind_max(void) { crash_with(UINT32_MAX, 0); }
-static void crash_exception_32(void) { crash_with(UKVM_CRASH_EXCEPTION, 32); }
-static void crash_exception_max(void) { crash_with(UKVM_CRASH_EXCEPTION, UINT32_MAX); }
-static void crash_exception_9(void) { crash_with(UKVM_CRASH_EXCEPTION, 9); }
-static void crash_signal_0(void) { crash_with(UKVM_CRASH_SIGNAL, 0); }
-static void crash_signal_65(void) { crash_with(UKVM_CRASH_SIGNAL, 65); }
-static void crash_signal_9(void) { crash_with(UKVM_CRASH_SIGNAL, 9); }
-static void crash_signal_15(void) { crash_with(UKVM_CRASH_SIGNAL, 15); }
-static void crash_interrupt_max(void) { crash_with(UKVM_CRASH_INTERRUPT, UINT32_MAX); }
+static void crash_kind_0(void)
+{
+	crash_with(0, 0);
+}
+static void crash_kind_max(void)
+{
+	crash_with(UINT32_MAX, 0);
+}
+static void crash_exception_32(void)
+{
+	crash_with(UKVM_CRASH_EXCEPTION, 32);
+}
+static void crash_exception_max(void)
+{
+	crash_with(UKVM_CRASH_EXCEPTION, UINT32_MAX);
+}
+static void crash_exception_9(void)
+{
+	crash_with(UKVM_CRASH_EXCEPTION, 9);
+}
+static void crash_signal_0(void)
+{
+	crash_with(UKVM_CRASH_SIGNAL, 0);
+}
+static void crash_signal_65(void)
+{
+	crash_with(UKVM_CRASH_SIGNAL, 65);
+}
+static void crash_signal_9(void)
+{
+	crash_with(UKVM_CRASH_SIGNAL, 9);
+}
+static void crash_signal_15(void)
+{
+	crash_with(UKVM_CRASH_SIGNAL, 15);
+}
+static void crash_interrupt_max(void)
+{
+	crash_with(UKVM_CRASH_INTERRUPT, UINT32_MAX);
+}
 static void crash_wild_registers(void)
 {
 	memset(&cr.state, 0xff, sizeof(cr.state));
@@ -220,25 +337,57 @@ static void crash_rbp_low(void)
 
 /* ---- I/O ports ------------------------------------------------------------ */
 
-static void port_out8_0x80(void) { __asm__ volatile("outb %%al, $0x80" ::"a"(0)); }
-static void port_in8_0x80(void) { uint8_t v; __asm__ volatile("inb $0x80, %%al" : "=a"(v)); result("in", v); }
-static void port_out32_0x3f8(void) { out32(0x3f8, 0); }
+static void port_out8_0x80(void)
+{
+	__asm__ volatile("outb %%al, $0x80" ::"a"(0));
+}
+static void port_in8_0x80(void)
+{
+	uint8_t v;
+	__asm__ volatile("inb $0x80, %%al" : "=a"(v));
+	result("in", v);
+}
+static void port_out32_0x3f8(void)
+{
+	out32(0x3f8, 0);
+}
 static void port_in32_hc(void)
 {
 	uint32_t v;
-	__asm__ volatile("inl %%dx, %%eax" : "=a"(v) : "d"((uint16_t)(UKVM_HC_PORT_BASE + UKVM_HC_EXIT)));
+	__asm__ volatile("inl %%dx, %%eax"
+			 : "=a"(v)
+			 : "d"((uint16_t)(UKVM_HC_PORT_BASE + UKVM_HC_EXIT)));
 	result("in", v);
 }
 static void port_out16_hc(void)
 {
-	__asm__ volatile("outw %%ax, %%dx" ::"a"(0), "d"((uint16_t)(UKVM_HC_PORT_BASE + UKVM_HC_WRITEV)));
+	__asm__ volatile("outw %%ax, %%dx" ::"a"(0),
+			 "d"((uint16_t)(UKVM_HC_PORT_BASE + UKVM_HC_WRITEV)));
 }
-static void port_hc_last(void) { out32(UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT - 1, addr(&ex)); }
-static void port_hc_above(void) { out32(UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT, addr(&ex)); }
-static void port_hc_below(void) { out32(UKVM_HC_PORT_BASE - 1, addr(&ex)); }
-static void port_pci_config(void) { out32(0xcf8, 0x80000000u); }
-static void port_out8_0xffff(void) { __asm__ volatile("outb %%al, %%dx" ::"a"(0), "d"((uint16_t)0xffff)); }
-static void port_out32_0(void) { out32(0, 0); }
+static void port_hc_last(void)
+{
+	out32(UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT - 1, addr(&ex));
+}
+static void port_hc_above(void)
+{
+	out32(UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT, addr(&ex));
+}
+static void port_hc_below(void)
+{
+	out32(UKVM_HC_PORT_BASE - 1, addr(&ex));
+}
+static void port_pci_config(void)
+{
+	out32(0xcf8, 0x80000000u);
+}
+static void port_out8_0xffff(void)
+{
+	__asm__ volatile("outb %%al, %%dx" ::"a"(0), "d"((uint16_t)0xffff));
+}
+static void port_out32_0(void)
+{
+	out32(0, 0);
+}
 
 /* ---- MSRs, exceptions, CPU state ------------------------------------------ */
 
@@ -253,35 +402,86 @@ static void msr_write(uint32_t msr, uint64_t v)
 	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 	result("wrmsr", 0);
 }
-static void msr_read_bogus(void) { msr_read(0xdeadbeef); }
-static void msr_write_bogus(void) { msr_write(0xdeadbeef, 1); }
-static void msr_write_efer_0(void) { msr_write(0xc0000080, 0); }
-static void msr_write_lstar_0(void) { msr_write(0xc0000082, 0); write(1, "x\n", 2); }
+static void msr_read_bogus(void)
+{
+	msr_read(0xdeadbeef);
+}
+static void msr_write_bogus(void)
+{
+	msr_write(0xdeadbeef, 1);
+}
+static void msr_write_efer_0(void)
+{
+	msr_write(0xc0000080, 0);
+}
+static void msr_write_lstar_0(void)
+{
+	msr_write(0xc0000082, 0);
+	write(1, "x\n", 2);
+}
 
-#define INT_WAY(n) static void int_##n(void) { __asm__ volatile("int $" #n); result("int", n); }
+#define INT_WAY(n)                                                                                 \
+	static void int_##n(void)                                                                  \
+	{                                                                                          \
+		__asm__ volatile("int $" #n);                                                      \
+		result("int", n);                                                                  \
+	}
+/* clang-format off */
 INT_WAY(0) INT_WAY(1) INT_WAY(2) INT_WAY(3) INT_WAY(4) INT_WAY(6) INT_WAY(8)
 INT_WAY(13) INT_WAY(14) INT_WAY(18) INT_WAY(32) INT_WAY(128) INT_WAY(255)
+    /* clang-format on */
 
-static void cr3_zero(void) { __asm__ volatile("mov %0, %%cr3" ::"r"(0UL)); }
+    static void cr3_zero(void)
+{
+	__asm__ volatile("mov %0, %%cr3" ::"r"(0UL));
+}
 static void cr0_no_paging(void)
 {
 	unsigned long cr0;
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
 	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0 & ~(1UL << 31)));
 }
-static void bad_segment(void) { __asm__ volatile("mov %0, %%ds" ::"r"(0x1234)); }
-static void write_boot_info(void) { *(volatile uint32_t *)LOW_BOOT_INFO = 0; }
-static void write_page_table(void) { *(volatile uint64_t *)LOW_PML4 = 0; }
-static void jump_zero(void) { ((void (*)(void))0)(); }
-static void jump_beyond(void) { ((void (*)(void))(uintptr_t)MEM_END)(); }
+static void bad_segment(void)
+{
+	__asm__ volatile("mov %0, %%ds" ::"r"(0x1234));
+}
+static void write_boot_info(void)
+{
+	*(volatile uint32_t *)LOW_BOOT_INFO = 0;
+}
+static void write_page_table(void)
+{
+	*(volatile uint64_t *)LOW_PML4 = 0;
+}
+static void jump_zero(void)
+{
+	((void (*)(void))0)();
+}
+static void jump_beyond(void)
+{
+	((void (*)(void))(uintptr_t)MEM_END)();
+}
 static void exec_stack(void)
 {
 	volatile uint8_t code[16] = {0xc3};
 	((void (*)(void))(uintptr_t)code)();
 }
-static void spin(void) { for (;;) __asm__ volatile(""); }
-static void spin_cli(void) { __asm__ volatile("cli"); for (;;) __asm__ volatile(""); }
-static void sleep_forever(void) { for (;;) __asm__ volatile("sti; hlt"); }
+static void spin(void)
+{
+	for (;;)
+		__asm__ volatile("");
+}
+static void spin_cli(void)
+{
+	__asm__ volatile("cli");
+	for (;;)
+		__asm__ volatile("");
+}
+static void sleep_forever(void)
+{
+	for (;;)
+		__asm__ volatile("sti; hlt");
+}
 
 /* ---- memory -------------------------------------------------------------- */
 
@@ -289,7 +489,11 @@ static void mmap_result(void *p)
 {
 	result(p == MAP_FAILED ? "mmap-errno" : "mmap-ok", p == MAP_FAILED ? errno : 0);
 }
-static void mmap_huge(void) { mmap_result(mmap(NULL, 1ULL << 40, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)); }
+static void mmap_huge(void)
+{
+	mmap_result(
+	    mmap(NULL, 1ULL << 40, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+}
 static void mmap_fixed_text(void)
 {
 	mmap_result(mmap((void *)((uintptr_t)main & ~4095UL), 4096, PROT_READ | PROT_WRITE,
@@ -297,9 +501,13 @@ static void mmap_fixed_text(void)
 }
 static void mmap_fixed_low(void)
 {
-	mmap_result(mmap((void *)LOW_PML4, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	mmap_result(mmap((void *)LOW_PML4, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
 }
-static void munmap_text(void) { result("munmap", munmap((void *)((uintptr_t)main & ~4095UL), 4096) ? errno : 0); }
+static void munmap_text(void)
+{
+	result("munmap", munmap((void *)((uintptr_t)main & ~4095UL), 4096) ? errno : 0);
+}
 /* mprotect is a stub (docs/syscalls.md): W^X must hold all the same. */
 NOINLINE static void mprotect_text(void)
 {
@@ -307,7 +515,10 @@ NOINLINE static void mprotect_text(void)
 	result("mprotect", mprotect(page, 4096, PROT_READ | PROT_WRITE | PROT_EXEC) ? errno : 0);
 	*(volatile uint8_t *)(uintptr_t)mprotect_text = 0xc3;
 }
-static void brk_huge(void) { result("sbrk-failed", sbrk(1L << 40) == (void *)-1); }
+static void brk_huge(void)
+{
+	result("sbrk-failed", sbrk(1L << 40) == (void *)-1);
+}
 /* Every page of the heap touched, until malloc fails. */
 static void eat_memory(void)
 {
@@ -327,8 +538,14 @@ static void flood(int fd)
 		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 			exit(1);
 }
-static void flood_stdout(void) { flood(1); }
-static void flood_stderr(void) { flood(2); }
+static void flood_stdout(void)
+{
+	flood(1);
+}
+static void flood_stderr(void)
+{
+	flood(2);
+}
 static void flood_both(void)
 {
 	static char buf[4096];
@@ -363,16 +580,26 @@ static void blk_ring_setup(void)
 		memset(blkbuf[i], 'A' + i % 26, 512);
 }
 
-static void kick(void) { out32(UKVM_BLK_DOORBELL_BASE, 0); }
+static void kick(void)
+{
+	out32(UKVM_BLK_DOORBELL_BASE, 0);
+}
 
-static volatile struct ukvm_blk_req *slot(uint32_t i) { return &ring.req[i % SLOTS]; }
+static volatile struct ukvm_blk_req *slot(uint32_t i)
+{
+	return &ring.req[i % SLOTS];
+}
 
 static void put_req(uint32_t i, uint32_t op, uint64_t sector, uint32_t len, uint64_t buf)
 {
-	*slot(i) = (struct ukvm_blk_req){.id = i, .op = op, .len = len, .sector = sector, .buf = buf};
+	*slot(i) =
+	    (struct ukvm_blk_req){.id = i, .op = op, .len = len, .sector = sector, .buf = buf};
 }
 
-static void publish(uint32_t p) { __atomic_store_n(&ring.req_prod, p, __ATOMIC_SEQ_CST); }
+static void publish(uint32_t p)
+{
+	__atomic_store_n(&ring.req_prod, p, __ATOMIC_SEQ_CST);
+}
 
 /* Waits (polling, at most about `spins` pauses) until every request up to
  * prod is complete, then consumes the completions; counts their statuses. */
@@ -416,7 +643,8 @@ static void blk_toctou_desc(void)
 			r->sector = sectors[(k + round) % 4];
 			r->len = lens[(k / 4 + round) % 4];
 			/* a buffer outside RAM in one round of 100 */
-			r->buf = round % 100 == 99 ? (k & 1 ? MEM_END - 256 : LOW_PML4) : addr(blkbuf[k & 1]);
+			r->buf = round % 100 == 99 ? (k & 1 ? MEM_END - 256 : LOW_PML4)
+						   : addr(blkbuf[k & 1]);
 			r->op = ops[(k / 2) % 4];
 		}
 		r->op = UKVM_BLK_OP_WRITE, r->sector = 1, r->len = 512, r->buf = addr(blkbuf[0]);
@@ -453,7 +681,8 @@ static void blk_toctou_cpl_cons(void)
 		publish(++prod);
 		kick();
 		for (unsigned k = 0; k < 64; k++)
-			__atomic_store_n(&ring.cpl_cons, k & 1 ? cons + 77 : cons - 200, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&ring.cpl_cons, k & 1 ? cons + 77 : cons - 200,
+					 __ATOMIC_SEQ_CST);
 		__atomic_store_n(&ring.cpl_cons, cons, __ATOMIC_SEQ_CST);
 		wait_all(1UL << 24);
 	}
@@ -509,8 +738,11 @@ static void blk_dup(void)
 {
 	blk_ring_setup();
 	for (uint32_t i = 0; i < SLOTS; i++)
-		ring.req[i] = (struct ukvm_blk_req){.id = 7, .op = UKVM_BLK_OP_WRITE, .len = 512,
-						    .sector = 1, .buf = addr(blkbuf[0])};
+		ring.req[i] = (struct ukvm_blk_req){.id = 7,
+						    .op = UKVM_BLK_OP_WRITE,
+						    .len = 512,
+						    .sector = 1,
+						    .buf = addr(blkbuf[0])};
 	prod = SLOTS;
 	publish(prod);
 	kick();
@@ -544,8 +776,16 @@ static void storm(int every)
 	kick();
 	wait_all(1UL << 30);
 }
-static void blk_storm(void) { storm(1); blk_report("blk-storm"); }
-static void blk_storm_idle(void) { storm(0); blk_report("blk-storm-idle"); }
+static void blk_storm(void)
+{
+	storm(1);
+	blk_report("blk-storm");
+}
+static void blk_storm_idle(void)
+{
+	storm(0);
+	blk_report("blk-storm-idle");
+}
 
 /* Requests whose buffer is the ring itself: a read overwrites the indices
  * and requests with disk data, a write sends them to the disk. */
@@ -578,47 +818,106 @@ static struct ukvm_fs_path fs_path(const char *p)
 
 static long fs_call(unsigned nr, const char *p, uint32_t flags, uint32_t mode)
 {
-	fsp = (struct ukvm_hc_fs_path){.p = fs_path(p), .flags = flags, .mode = mode, .ret = 0x7777};
+	fsp =
+	    (struct ukvm_hc_fs_path){.p = fs_path(p), .flags = flags, .mode = mode, .ret = 0x7777};
 	hc(nr, addr(&fsp));
 	return (long)fsp.ret;
 }
 
 static long fs_two(unsigned nr, const char *from, const char *to, uint32_t flags)
 {
-	fsr = (struct ukvm_hc_fs_rename){.from = fs_path(from), .to = fs_path(to), .flags = flags,
-					 .ret = 0x7777};
+	fsr = (struct ukvm_hc_fs_rename){
+	    .from = fs_path(from), .to = fs_path(to), .flags = flags, .ret = 0x7777};
 	hc(nr, addr(&fsr));
 	return (long)fsr.ret;
 }
 
 static long fs_attr(unsigned nr, const char *p, uint32_t flags)
 {
-	fsa = (struct ukvm_hc_fs_attr){.handle = -1, .flags = flags, .p = fs_path(p), .mode = 0777,
-				       .times = {1, 0, 1, 0}, .ret = 0x7777};
+	fsa = (struct ukvm_hc_fs_attr){.handle = -1,
+				       .flags = flags,
+				       .p = fs_path(p),
+				       .mode = 0777,
+				       .times = {1, 0, 1, 0},
+				       .ret = 0x7777};
 	hc(nr, addr(&fsa));
 	return (long)fsa.ret;
 }
 
 static const char *way_now; /* for fs_say */
-static void fs_say(long r) { printf("%s: %ld\n", way_now, r); }
+static void fs_say(long r)
+{
+	printf("%s: %ld\n", way_now, r);
+}
 
-static void fs_unlink_out(void) { fs_say(fs_call(UKVM_HC_FS_UNLINK, "../outside/secret", 0, 0)); }
-static void fs_rmdir_out(void) { fs_say(fs_call(UKVM_HC_FS_UNLINK, "../outside", 0x200, 0)); }
-static void fs_mkdir_out(void) { fs_say(fs_call(UKVM_HC_FS_MKDIR, "../newdir", 0, 0755)); }
-static void fs_create_out(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "../created", 0101, 0644)); }
-static void fs_trunc_via_link(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "rel-link", 01001, 0)); }
-static void fs_open_via_abs(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "abs-link", 2, 0)); }
-static void fs_open_absolute(void) { fs_say(fs_call(UKVM_HC_FS_OPEN, "/etc/passwd", 0, 0)); }
-static void fs_rename_out(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "inside.txt", "../outside/moved", 0)); }
-static void fs_rename_in(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "../outside/secret", "stolen", 0)); }
-static void fs_exchange_out(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "inside.txt", "../outside/secret", 2)); }
-static void fs_rename_via_link(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "rel-link/x", "y", 0)); }
-static void fs_link_out(void) { fs_say(fs_two(UKVM_HC_FS_LINK, "../outside/secret", "hard", 0)); }
-static void fs_unlink_root(void) { fs_say(fs_call(UKVM_HC_FS_UNLINK, "", 0x200, 0)); }
-static void fs_rename_root(void) { fs_say(fs_two(UKVM_HC_FS_RENAME, "", "moved-root", 0)); }
-static void fs_chmod_via_link(void) { fs_say(fs_attr(UKVM_HC_FS_CHMOD, "rel-link", 0)); }
-static void fs_chmod_out(void) { fs_say(fs_attr(UKVM_HC_FS_CHMOD, "../outside/secret", 0x100)); }
-static void fs_utimens_via_abs(void) { fs_say(fs_attr(UKVM_HC_FS_UTIMENS, "abs-link", 0)); }
+static void fs_unlink_out(void)
+{
+	fs_say(fs_call(UKVM_HC_FS_UNLINK, "../outside/secret", 0, 0));
+}
+static void fs_rmdir_out(void)
+{
+	fs_say(fs_call(UKVM_HC_FS_UNLINK, "../outside", 0x200, 0));
+}
+static void fs_mkdir_out(void)
+{
+	fs_say(fs_call(UKVM_HC_FS_MKDIR, "../newdir", 0, 0755));
+}
+static void fs_create_out(void)
+{
+	fs_say(fs_call(UKVM_HC_FS_OPEN, "../created", 0101, 0644));
+}
+static void fs_trunc_via_link(void)
+{
+	fs_say(fs_call(UKVM_HC_FS_OPEN, "rel-link", 01001, 0));
+}
+static void fs_open_via_abs(void)
+{
+	fs_say(fs_call(UKVM_HC_FS_OPEN, "abs-link", 2, 0));
+}
+static void fs_open_absolute(void)
+{
+	fs_say(fs_call(UKVM_HC_FS_OPEN, "/etc/passwd", 0, 0));
+}
+static void fs_rename_out(void)
+{
+	fs_say(fs_two(UKVM_HC_FS_RENAME, "inside.txt", "../outside/moved", 0));
+}
+static void fs_rename_in(void)
+{
+	fs_say(fs_two(UKVM_HC_FS_RENAME, "../outside/secret", "stolen", 0));
+}
+static void fs_exchange_out(void)
+{
+	fs_say(fs_two(UKVM_HC_FS_RENAME, "inside.txt", "../outside/secret", 2));
+}
+static void fs_rename_via_link(void)
+{
+	fs_say(fs_two(UKVM_HC_FS_RENAME, "rel-link/x", "y", 0));
+}
+static void fs_link_out(void)
+{
+	fs_say(fs_two(UKVM_HC_FS_LINK, "../outside/secret", "hard", 0));
+}
+static void fs_unlink_root(void)
+{
+	fs_say(fs_call(UKVM_HC_FS_UNLINK, "", 0x200, 0));
+}
+static void fs_rename_root(void)
+{
+	fs_say(fs_two(UKVM_HC_FS_RENAME, "", "moved-root", 0));
+}
+static void fs_chmod_via_link(void)
+{
+	fs_say(fs_attr(UKVM_HC_FS_CHMOD, "rel-link", 0));
+}
+static void fs_chmod_out(void)
+{
+	fs_say(fs_attr(UKVM_HC_FS_CHMOD, "../outside/secret", 0x100));
+}
+static void fs_utimens_via_abs(void)
+{
+	fs_say(fs_attr(UKVM_HC_FS_UTIMENS, "abs-link", 0));
+}
 static void fs_open_nul(void)
 {
 	static const char p[] = "inside.txt\0/../../outside/secret";
@@ -634,15 +933,16 @@ static void fs_open_too_long(void)
 }
 static void fs_mount_none(void)
 {
-	fsp = (struct ukvm_hc_fs_path){.p = {.mount = 7, .len = 1, .path = addr("x")}, .ret = 0x7777};
+	fsp =
+	    (struct ukvm_hc_fs_path){.p = {.mount = 7, .len = 1, .path = addr("x")}, .ret = 0x7777};
 	hc(UKVM_HC_FS_OPEN, addr(&fsp));
 	fs_say((long)fsp.ret);
 }
 /* A symlink out, made by the guest, then followed: refused; removed. */
 static void fs_symlink_out(void)
 {
-	fsl = (struct ukvm_hc_fs_symlink){.target = addr("../outside"), .target_len = 10,
-					  .p = fs_path("esc"), .ret = 0x7777};
+	fsl = (struct ukvm_hc_fs_symlink){
+	    .target = addr("../outside"), .target_len = 10, .p = fs_path("esc"), .ret = 0x7777};
 	hc(UKVM_HC_FS_SYMLINK, addr(&fsl));
 	long made = (long)fsl.ret;
 	long open = fs_call(UKVM_HC_FS_OPEN, "esc/secret", 01002, 0);
@@ -714,71 +1014,143 @@ static void hammer(void)
 	printf("\nhammer: %d files, %u requests OK\n", files, statuses[0]);
 }
 
-#define WAY(name, fn) {name, fn}
+#define WAY(name, fn)                                                                              \
+	{                                                                                          \
+		name, fn                                                                           \
+	}
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } ways[] = {
-	WAY("writev-fd-0", writev_fd_0), WAY("writev-fd-3", writev_fd_3),
-	WAY("writev-fd-max", writev_fd_max), WAY("writev-iovcnt-1025", writev_cnt_1025),
-	WAY("writev-iovcnt-max", writev_cnt_max), WAY("writev-iov-page0", writev_iov_page0),
-	WAY("writev-iov-low", writev_iov_low), WAY("writev-iov-end", writev_iov_end),
-	WAY("writev-iov-straddle", writev_iov_straddle), WAY("writev-iov-self", writev_iov_self),
-	WAY("writev-buf-page0", writev_buf_page0), WAY("writev-buf-low", writev_buf_low),
-	WAY("writev-buf-end", writev_buf_end), WAY("writev-buf-straddle", writev_buf_straddle),
-	WAY("writev-buf-overflow", writev_buf_overflow), WAY("writev-buf-second-bad", writev_buf_second_bad),
-	WAY("writev-empty-wild", writev_empty_wild), WAY("writev-1024-iovecs", writev_1024_iovecs),
-	WAY("read-fd-1", read_fd_1), WAY("read-fd-max", read_fd_max),
-	WAY("read-buf-page0", read_buf_page0), WAY("read-buf-low", read_buf_low),
-	WAY("read-buf-end", read_buf_end), WAY("read-buf-straddle", read_buf_straddle),
-	WAY("read-buf-overflow", read_buf_overflow), WAY("read-len-0-wild", read_len_0_wild),
-	WAY("read-into-self", read_into_self),
-	WAY("exit-256", exit_256), WAY("exit-max", exit_max),
-	WAY("nosys-huge-nr", nosys_huge_nr), WAY("nosys-wild-rip", nosys_wild_rip),
-	WAY("crash-kind-0", crash_kind_0), WAY("crash-kind-max", crash_kind_max),
-	WAY("crash-exception-32", crash_exception_32), WAY("crash-exception-max", crash_exception_max),
-	WAY("crash-exception-9", crash_exception_9), WAY("crash-signal-0", crash_signal_0),
-	WAY("crash-signal-65", crash_signal_65), WAY("crash-signal-9", crash_signal_9),
-	WAY("crash-signal-15", crash_signal_15), WAY("crash-interrupt-max", crash_interrupt_max),
-	WAY("crash-wild-registers", crash_wild_registers), WAY("crash-rbp-loop", crash_rbp_loop),
-	WAY("crash-rbp-end", crash_rbp_end), WAY("crash-rbp-low", crash_rbp_low),
-	WAY("port-out8-0x80", port_out8_0x80), WAY("port-in8-0x80", port_in8_0x80),
-	WAY("port-out32-0x3f8", port_out32_0x3f8), WAY("port-in32-hc", port_in32_hc),
-	WAY("port-out16-hc", port_out16_hc),
-	WAY("port-hc-last", port_hc_last), WAY("port-hc-above", port_hc_above),
-	WAY("port-hc-below", port_hc_below), WAY("port-pci-config", port_pci_config),
-	WAY("port-out8-0xffff", port_out8_0xffff), WAY("port-out32-0", port_out32_0),
-	WAY("msr-read-bogus", msr_read_bogus), WAY("msr-write-bogus", msr_write_bogus),
-	WAY("msr-write-efer-0", msr_write_efer_0), WAY("msr-write-lstar-0", msr_write_lstar_0),
-	WAY("int-0", int_0), WAY("int-1", int_1), WAY("int-2", int_2), WAY("int-3", int_3),
-	WAY("int-4", int_4), WAY("int-6", int_6), WAY("int-8", int_8), WAY("int-13", int_13),
-	WAY("int-14", int_14), WAY("int-18", int_18), WAY("int-32", int_32),
-	WAY("int-128", int_128), WAY("int-255", int_255),
-	WAY("cr3-zero", cr3_zero), WAY("cr0-no-paging", cr0_no_paging), WAY("bad-segment", bad_segment),
-	WAY("write-boot-info", write_boot_info), WAY("write-page-table", write_page_table),
-	WAY("jump-zero", jump_zero), WAY("jump-beyond", jump_beyond), WAY("exec-stack", exec_stack),
-	WAY("spin", spin), WAY("spin-cli", spin_cli), WAY("sleep-forever", sleep_forever),
-	WAY("mmap-huge", mmap_huge), WAY("mmap-fixed-text", mmap_fixed_text),
-	WAY("mmap-fixed-low", mmap_fixed_low), WAY("munmap-text", munmap_text),
-	WAY("mprotect-text", mprotect_text), WAY("brk-huge", brk_huge), WAY("eat-memory", eat_memory),
-	WAY("flood-stdout", flood_stdout), WAY("flood-stderr", flood_stderr), WAY("flood-both", flood_both),
-	WAY("blk-toctou-desc", blk_toctou_desc), WAY("blk-toctou-index", blk_toctou_index),
-	WAY("blk-toctou-cpl-cons", blk_toctou_cpl_cons), WAY("blk-prod-backwards", blk_prod_backwards),
-	WAY("blk-wrap", blk_wrap), WAY("blk-dup", blk_dup), WAY("blk-storm", blk_storm),
-	WAY("blk-storm-idle", blk_storm_idle), WAY("blk-buf-ring", blk_buf_ring),
-	WAY("fs-unlink-out", fs_unlink_out), WAY("fs-rmdir-out", fs_rmdir_out),
-	WAY("fs-mkdir-out", fs_mkdir_out), WAY("fs-create-out", fs_create_out),
-	WAY("fs-trunc-via-link", fs_trunc_via_link), WAY("fs-open-via-abs", fs_open_via_abs),
-	WAY("fs-open-absolute", fs_open_absolute), WAY("fs-rename-out", fs_rename_out),
-	WAY("fs-rename-in", fs_rename_in), WAY("fs-exchange-out", fs_exchange_out),
-	WAY("fs-rename-via-link", fs_rename_via_link), WAY("fs-link-out", fs_link_out),
-	WAY("fs-unlink-root", fs_unlink_root), WAY("fs-rename-root", fs_rename_root),
-	WAY("fs-chmod-via-link", fs_chmod_via_link), WAY("fs-chmod-out", fs_chmod_out),
-	WAY("fs-utimens-via-abs", fs_utimens_via_abs), WAY("fs-open-nul", fs_open_nul),
-	WAY("fs-open-too-long", fs_open_too_long), WAY("fs-mount-none", fs_mount_none),
-	WAY("fs-symlink-out", fs_symlink_out), WAY("fs-handles", fs_handles),
-	WAY("fs-path-end", fs_path_end), WAY("fs-readlink-low", fs_readlink_low),
-	WAY("fs-stat-low", fs_stat_low), WAY("hammer", hammer),
+    WAY("writev-fd-0", writev_fd_0),
+    WAY("writev-fd-3", writev_fd_3),
+    WAY("writev-fd-max", writev_fd_max),
+    WAY("writev-iovcnt-1025", writev_cnt_1025),
+    WAY("writev-iovcnt-max", writev_cnt_max),
+    WAY("writev-iov-page0", writev_iov_page0),
+    WAY("writev-iov-low", writev_iov_low),
+    WAY("writev-iov-end", writev_iov_end),
+    WAY("writev-iov-straddle", writev_iov_straddle),
+    WAY("writev-iov-self", writev_iov_self),
+    WAY("writev-buf-page0", writev_buf_page0),
+    WAY("writev-buf-low", writev_buf_low),
+    WAY("writev-buf-end", writev_buf_end),
+    WAY("writev-buf-straddle", writev_buf_straddle),
+    WAY("writev-buf-overflow", writev_buf_overflow),
+    WAY("writev-buf-second-bad", writev_buf_second_bad),
+    WAY("writev-empty-wild", writev_empty_wild),
+    WAY("writev-1024-iovecs", writev_1024_iovecs),
+    WAY("read-fd-1", read_fd_1),
+    WAY("read-fd-max", read_fd_max),
+    WAY("read-buf-page0", read_buf_page0),
+    WAY("read-buf-low", read_buf_low),
+    WAY("read-buf-end", read_buf_end),
+    WAY("read-buf-straddle", read_buf_straddle),
+    WAY("read-buf-overflow", read_buf_overflow),
+    WAY("read-len-0-wild", read_len_0_wild),
+    WAY("read-into-self", read_into_self),
+    WAY("exit-256", exit_256),
+    WAY("exit-max", exit_max),
+    WAY("nosys-huge-nr", nosys_huge_nr),
+    WAY("nosys-wild-rip", nosys_wild_rip),
+    WAY("crash-kind-0", crash_kind_0),
+    WAY("crash-kind-max", crash_kind_max),
+    WAY("crash-exception-32", crash_exception_32),
+    WAY("crash-exception-max", crash_exception_max),
+    WAY("crash-exception-9", crash_exception_9),
+    WAY("crash-signal-0", crash_signal_0),
+    WAY("crash-signal-65", crash_signal_65),
+    WAY("crash-signal-9", crash_signal_9),
+    WAY("crash-signal-15", crash_signal_15),
+    WAY("crash-interrupt-max", crash_interrupt_max),
+    WAY("crash-wild-registers", crash_wild_registers),
+    WAY("crash-rbp-loop", crash_rbp_loop),
+    WAY("crash-rbp-end", crash_rbp_end),
+    WAY("crash-rbp-low", crash_rbp_low),
+    WAY("port-out8-0x80", port_out8_0x80),
+    WAY("port-in8-0x80", port_in8_0x80),
+    WAY("port-out32-0x3f8", port_out32_0x3f8),
+    WAY("port-in32-hc", port_in32_hc),
+    WAY("port-out16-hc", port_out16_hc),
+    WAY("port-hc-last", port_hc_last),
+    WAY("port-hc-above", port_hc_above),
+    WAY("port-hc-below", port_hc_below),
+    WAY("port-pci-config", port_pci_config),
+    WAY("port-out8-0xffff", port_out8_0xffff),
+    WAY("port-out32-0", port_out32_0),
+    WAY("msr-read-bogus", msr_read_bogus),
+    WAY("msr-write-bogus", msr_write_bogus),
+    WAY("msr-write-efer-0", msr_write_efer_0),
+    WAY("msr-write-lstar-0", msr_write_lstar_0),
+    WAY("int-0", int_0),
+    WAY("int-1", int_1),
+    WAY("int-2", int_2),
+    WAY("int-3", int_3),
+    WAY("int-4", int_4),
+    WAY("int-6", int_6),
+    WAY("int-8", int_8),
+    WAY("int-13", int_13),
+    WAY("int-14", int_14),
+    WAY("int-18", int_18),
+    WAY("int-32", int_32),
+    WAY("int-128", int_128),
+    WAY("int-255", int_255),
+    WAY("cr3-zero", cr3_zero),
+    WAY("cr0-no-paging", cr0_no_paging),
+    WAY("bad-segment", bad_segment),
+    WAY("write-boot-info", write_boot_info),
+    WAY("write-page-table", write_page_table),
+    WAY("jump-zero", jump_zero),
+    WAY("jump-beyond", jump_beyond),
+    WAY("exec-stack", exec_stack),
+    WAY("spin", spin),
+    WAY("spin-cli", spin_cli),
+    WAY("sleep-forever", sleep_forever),
+    WAY("mmap-huge", mmap_huge),
+    WAY("mmap-fixed-text", mmap_fixed_text),
+    WAY("mmap-fixed-low", mmap_fixed_low),
+    WAY("munmap-text", munmap_text),
+    WAY("mprotect-text", mprotect_text),
+    WAY("brk-huge", brk_huge),
+    WAY("eat-memory", eat_memory),
+    WAY("flood-stdout", flood_stdout),
+    WAY("flood-stderr", flood_stderr),
+    WAY("flood-both", flood_both),
+    WAY("blk-toctou-desc", blk_toctou_desc),
+    WAY("blk-toctou-index", blk_toctou_index),
+    WAY("blk-toctou-cpl-cons", blk_toctou_cpl_cons),
+    WAY("blk-prod-backwards", blk_prod_backwards),
+    WAY("blk-wrap", blk_wrap),
+    WAY("blk-dup", blk_dup),
+    WAY("blk-storm", blk_storm),
+    WAY("blk-storm-idle", blk_storm_idle),
+    WAY("blk-buf-ring", blk_buf_ring),
+    WAY("fs-unlink-out", fs_unlink_out),
+    WAY("fs-rmdir-out", fs_rmdir_out),
+    WAY("fs-mkdir-out", fs_mkdir_out),
+    WAY("fs-create-out", fs_create_out),
+    WAY("fs-trunc-via-link", fs_trunc_via_link),
+    WAY("fs-open-via-abs", fs_open_via_abs),
+    WAY("fs-open-absolute", fs_open_absolute),
+    WAY("fs-rename-out", fs_rename_out),
+    WAY("fs-rename-in", fs_rename_in),
+    WAY("fs-exchange-out", fs_exchange_out),
+    WAY("fs-rename-via-link", fs_rename_via_link),
+    WAY("fs-link-out", fs_link_out),
+    WAY("fs-unlink-root", fs_unlink_root),
+    WAY("fs-rename-root", fs_rename_root),
+    WAY("fs-chmod-via-link", fs_chmod_via_link),
+    WAY("fs-chmod-out", fs_chmod_out),
+    WAY("fs-utimens-via-abs", fs_utimens_via_abs),
+    WAY("fs-open-nul", fs_open_nul),
+    WAY("fs-open-too-long", fs_open_too_long),
+    WAY("fs-mount-none", fs_mount_none),
+    WAY("fs-symlink-out", fs_symlink_out),
+    WAY("fs-handles", fs_handles),
+    WAY("fs-path-end", fs_path_end),
+    WAY("fs-readlink-low", fs_readlink_low),
+    WAY("fs-stat-low", fs_stat_low),
+    WAY("hammer", hammer),
 };
 
 int main(int argc, char **argv)

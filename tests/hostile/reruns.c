@@ -149,8 +149,10 @@ int main(int argc, char **argv)
 	setvbuf(report, NULL, _IOLBF, 0);
 
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s/dir' && echo data >'%s/dir/f' && "
-		 "truncate -s 64K '%s/disk' && echo 'not an ELF' >'%s/bad'", work, work, work, work, work);
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf '%s' && mkdir -p '%s/dir' && echo data >'%s/dir/f' && "
+		 "truncate -s 64K '%s/disk' && echo 'not an ELF' >'%s/bad'",
+		 work, work, work, work, work);
 	if (system(cmd) != 0)
 		return 1;
 	snprintf(disk, sizeof(disk), "%s/disk", work);
@@ -165,10 +167,16 @@ int main(int argc, char **argv)
 	    {"bad option", 125, {"run", "--mem", "1T", hello}},
 	    {"missing disk", 125, {"run", "--disk", missing, hello}},
 	    {"missing dir", 125, {"run", "--disk", disk, "--dir", missing, hello}},
-	    {"crash", 139, {"run", "--mem", "64M", "--disk", disk, "--dir", dir, attack, "jump-zero"}},
+	    {"crash",
+	     139,
+	     {"run", "--mem", "64M", "--disk", disk, "--dir", dir, attack, "jump-zero"}},
 	    {"guest error", 139, {"run", "--mem", "64M", "--dir", dir, attack, "fs-stat-low"}},
-	    {"corrupt ring", 159, {"run", "--mem", "64M", "--disk", disk, attack, "blk-prod-backwards"}},
-	    {"timeout", 124, {"run", "--mem", "64M", "--timeout", "1", "--disk", disk, attack, "spin"}},
+	    {"corrupt ring",
+	     159,
+	     {"run", "--mem", "64M", "--disk", disk, attack, "blk-prod-backwards"}},
+	    {"timeout",
+	     124,
+	     {"run", "--mem", "64M", "--timeout", "1", "--disk", disk, attack, "spin"}},
 	    {"mmap 1 TiB", 0, {"run", "--mem", "64M", attack, "mmap-huge"}},
 	    {"all RAM", 0, {"run", "--mem", "64M", attack, "eat-memory"}},
 	    {"hammer", 0, {"run", "--mem", "64M", "--disk", disk, "--dir", dir, attack, "hammer"}},
@@ -183,7 +191,8 @@ int main(int argc, char **argv)
 	static char before[65536], after[65536];
 	fd_list(before, sizeof(before));
 	long long rss0 = status_kib("VmRSS"), rss1 = 0;
-	fprintf(report, "RSS before the runs: %lld MiB; bound per run: that + %lld MiB guest + %lld MiB\n",
+	fprintf(report,
+		"RSS before the runs: %lld MiB; bound per run: that + %lld MiB guest + %lld MiB\n",
 		rss0 >> 20, GUEST_MEM >> 20, HOST_SLACK >> 20);
 	for (int round = 1; round <= ROUNDS; round++) {
 		for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
@@ -194,8 +203,8 @@ int main(int argc, char **argv)
 			rss1 = rss;
 		bool fds_same = !strcmp(before, after), grew = rss > rss1 + LEAK_SLACK;
 		fprintf(report, "%s: round %d: open fds %s, RSS after it %lld MiB\n",
-			fds_same && !grew ? "ok" : "FAIL", round,
-			fds_same ? "as before" : "differ", rss >> 20);
+			fds_same && !grew ? "ok" : "FAIL", round, fds_same ? "as before" : "differ",
+			rss >> 20);
 		if (!fds_same)
 			fprintf(report, "--- before:\n%s--- after:\n%s", before, after);
 		if (!fds_same || grew)

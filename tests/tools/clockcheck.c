@@ -67,7 +67,8 @@ int main(int argc, char **argv)
 	int status;
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || n < 2 * WINDOW) {
-		fprintf(stderr, "clockcheck: the guest ran badly (%d lines, status 0x%x)\n", n, status);
+		fprintf(stderr, "clockcheck: the guest ran badly (%d lines, status 0x%x)\n", n,
+			status);
 		return 1;
 	}
 	const char *names[2] = {"CLOCK_REALTIME", "CLOCK_MONOTONIC"};
@@ -81,7 +82,8 @@ int main(int argc, char **argv)
 				hi = m;
 		}
 		printf("%s: %d samples over %d s: host - guest between %.3f and %.3f ms "
-		       "(windows of %d)\n", names[c], n, n - 1, lo / 1e6, hi / 1e6, WINDOW);
+		       "(windows of %d)\n",
+		       names[c], n, n - 1, lo / 1e6, hi / 1e6, WINDOW);
 		if (lo < -max_off || hi > max_off) {
 			printf("  FAIL: outside +-%.3f ms\n", max_off / 1e6);
 			fail = 1;

@@ -2,8 +2,8 @@
  * The mutation table (see bad_images.h). Every mutation edits one thing of
  * a real image so that exactly one check of vmm/elf_image.c must refuse it
  * (or, for the few marked parse_ok, one check `unikvm run` makes after
- * parsing, still before /dev/kvm); where the message names addresses or indexes, the mutation writes the
- * exact expected text into b->msg, computed from the base image.
+ * parsing, still before /dev/kvm); where the message names addresses or indexes, the mutation
+ * writes the exact expected text into b->msg, computed from the base image.
  *
  * ELF structures are read and written with memcpy (no alignment
  * assumptions), through <elf.h>'s Elf64_* types.
@@ -38,10 +38,10 @@ static int need_fail(struct bad_buf *b, const char *fmt, ...)
 	return -1;
 }
 
-#define NEED(cond, ...)                                   \
-	do {                                              \
-		if (!(cond))                              \
-			return need_fail(b, __VA_ARGS__); \
+#define NEED(cond, ...)                                                                            \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			return need_fail(b, __VA_ARGS__);                                          \
 	} while (0)
 
 static void expect(struct bad_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -118,9 +118,9 @@ static int phdr_find(const struct bad_buf *b, uint32_t type, int64_t flags)
 	return phdr_find_nth(b, type, flags, 0);
 }
 
-#define FIND(var, type, flags)                                                             \
-	int var = phdr_find(b, type, flags);                                               \
-	NEED(var >= 0, "no program header of type %u flags %lld", (unsigned)(type), \
+#define FIND(var, type, flags)                                                                     \
+	int var = phdr_find(b, type, flags);                                                       \
+	NEED(var >= 0, "no program header of type %u flags %lld", (unsigned)(type),                \
 	     (long long)(flags))
 
 static size_t note_desc(const uint8_t *data, size_t size)
@@ -140,7 +140,8 @@ static size_t note_desc(const uint8_t *data, size_t size)
 			size_t next = desc + ((nh.n_descsz + 3) & ~3u);
 			if (next > end || next <= off)
 				break;
-			if (nh.n_type == UKVM_NOTE_TYPE_IMAGE && nh.n_namesz == sizeof(UKVM_NOTE_NAME) &&
+			if (nh.n_type == UKVM_NOTE_TYPE_IMAGE &&
+			    nh.n_namesz == sizeof(UKVM_NOTE_NAME) &&
 			    !memcmp(data + name, UKVM_NOTE_NAME, sizeof(UKVM_NOTE_NAME)) &&
 			    nh.n_descsz == sizeof(struct ukvm_note_image))
 				return desc;
@@ -495,8 +496,10 @@ static int m_too_many(struct bad_buf *b)
 	memset(p + b->size, 0, size - b->size);
 	memcpy(p + off, p + eh.e_phoff, eh.e_phnum * PHDR_SIZE);
 	for (unsigned i = 0; i < extra; i++) {
-		ph = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R,
-				  .p_vaddr = 0x10000000 + i * 0x10000ULL, .p_memsz = 0x1000,
+		ph = (Elf64_Phdr){.p_type = PT_LOAD,
+				  .p_flags = PF_R,
+				  .p_vaddr = 0x10000000 + i * 0x10000ULL,
+				  .p_memsz = 0x1000,
 				  .p_align = UKVM_PAGE_SIZE};
 		ph.p_paddr = ph.p_vaddr;
 		memcpy(p + off + (eh.e_phnum + i) * PHDR_SIZE, &ph, sizeof(ph));
@@ -690,55 +693,60 @@ static int m_huge_bss(struct bad_buf *b)
 #define BAD EXIT_BAD_IMAGE
 
 const struct bad_image bad_images[] = {
-	/* ELF header */
-	{"empty", BAD, "empty file, not an ELF file", m_empty, 0},
-	{"bad-magic", BAD, "not an ELF file", m_bad_magic, 0},
-	{"text-file", BAD, "not an ELF file", m_text_file, 0},
-	{"class32", BAD, "not a 64-bit ELF file (class 1)", m_class32, 0},
-	{"big-endian", BAD, "not a little-endian ELF file", m_big_endian, 0},
-	{"machine-aarch64", BAD, "not an x86-64 ELF file (machine 183)", m_machine, 0},
-	{"type-dyn", BAD, "not a static executable (ELF type 3, a shared object or PIE)", m_type_dyn, 0},
-	{"type-rel", BAD, "not a static executable (ELF type 1): build it with unikvm-cc", m_type_rel, 0},
-	{"header-cut-40", BAD, "truncated or corrupt ELF header", m_cut_header, 0},
-	/* program headers and segments */
-	{"no-phdrs", BAD, "no program headers", m_no_phdrs, 0},
-	{"phdrs-cut", BAD, "truncated", m_phdrs_cut, 0},
-	{"segment-cut", BAD, "(truncated?)", m_cut_segment, 0},
-	{"segment-cut-noshdr", BAD, "data beyond the end of the file (truncated?)", m_cut_segment_noshdr, 0},
-	{"segment-offset-wrap", BAD, "data beyond the end of the file", m_offset_wrap, 0},
-	{"load-low", BAD, "overlaps the VMM's low area", m_load_low, 0},
-	{"load-page0", BAD, "overlaps the VMM's low area", m_load_page0, 0},
-	{"load-past-mem-max", BAD, "is outside guest memory", m_load_past_max, 0},
-	{"load-wrap", BAD, "is outside guest memory", m_load_wrap, 0},
-	{"load-high", BAD, "is outside guest memory", m_load_high, 0},
-	{"wx-text", BAD, "both writable and executable (W^X)", m_wx, 0},
-	{"wx-data", BAD, "both writable and executable (W^X)", m_wx_data, 0},
-	{"segment-flags", BAD, "unknown flags", m_seg_flags, 0},
-	{"filesz-gt-memsz", BAD, "larger than memory size", m_filesz, 0},
-	{"overlap", BAD, "overlap", m_overlap, 0},
-	{"overlap-same-start", BAD, "overlap", m_same_start, 0},
-	{"share-page", BAD, "share a page with different permissions", m_share_page, 0},
-	{"no-load", BAD, "no loadable segments", m_no_load, 0},
-	{"too-many-segments", BAD, "more than 16 loadable segments", m_too_many, 0},
-	{"interp", BAD, "dynamically linked: a unikernel must be static", m_interp, 0},
-	{"dynamic", BAD, "dynamically linked: a unikernel must be static", m_dynamic, 0},
-	/* entry point */
-	{"entry-rodata", BAD, "is not in an executable segment", m_entry_rodata, 0},
-	{"entry-past-text", BAD, "is not in an executable segment", m_entry_past_text, 0},
-	{"entry-zero", BAD, "entry point 0x0 is not in an executable segment", m_entry_zero, 0},
-	/* the unikvm note */
-	{"note-name", BAD, "no unikvm ABI note: not built with unikvm-cc for unikvm", m_note_name, 0},
-	{"note-type", BAD, "no unikvm ABI note", m_note_type, 0},
-	{"note-no-phdr", BAD, "no unikvm ABI note", m_note_no_phdr, 0},
-	{"note-descsz", BAD, "malformed unikvm note", m_note_descsz, 0},
-	{"note-twice", BAD, "more than one unikvm ABI note", m_note_twice, 0},
-	{"note-beyond-eof", BAD, "note segment beyond the end of the file (truncated?)", m_note_beyond_eof, 0},
-	{"abi-version", BAD, "built for unikvm ABI version", m_abi_version, 0},
-	{"abi-version-0", BAD, "built for unikvm ABI version 0", m_abi_version0, 0},
-	{"note-flags", BAD, "unknown flags 0x80 in the unikvm note", m_note_flags, 0},
-	/* valid ELF, but it does not fit in guest RAM */
-	{"min-mem-too-big", BAD, "the image asks for", m_min_mem, 1},
-	{"huge-bss", BAD, "the image needs more memory than 128 MiB: it ends at 3072 MiB", m_huge_bss, 1},
+    /* ELF header */
+    {"empty", BAD, "empty file, not an ELF file", m_empty, 0},
+    {"bad-magic", BAD, "not an ELF file", m_bad_magic, 0},
+    {"text-file", BAD, "not an ELF file", m_text_file, 0},
+    {"class32", BAD, "not a 64-bit ELF file (class 1)", m_class32, 0},
+    {"big-endian", BAD, "not a little-endian ELF file", m_big_endian, 0},
+    {"machine-aarch64", BAD, "not an x86-64 ELF file (machine 183)", m_machine, 0},
+    {"type-dyn", BAD, "not a static executable (ELF type 3, a shared object or PIE)", m_type_dyn,
+     0},
+    {"type-rel", BAD, "not a static executable (ELF type 1): build it with unikvm-cc", m_type_rel,
+     0},
+    {"header-cut-40", BAD, "truncated or corrupt ELF header", m_cut_header, 0},
+    /* program headers and segments */
+    {"no-phdrs", BAD, "no program headers", m_no_phdrs, 0},
+    {"phdrs-cut", BAD, "truncated", m_phdrs_cut, 0},
+    {"segment-cut", BAD, "(truncated?)", m_cut_segment, 0},
+    {"segment-cut-noshdr", BAD, "data beyond the end of the file (truncated?)",
+     m_cut_segment_noshdr, 0},
+    {"segment-offset-wrap", BAD, "data beyond the end of the file", m_offset_wrap, 0},
+    {"load-low", BAD, "overlaps the VMM's low area", m_load_low, 0},
+    {"load-page0", BAD, "overlaps the VMM's low area", m_load_page0, 0},
+    {"load-past-mem-max", BAD, "is outside guest memory", m_load_past_max, 0},
+    {"load-wrap", BAD, "is outside guest memory", m_load_wrap, 0},
+    {"load-high", BAD, "is outside guest memory", m_load_high, 0},
+    {"wx-text", BAD, "both writable and executable (W^X)", m_wx, 0},
+    {"wx-data", BAD, "both writable and executable (W^X)", m_wx_data, 0},
+    {"segment-flags", BAD, "unknown flags", m_seg_flags, 0},
+    {"filesz-gt-memsz", BAD, "larger than memory size", m_filesz, 0},
+    {"overlap", BAD, "overlap", m_overlap, 0},
+    {"overlap-same-start", BAD, "overlap", m_same_start, 0},
+    {"share-page", BAD, "share a page with different permissions", m_share_page, 0},
+    {"no-load", BAD, "no loadable segments", m_no_load, 0},
+    {"too-many-segments", BAD, "more than 16 loadable segments", m_too_many, 0},
+    {"interp", BAD, "dynamically linked: a unikernel must be static", m_interp, 0},
+    {"dynamic", BAD, "dynamically linked: a unikernel must be static", m_dynamic, 0},
+    /* entry point */
+    {"entry-rodata", BAD, "is not in an executable segment", m_entry_rodata, 0},
+    {"entry-past-text", BAD, "is not in an executable segment", m_entry_past_text, 0},
+    {"entry-zero", BAD, "entry point 0x0 is not in an executable segment", m_entry_zero, 0},
+    /* the unikvm note */
+    {"note-name", BAD, "no unikvm ABI note: not built with unikvm-cc for unikvm", m_note_name, 0},
+    {"note-type", BAD, "no unikvm ABI note", m_note_type, 0},
+    {"note-no-phdr", BAD, "no unikvm ABI note", m_note_no_phdr, 0},
+    {"note-descsz", BAD, "malformed unikvm note", m_note_descsz, 0},
+    {"note-twice", BAD, "more than one unikvm ABI note", m_note_twice, 0},
+    {"note-beyond-eof", BAD, "note segment beyond the end of the file (truncated?)",
+     m_note_beyond_eof, 0},
+    {"abi-version", BAD, "built for unikvm ABI version", m_abi_version, 0},
+    {"abi-version-0", BAD, "built for unikvm ABI version 0", m_abi_version0, 0},
+    {"note-flags", BAD, "unknown flags 0x80 in the unikvm note", m_note_flags, 0},
+    /* valid ELF, but it does not fit in guest RAM */
+    {"min-mem-too-big", BAD, "the image asks for", m_min_mem, 1},
+    {"huge-bss", BAD, "the image needs more memory than 128 MiB: it ends at 3072 MiB", m_huge_bss,
+     1},
 };
 const size_t bad_images_count = sizeof(bad_images) / sizeof(bad_images[0]);
 
@@ -760,8 +768,9 @@ int bad_image_make(const struct bad_image *bi, const uint8_t *base, size_t base_
 		return -1;
 	}
 	if (!strstr(out->msg, bi->msg)) { /* a precise message must refine the table's */
-		snprintf(out->why, sizeof(out->why), "expected message \"%.100s\" does not contain \"%.100s\"",
-			 out->msg, bi->msg);
+		snprintf(out->why, sizeof(out->why),
+			 "expected message \"%.100s\" does not contain \"%.100s\"", out->msg,
+			 bi->msg);
 		bad_buf_free(out);
 		return -1;
 	}

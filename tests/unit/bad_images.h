@@ -22,7 +22,7 @@ struct bad_buf {
 
 struct bad_image {
 	const char *name; /* [a-z0-9-]: also the file name mkbadelf writes */
-	int status;       /* expected image_parse() result / `unikvm run` exit status */
+	int status;	  /* expected image_parse() result / `unikvm run` exit status */
 	const char *msg;  /* a substring of the expected one-line message */
 	/* 0, or -1 with a reason in b->why if the base image lacks what the
 	 * mutation needs (a test setup error, never a pass). */

@@ -100,7 +100,9 @@ static void test_truncated(void **state)
 	struct bundle b;
 	char err[256];
 	(void)state;
-	for (size_t len = bundle_size - 1; len > 0; len -= len > bundle_size - 200 ? 1 : len > 997 ? 997 : len) {
+	for (size_t len = bundle_size - 1; len > 0; len -= len > bundle_size - 200 ? 1
+							   : len > 997		   ? 997
+										   : len) {
 		int r = parse_copy(bundle, len, &b, err, sizeof(err));
 		if (len == stub_size)
 			assert_int_equal(r, 1); /* exactly the stub: a plain ELF */
@@ -121,7 +123,8 @@ static void test_every_flip(void **state)
 	memcpy(copy, bundle, bundle_size);
 	for (size_t i = stub_size; i < bundle_size; i++) {
 		copy[i] ^= 0x40;
-		assert_int_equal(parse_copy(copy, bundle_size, &b, err, sizeof(err)), EXIT_BAD_IMAGE);
+		assert_int_equal(parse_copy(copy, bundle_size, &b, err, sizeof(err)),
+				 EXIT_BAD_IMAGE);
 		copy[i] ^= 0x40;
 	}
 	free(copy);
@@ -173,11 +176,9 @@ static void test_config_checked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_plain_elf_is_not_a_bundle),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_every_flip),
-		cmocka_unit_test(test_config_checked),
+	    cmocka_unit_test(test_roundtrip),	   cmocka_unit_test(test_plain_elf_is_not_a_bundle),
+	    cmocka_unit_test(test_truncated),	   cmocka_unit_test(test_every_flip),
+	    cmocka_unit_test(test_config_checked),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -90,7 +90,8 @@ static void test_base_parses(void **state)
 		assert_true(img.seg[i].vaddr >= UKVM_IMAGE_BASE);
 		assert_true(img.seg[i].filesz <= img.seg[i].memsz);
 		if (i)
-			assert_true(img.seg[i - 1].vaddr + img.seg[i - 1].memsz <= img.seg[i].vaddr);
+			assert_true(img.seg[i - 1].vaddr + img.seg[i - 1].memsz <=
+				    img.seg[i].vaddr);
 	}
 	/* each segment is the one its program header describes */
 	unsigned n = 0;
@@ -271,10 +272,10 @@ static void test_table(void **state)
 {
 	(void)state;
 	static const char *const required[] = {
-		"empty", "bad-magic", "class32", "big-endian", "machine-aarch64", "type-dyn",
-		"header-cut-40", "segment-cut", "load-low", "load-past-mem-max", "load-wrap",
-		"wx-text", "filesz-gt-memsz", "entry-rodata", "note-name", "note-type",
-		"abi-version", "note-flags", "overlap", "interp",
+	    "empty",	 "bad-magic",	  "class32",	     "big-endian",   "machine-aarch64",
+	    "type-dyn",	 "header-cut-40", "segment-cut",     "load-low",     "load-past-mem-max",
+	    "load-wrap", "wx-text",	  "filesz-gt-memsz", "entry-rodata", "note-name",
+	    "note-type", "abi-version",	  "note-flags",	     "overlap",	     "interp",
 	};
 	assert_true(bad_images_count >= 12);
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
@@ -331,10 +332,10 @@ static uint64_t rnd(void)
 /* The promises of elf_image.h about an image it accepted. */
 static void check_accepted(const struct image *img, int iter)
 {
-#define INV(c)                                                                   \
-	do {                                                                     \
-		if (!(c))                                                        \
-			fail_msg("iteration %d: accepted image breaks: %s", iter, #c); \
+#define INV(c)                                                                                     \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			fail_msg("iteration %d: accepted image breaks: %s", iter, #c);             \
 	} while (0)
 	int entry_ok = 0;
 	INV(img->nseg >= 1 && img->nseg <= IMAGE_MAX_SEGMENTS);
@@ -350,10 +351,11 @@ static void check_accepted(const struct image *img, int iter)
 			const struct segment *a = &img->seg[i - 1];
 			INV(a->vaddr + a->memsz <= g->vaddr);
 			INV((a->vaddr + a->memsz + UKVM_PAGE_SIZE - 1) / UKVM_PAGE_SIZE <=
-				    g->vaddr / UKVM_PAGE_SIZE ||
+				g->vaddr / UKVM_PAGE_SIZE ||
 			    a->flags == g->flags);
 		}
-		if ((g->flags & SEG_X) && img->entry >= g->vaddr && img->entry - g->vaddr < g->filesz)
+		if ((g->flags & SEG_X) && img->entry >= g->vaddr &&
+		    img->entry - g->vaddr < g->filesz)
 			entry_ok = 1;
 	}
 	INV(entry_ok);
@@ -364,7 +366,8 @@ static void check_accepted(const struct image *img, int iter)
 		INV(i == 0 || img->syms[i - 1].addr <= img->syms[i].addr);
 	}
 	for (int k = 0; k < 8; k++) {
-		uint64_t a = k < 4 ? rnd() : img->seg[0].vaddr + rnd() % (img->end - img->seg[0].vaddr);
+		uint64_t a =
+		    k < 4 ? rnd() : img->seg[0].vaddr + rnd() % (img->end - img->seg[0].vaddr);
 		uint64_t off = 0;
 		const struct symbol *sy = image_symbol(img, a, &off);
 		INV(!sy || (sy->addr <= a && off == a - sy->addr));
@@ -398,10 +401,18 @@ static void test_random_mutations(void **state)
 				off = rnd() % base_size;
 			uint64_t v = rnd();
 			switch (v % 4) {
-			case 0: copy[off] = 0; break;
-			case 1: copy[off] = 0xff; break;
-			case 2: copy[off] ^= (uint8_t)(1u << (v >> 8) % 8); break;
-			default: copy[off] = (uint8_t)(v >> 16); break;
+			case 0:
+				copy[off] = 0;
+				break;
+			case 1:
+				copy[off] = 0xff;
+				break;
+			case 2:
+				copy[off] ^= (uint8_t)(1u << (v >> 8) % 8);
+				break;
+			default:
+				copy[off] = (uint8_t)(v >> 16);
+				break;
 			}
 		}
 		if (rnd() % 16 == 0)
@@ -501,31 +512,25 @@ int main(int argc, char **argv)
 	}
 
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_base_parses),
-		cmocka_unit_test(test_symbols),
-		cmocka_unit_test(test_load),
-		cmocka_unit_test(test_boundaries_accepted),
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_note_desc),
-		cmocka_unit_test(test_short_err),
-		cmocka_unit_test(test_random_mutations),
-		cmocka_unit_test(test_open_ok),
-		cmocka_unit_test(test_open_missing),
-		cmocka_unit_test(test_open_directory),
-		cmocka_unit_test(test_open_empty_and_truncated),
+	    cmocka_unit_test(test_base_parses),	   cmocka_unit_test(test_symbols),
+	    cmocka_unit_test(test_load),	   cmocka_unit_test(test_boundaries_accepted),
+	    cmocka_unit_test(test_table),	   cmocka_unit_test(test_note_desc),
+	    cmocka_unit_test(test_short_err),	   cmocka_unit_test(test_random_mutations),
+	    cmocka_unit_test(test_open_ok),	   cmocka_unit_test(test_open_missing),
+	    cmocka_unit_test(test_open_directory), cmocka_unit_test(test_open_empty_and_truncated),
 	};
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), n = nfixed + bad_images_count;
 	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
-	char (*names)[64] = calloc(bad_images_count, sizeof(*names));
+	char(*names)[64] = calloc(bad_images_count, sizeof(*names));
 	if (!tests || !names)
 		return 1;
 	memcpy(tests, fixed, sizeof(fixed));
 	for (size_t i = 0; i < bad_images_count; i++) {
 		snprintf(names[i], sizeof(names[i]), "bad_image:%s", bad_images[i].name);
 		tests[nfixed + i] = (struct CMUnitTest){
-			.name = names[i],
-			.test_func = test_bad_image,
-			.initial_state = (void *)&bad_images[i],
+		    .name = names[i],
+		    .test_func = test_bad_image,
+		    .initial_state = (void *)&bad_images[i],
 		};
 	}
 	int r = _cmocka_run_group_tests("elf_image", tests, n, NULL, NULL);

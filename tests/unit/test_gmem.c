@@ -200,7 +200,7 @@ static void test_host(void **state)
 	assert_ptr_equal(gmem_host(m, MEM, 0), m->host + MEM);
 
 	static const uint64_t bad[][2] = {
-		{MEM, 1}, {MEM - 1, 2}, {0, MEM + 1}, {UINT64_MAX, 2}, {PAGE0, UINT64_MAX},
+	    {MEM, 1}, {MEM - 1, 2}, {0, MEM + 1}, {UINT64_MAX, 2}, {PAGE0, UINT64_MAX},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		fflush(NULL);
@@ -221,18 +221,18 @@ static void test_host(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init),
-		cmocka_unit_test(test_gmem_free),
-		cmocka_unit_test(test_page0_refused),
-		cmocka_unit_test(test_end_of_ram),
-		cmocka_unit_test(test_len0),
-		cmocka_unit_test(test_len0_one_past_end),
-		cmocka_unit_test(test_overflow),
-		cmocka_unit_test(test_len_too_big),
-		cmocka_unit_test(test_full_range),
-		cmocka_unit_test(test_read_write),
-		cmocka_unit_test(test_read_write_refused),
-		cmocka_unit_test(test_host),
+	    cmocka_unit_test(test_init),
+	    cmocka_unit_test(test_gmem_free),
+	    cmocka_unit_test(test_page0_refused),
+	    cmocka_unit_test(test_end_of_ram),
+	    cmocka_unit_test(test_len0),
+	    cmocka_unit_test(test_len0_one_past_end),
+	    cmocka_unit_test(test_overflow),
+	    cmocka_unit_test(test_len_too_big),
+	    cmocka_unit_test(test_full_range),
+	    cmocka_unit_test(test_read_write),
+	    cmocka_unit_test(test_read_write_refused),
+	    cmocka_unit_test(test_host),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -29,9 +29,9 @@
 #include "core/vm.h"
 
 #define MEM (2ULL << 20)
-#define ARG 0x10000ULL  /* argument structs */
-#define IOV 0x11000ULL  /* iovec arrays */
-#define BUF 0x20000ULL  /* data */
+#define ARG 0x10000ULL /* argument structs */
+#define IOV 0x11000ULL /* iovec arrays */
+#define BUF 0x20000ULL /* data */
 #define BUF2 0x30000ULL
 #define STACK 0x80000ULL /* frame chains for backtraces */
 
@@ -219,8 +219,8 @@ static void test_writev_bad_fd(void **state)
 static void test_writev_arg_outside(void **state)
 {
 	(void)state;
-	static const uint64_t gpas[] = {0, 8, UKVM_PAGE_SIZE - 8, MEM - 8, MEM, UINT64_MAX - 4,
-					UINT64_MAX};
+	static const uint64_t gpas[] = {
+	    0, 8, UKVM_PAGE_SIZE - 8, MEM - 8, MEM, UINT64_MAX - 4, UINT64_MAX};
 	for (size_t i = 0; i < sizeof(gpas) / sizeof(gpas[0]); i++) {
 		vm.done = false;
 		vm.status = 0;
@@ -467,8 +467,9 @@ static void test_read_buf_outside(void **state)
 {
 	(void)state;
 	static const uint64_t bad[][2] = {
-		{0, 1}, {0x100, 16}, {UKVM_PAGE_SIZE - 1, 2}, {MEM - 4, 8}, {MEM, 1},
-		{BUF, UINT64_MAX}, {BUF, UINT64_MAX - BUF + 1}, {UINT64_MAX - 3, 8}, {BUF, MEM},
+	    {0, 1},	{0x100, 16},	   {UKVM_PAGE_SIZE - 1, 2},	{MEM - 4, 8},
+	    {MEM, 1},	{BUF, UINT64_MAX}, {BUF, UINT64_MAX - BUF + 1}, {UINT64_MAX - 3, 8},
+	    {BUF, MEM},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		vm.done = false;
@@ -587,7 +588,7 @@ static void test_nosys(void **state)
 
 	assert_string_equal(quiet, "");
 	assert_non_null(strstr(traced, "unikvm: syscall read (0) is not implemented: ENOSYS, "
-					"called from 0x101234\n"));
+				       "called from 0x101234\n"));
 	assert_non_null(strstr(traced, "(100000) is not implemented"));
 	free(quiet);
 	free(traced);
@@ -664,8 +665,10 @@ static void test_crash_exception(void **state)
 	struct ukvm_cpu_state st = {.rip = 0x101234, .cr2 = 0x10, .error_code = 2};
 	const char *err = crash(UKVM_CRASH_EXCEPTION, 14, &st);
 	assert_stopped(139);
-	assert_non_null(strstr(err, "unikvm: guest crashed: page fault (#PF, vector 14) at 0x101234"));
-	assert_non_null(strstr(err, "write of address 0x10 (unmapped page): NULL pointer dereference"));
+	assert_non_null(
+	    strstr(err, "unikvm: guest crashed: page fault (#PF, vector 14) at 0x101234"));
+	assert_non_null(
+	    strstr(err, "write of address 0x10 (unmapped page): NULL pointer dereference"));
 
 	st.error_code = 0;
 	err = crash(UKVM_CRASH_EXCEPTION, 0, &st);
@@ -754,7 +757,8 @@ static void test_backtrace(void **state)
 	put_frame(STACK + 0x80, 0, m + 0x30); /* the outermost frame: next 0 */
 
 	const char *err = backtrace_of(m + 4, STACK);
-	assert_non_null(strstr(err, "guest crashed: general protection fault (#GP, vector 13) at "));
+	assert_non_null(
+	    strstr(err, "guest crashed: general protection fault (#GP, vector 13) at "));
 	assert_non_null(strstr(err, "<main+0x4>"));
 	assert_non_null(strstr(err, "unikvm:   #0  0x"));
 	assert_non_null(strstr(err, "<main+0x10>\n"));
@@ -779,7 +783,7 @@ static void test_backtrace_hostile(void **state)
 		err = backtrace_of(m, rbps[i]);
 		assert_non_null(strstr(err, "#0  "));
 		assert_null(strstr(err, "#1"));
-		}
+	}
 
 	/* a frame pointing at itself */
 	put_frame(STACK, STACK, m + 0x10);
@@ -843,37 +847,37 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		T(test_writev_two_iovecs),
-		T(test_writev_stderr),
-		T(test_writev_bad_fd),
-		T(test_writev_arg_outside),
-		T(test_writev_arg_at_end),
-		T(test_writev_iovcnt_too_big),
-		T(test_writev_iov_overflow),
-		T(test_writev_iov_page0),
-		T(test_writev_iov_past_end),
-		T(test_writev_iov_array_outside),
-		T(test_writev_empty_iovecs),
-		T(test_writev_epipe),
-		T(test_writev_big),
-		T(test_read_pipe),
-		T(test_read_bad_fd),
-		T(test_read_buf_outside),
-		T(test_read_arg_outside),
-		T(test_read_len0),
-		T(test_dispatch_unknown),
-		T(test_exit),
-		T(test_first_stop_wins),
-		T(test_nosys),
-		T(test_crash_unknown_kind),
-		T(test_crash_signal),
-		T(test_crash_exception),
-		T(test_crash_interrupt),
-		T(test_crash_arg_outside),
-		T(test_backtrace),
-		T(test_backtrace_hostile),
-		T(test_backtrace_recursion),
-		T(test_backtrace_recursion_to_the_end),
+	    T(test_writev_two_iovecs),
+	    T(test_writev_stderr),
+	    T(test_writev_bad_fd),
+	    T(test_writev_arg_outside),
+	    T(test_writev_arg_at_end),
+	    T(test_writev_iovcnt_too_big),
+	    T(test_writev_iov_overflow),
+	    T(test_writev_iov_page0),
+	    T(test_writev_iov_past_end),
+	    T(test_writev_iov_array_outside),
+	    T(test_writev_empty_iovecs),
+	    T(test_writev_epipe),
+	    T(test_writev_big),
+	    T(test_read_pipe),
+	    T(test_read_bad_fd),
+	    T(test_read_buf_outside),
+	    T(test_read_arg_outside),
+	    T(test_read_len0),
+	    T(test_dispatch_unknown),
+	    T(test_exit),
+	    T(test_first_stop_wins),
+	    T(test_nosys),
+	    T(test_crash_unknown_kind),
+	    T(test_crash_signal),
+	    T(test_crash_exception),
+	    T(test_crash_interrupt),
+	    T(test_crash_arg_outside),
+	    T(test_backtrace),
+	    T(test_backtrace_hostile),
+	    T(test_backtrace_recursion),
+	    T(test_backtrace_recursion_to_the_end),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	image_close(&hello);

@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 
 	if (!boot_only) {
 		char *end;
-		if (argc != 3 || strcmp(argv[1], "exits") || (n = strtoul(argv[2], &end, 10)) == 0 || *end) {
+		if (argc != 3 || strcmp(argv[1], "exits") ||
+		    (n = strtoul(argv[2], &end, 10)) == 0 || *end) {
 			fprintf(stderr, "usage: bare-vmm boot | bare-vmm exits N (N > 0)\n");
 			return 2;
 		}
@@ -56,16 +57,18 @@ int main(int argc, char **argv)
 	if (kvm < 0)
 		die("/dev/kvm");
 	int vm = xioctl(kvm, KVM_CREATE_VM, 0, "KVM_CREATE_VM");
-	uint8_t *mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *mem =
+	    mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap");
 	memcpy(mem, bare_guest_start, (size_t)(bare_guest_end - bare_guest_start));
-	struct kvm_userspace_memory_region region = {
-		.memory_size = MEM_SIZE, .userspace_addr = (uintptr_t)mem};
+	struct kvm_userspace_memory_region region = {.memory_size = MEM_SIZE,
+						     .userspace_addr = (uintptr_t)mem};
 	xioctl(vm, KVM_SET_USER_MEMORY_REGION, &region, "KVM_SET_USER_MEMORY_REGION");
 	int vcpu = xioctl(vm, KVM_CREATE_VCPU, 0, "KVM_CREATE_VCPU");
 	int run_size = xioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
-	struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	struct kvm_run *run =
+	    mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		die("mmap kvm_run");
 

@@ -45,7 +45,7 @@ struct series {
 struct figure {
 	const char *name, *unit;
 	struct series val, base; /* base.n == 0: no baseline series */
-	double base_value;       /* the baseline (median of base, or derived) */
+	double base_value;	 /* the baseline (median of base, or derived) */
 	const char *baseline, *target;
 	bool higher_is_better;
 	bool has_ratio;
@@ -61,9 +61,16 @@ static struct {
 	char blk_host[PATH_MAX], blk_guest[PATH_MAX], lua_host[PATH_MAX], lua_uk[PATH_MAX];
 	char cpu_lua[PATH_MAX];
 } cfg = {
-	.runs = 11, .hypercalls = 20000, .vms = 50, .blk_runs = 3, .blk_divisor = 1,
-	.syscalls = 200000, .dir_mib = 200, .lua_n = 2000000,
-	.console_bytes = 64 << 20, .console_chunk = 64 << 10,
+    .runs = 11,
+    .hypercalls = 20000,
+    .vms = 50,
+    .blk_runs = 3,
+    .blk_divisor = 1,
+    .syscalls = 200000,
+    .dir_mib = 200,
+    .lua_n = 2000000,
+    .console_bytes = 64 << 20,
+    .console_chunk = 64 << 10,
 };
 
 static void die(const char *fmt, const char *arg)
@@ -133,7 +140,8 @@ struct proc {
 static void proc_start(struct proc *p, char *const argv[], bool keep_stdout)
 {
 	posix_spawn_file_actions_t fa;
-	p->out = keep_stdout ? memfd_create("stdout", MFD_CLOEXEC) : open("/dev/null", O_WRONLY | O_CLOEXEC);
+	p->out = keep_stdout ? memfd_create("stdout", MFD_CLOEXEC)
+			     : open("/dev/null", O_WRONLY | O_CLOEXEC);
 	p->err = memfd_create("stderr", MFD_CLOEXEC);
 	if (p->out < 0 || p->err < 0)
 		die("memfd_create: %s", strerror(errno));
@@ -188,7 +196,8 @@ static double run(char *const argv[], char **out, char **err, long *maxrss_kb)
 	double ms = proc_wait(&p);
 	char *e = slurp(p.err);
 	if (p.status != 0) {
-		fprintf(stderr, "unikvm-bench: %s exited with status %d:\n%s", argv[0], p.status, e);
+		fprintf(stderr, "unikvm-bench: %s exited with status %d:\n%s", argv[0], p.status,
+			e);
 		exit(1);
 	}
 	if (out)
@@ -216,9 +225,12 @@ static void bench_boot(struct figure *f)
 {
 	char *vm[] = {cfg.unikvm, "run", cfg.hello, NULL};
 	char *bare[] = {cfg.bare, "boot", NULL};
-	*f = (struct figure){.name = "boot-to-exit of hello", .unit = "ms",
-		.baseline = "bare-vmm: VM + vCPU to the first exit", .target = "<= 1.5x",
-		.has_ratio = true, .target_ratio = 1.5};
+	*f = (struct figure){.name = "boot-to-exit of hello",
+			     .unit = "ms",
+			     .baseline = "bare-vmm: VM + vCPU to the first exit",
+			     .target = "<= 1.5x",
+			     .has_ratio = true,
+			     .target_ratio = 1.5};
 	for (int i = 0; i < cfg.runs; i++) {
 		add(&f->base, run(bare, NULL, NULL, NULL));
 		add(&f->val, run(vm, NULL, NULL, NULL));
@@ -235,9 +247,12 @@ static void bench_hypercall(struct figure *f)
 	snprintf(n, sizeof(n), "%d", cfg.hypercalls);
 	char *vm[] = {cfg.unikvm, "run", cfg.guest, "hypercall", n, NULL};
 	char *bare[] = {cfg.bare, "exits", n, NULL};
-	*f = (struct figure){.name = "null hypercall round trip", .unit = "ns",
-		.baseline = "bare-vmm: PIO exit loop, TSC in the guest", .target = "<= 1.15x",
-		.has_ratio = true, .target_ratio = 1.15};
+	*f = (struct figure){.name = "null hypercall round trip",
+			     .unit = "ns",
+			     .baseline = "bare-vmm: PIO exit loop, TSC in the guest",
+			     .target = "<= 1.15x",
+			     .has_ratio = true,
+			     .target_ratio = 1.15};
 	for (int i = 0; i < cfg.runs; i++) {
 		char *out;
 		run(bare, &out, NULL, NULL);
@@ -257,9 +272,13 @@ static void bench_console(struct figure *f)
 	snprintf(bytes, sizeof(bytes), "%ld", cfg.console_bytes);
 	snprintf(chunk, sizeof(chunk), "%ld", cfg.console_chunk);
 	char *vm[] = {cfg.unikvm, "run", cfg.guest, "console", bytes, chunk, NULL};
-	*f = (struct figure){.name = "console bulk output to /dev/null", .unit = "MB/s",
-		.baseline = "write size / bare exit time", .target = ">= 0.8x",
-		.has_ratio = true, .higher_is_better = true, .target_ratio = 0.8};
+	*f = (struct figure){.name = "console bulk output to /dev/null",
+			     .unit = "MB/s",
+			     .baseline = "write size / bare exit time",
+			     .target = ">= 0.8x",
+			     .has_ratio = true,
+			     .higher_is_better = true,
+			     .target_ratio = 0.8};
 	for (int i = 0; i < cfg.runs; i++) {
 		char *err;
 		run(vm, NULL, &err, NULL);
@@ -273,8 +292,10 @@ static void bench_console(struct figure *f)
 static void bench_memory(struct figure *f)
 {
 	char *vm[] = {cfg.unikvm, "run", "--stats", cfg.hello, NULL};
-	*f = (struct figure){.name = "VMM memory overhead", .unit = "MiB",
-		.baseline = "none: peak RSS minus guest RAM touched", .target = "<= 4 MiB"};
+	*f = (struct figure){.name = "VMM memory overhead",
+			     .unit = "MiB",
+			     .baseline = "none: peak RSS minus guest RAM touched",
+			     .target = "<= 4 MiB"};
 	for (int i = 0; i < cfg.runs; i++) {
 		char *err;
 		long rss;
@@ -323,9 +344,12 @@ static void bench_many(struct figure *f)
 	char *probe[] = {cfg.unikvm, "run", cfg.hello, "%s", NULL}, *expect;
 	run(probe, &expect, NULL, NULL);
 	snprintf(name, sizeof(name), "%d VMs started at once, all correct", cfg.vms);
-	*f = (struct figure){.name = name, .unit = "ms",
-		.baseline = "the same VMs one after the other", .target = "<= 0.7x",
-		.has_ratio = true, .target_ratio = 0.7};
+	*f = (struct figure){.name = name,
+			     .unit = "ms",
+			     .baseline = "the same VMs one after the other",
+			     .target = "<= 0.7x",
+			     .has_ratio = true,
+			     .target_ratio = 0.7};
 	int reps = cfg.runs < 5 ? cfg.runs : 5;
 	for (int i = 0; i < reps; i++) {
 		add(&f->base, start_vms(cfg.vms, false, expect));
@@ -343,10 +367,10 @@ static void bench_many(struct figure *f)
 static const struct {
 	const char *name, *label;
 } blk_cases[BLK_CASES] = {
-	{"seq-read-4k", "4 KiB sequential read"}, {"rand-read-4k", "4 KiB random read"},
-	{"seq-write-4k", "4 KiB sequential write"}, {"rand-write-4k", "4 KiB random write"},
-	{"seq-read-1m", "1 MiB sequential read"}, {"rand-read-1m", "1 MiB random read"},
-	{"seq-write-1m", "1 MiB sequential write"}, {"rand-write-1m", "1 MiB random write"},
+    {"seq-read-4k", "4 KiB sequential read"},	{"rand-read-4k", "4 KiB random read"},
+    {"seq-write-4k", "4 KiB sequential write"}, {"rand-write-4k", "4 KiB random write"},
+    {"seq-read-1m", "1 MiB sequential read"},	{"rand-read-1m", "1 MiB random read"},
+    {"seq-write-1m", "1 MiB sequential write"}, {"rand-write-1m", "1 MiB random write"},
 };
 
 /* Adds the MB/s after "host CASE " in text to series[case]. */
@@ -376,7 +400,8 @@ static int bench_block(struct figure *fs)
 		die("cannot make %s", disk);
 	close(fd);
 	char *hostv[] = {cfg.blk_host, disk, div, NULL};
-	char *guestv[] = {cfg.unikvm, "run", "--mem", "256M", "--disk", disk, cfg.blk_guest, div, NULL};
+	char *guestv[] = {cfg.unikvm, "run",	     "--mem", "256M", "--disk",
+			  disk,	      cfg.blk_guest, div,     NULL};
 	for (int r = 0; r < cfg.blk_runs; r++) {
 		char *out;
 		run(hostv, &out, NULL, NULL);
@@ -399,17 +424,29 @@ static int bench_block(struct figure *fs)
 		for (int q = 0; q < 2; q++) {
 			struct figure *f = &fs[n];
 			bool seq_read_1m = !strcmp(blk_cases[c].name, "seq-read-1m");
-			snprintf(names[n], sizeof(names[n]), "block %s, QD%d", blk_cases[c].label, q ? 32 : 1);
-			*f = (struct figure){.name = names[n], .unit = "MB/s",
-				.baseline = "host pread/pwrite, same requests", .has_ratio = true,
-				.higher_is_better = true, .val = q ? qd32[c] : qd1[c], .base = host[c],
-				.target = seq_read_1m ? ">= 0.85x" : NULL, .target_ratio = 0.85};
+			snprintf(names[n], sizeof(names[n]), "block %s, QD%d", blk_cases[c].label,
+				 q ? 32 : 1);
+			*f = (struct figure){.name = names[n],
+					     .unit = "MB/s",
+					     .baseline = "host pread/pwrite, same requests",
+					     .has_ratio = true,
+					     .higher_is_better = true,
+					     .val = q ? qd32[c] : qd1[c],
+					     .base = host[c],
+					     .target = seq_read_1m ? ">= 0.85x" : NULL,
+					     .target_ratio = 0.85};
 			f->base_value = median(&f->base);
 			n++;
 		}
-	fs[n] = (struct figure){.name = "block 4 KiB random read, QD32 against QD1", .unit = "MB/s",
-		.baseline = "the same at QD1", .target = ">= 3x", .has_ratio = true,
-		.higher_is_better = true, .target_ratio = 3, .val = qd32[1], .base = qd1[1]};
+	fs[n] = (struct figure){.name = "block 4 KiB random read, QD32 against QD1",
+				.unit = "MB/s",
+				.baseline = "the same at QD1",
+				.target = ">= 3x",
+				.has_ratio = true,
+				.higher_is_better = true,
+				.target_ratio = 3,
+				.val = qd32[1],
+				.base = qd1[1]};
 	fs[n].base_value = median(&fs[n].base);
 	return n + 1;
 }
@@ -421,8 +458,10 @@ static void bench_syscall(struct figure *f)
 	char n[32];
 	snprintf(n, sizeof(n), "%d", cfg.syscalls);
 	char *vm[] = {cfg.unikvm, "run", cfg.guest, "syscall", n, NULL};
-	*f = (struct figure){.name = "syscall round trip in the guest (getppid, no exit)", .unit = "ns",
-		.baseline = "the host kernel's getppid", .has_ratio = true};
+	*f = (struct figure){.name = "syscall round trip in the guest (getppid, no exit)",
+			     .unit = "ns",
+			     .baseline = "the host kernel's getppid",
+			     .has_ratio = true};
 	for (int i = 0; i < cfg.runs; i++) {
 		char *out;
 		double t0 = now_ms();
@@ -471,9 +510,15 @@ static void bench_dir(struct figure *f)
 	snprintf(map, sizeof(map), "%s:/b", tmpdir);
 	make_file(file, cfg.dir_mib);
 	char *vm[] = {cfg.unikvm, "run", "--dir", map, cfg.guest, "dirread", "/b/dir.bin", NULL};
-	snprintf(name, sizeof(name), "--dir sequential read of %d MiB, 1 MiB per read", cfg.dir_mib);
-	*f = (struct figure){.name = name, .unit = "MB/s", .baseline = "host pread, same file and size",
-		.target = ">= 0.8x", .has_ratio = true, .higher_is_better = true, .target_ratio = 0.8};
+	snprintf(name, sizeof(name), "--dir sequential read of %d MiB, 1 MiB per read",
+		 cfg.dir_mib);
+	*f = (struct figure){.name = name,
+			     .unit = "MB/s",
+			     .baseline = "host pread, same file and size",
+			     .target = ">= 0.8x",
+			     .has_ratio = true,
+			     .higher_is_better = true,
+			     .target_ratio = 0.8};
 	for (int i = 0; i < cfg.blk_runs; i++) {
 		char *out;
 		add(&f->base, host_read_mbps(file));
@@ -493,9 +538,12 @@ static void bench_port(struct figure *f)
 	snprintf(map, sizeof(map), "%s:/b", tmpdir);
 	char *host[] = {cfg.lua_host, script, n, NULL};
 	char *vm[] = {cfg.unikvm, "run", "--dir", map, cfg.lua_uk, "/b/cpu.lua", n, NULL};
-	*f = (struct figure){.name = "a port: lua5.4 on a CPU-bound script (wall time)", .unit = "ms",
-		.baseline = "the same source built for the host (musl-gcc -static)",
-		.target = "<= 1.1x", .has_ratio = true, .target_ratio = 1.1};
+	*f = (struct figure){.name = "a port: lua5.4 on a CPU-bound script (wall time)",
+			     .unit = "ms",
+			     .baseline = "the same source built for the host (musl-gcc -static)",
+			     .target = "<= 1.1x",
+			     .has_ratio = true,
+			     .target_ratio = 1.1};
 	for (int i = 0; i < cfg.blk_runs; i++) {
 		char *want, *got;
 		add(&f->base, run(host, &want, NULL, NULL));
@@ -538,7 +586,10 @@ static void print_table(const struct figure *fs, int n)
 		else
 			printf("%.4g (%s) | %.2fx | ", f->base_value, f->baseline, ratio(f));
 		int met = meets_target(f);
-		printf("%s | %s |\n", f->target ? f->target : "-", met < 0 ? "-" : met ? "yes" : "no");
+		printf("%s | %s |\n", f->target ? f->target : "-",
+		       met < 0 ? "-"
+		       : met   ? "yes"
+			       : "no");
 	}
 }
 
@@ -581,7 +632,8 @@ static void write_json(const char *path, const struct figure *fs, int n)
 		json_number(o, ratio(f));
 		int met = meets_target(f);
 		if (f->target)
-			fprintf(o, ", \"target\": \"%s\", \"met\": %s}", f->target, met ? "true" : "false");
+			fprintf(o, ", \"target\": \"%s\", \"met\": %s}", f->target,
+				met ? "true" : "false");
 		else
 			fputs(", \"target\": null, \"met\": null}", o);
 		fputs(i + 1 < n ? ",\n" : "\n", o);
@@ -601,7 +653,8 @@ static int check_sane(const struct figure *fs, int n)
 		bool ok = f->val.n > 0 && isfinite(min_of(&f->val)) && min_of(&f->val) > 0 &&
 			  (!f->has_ratio || (isfinite(r) && r > 1e-3 && r < 1e3));
 		if (!ok) {
-			fprintf(stderr, "unikvm-bench: figure '%s' is not sane: median %g, ratio %g\n",
+			fprintf(stderr,
+				"unikvm-bench: figure '%s' is not sane: median %g, ratio %g\n",
 				f->name, m, r);
 			bad = 1;
 		}
@@ -612,23 +665,23 @@ static int check_sane(const struct figure *fs, int n)
 /* ---- main ---------------------------------------------------------------- */
 
 static const char usage_text[] =
-	"usage: unikvm-bench [--quick] [--runs N] [--vms N] [--json FILE]\n"
-	"\n"
-	"Measures unikvm against a bare VMM in the same run and prints a table of\n"
-	"medians (min, max) and ratios. Needs a /dev/kvm that runs ring-0 guests:\n"
-	"run it as  tools/kvm-run build/tools/bench/unikvm-bench  (the sandbox\n"
-	"where there is none; there, only the ratios mean anything). The lua\n"
-	"figure needs the ports built: ctest --test-dir build -R ports.build\n"
-	"\n"
-	"  --quick      few runs, small counts; fail if a figure is missing or\n"
-	"               insane (the test suite's check; no target is checked)\n"
-	"  --runs N     runs per figure (default 11; 3 with --quick); the block\n"
-	"               figures take at most 3 (1 with --quick, on 1/16 of the data)\n"
-	"  --vms N      VMs started at once (default 50, at most 64)\n"
-	"  --json FILE  also write the figures as JSON\n"
-	"\n"
-	"exit status: 0, or 1 if a run failed (or, with --quick, a figure is not\n"
-	"sane), 2 for a usage error. See docs/performance.md.\n";
+    "usage: unikvm-bench [--quick] [--runs N] [--vms N] [--json FILE]\n"
+    "\n"
+    "Measures unikvm against a bare VMM in the same run and prints a table of\n"
+    "medians (min, max) and ratios. Needs a /dev/kvm that runs ring-0 guests:\n"
+    "run it as  tools/kvm-run build/tools/bench/unikvm-bench  (the sandbox\n"
+    "where there is none; there, only the ratios mean anything). The lua\n"
+    "figure needs the ports built: ctest --test-dir build -R ports.build\n"
+    "\n"
+    "  --quick      few runs, small counts; fail if a figure is missing or\n"
+    "               insane (the test suite's check; no target is checked)\n"
+    "  --runs N     runs per figure (default 11; 3 with --quick); the block\n"
+    "               figures take at most 3 (1 with --quick, on 1/16 of the data)\n"
+    "  --vms N      VMs started at once (default 50, at most 64)\n"
+    "  --json FILE  also write the figures as JSON\n"
+    "\n"
+    "exit status: 0, or 1 if a run failed (or, with --quick, a figure is not\n"
+    "sane), 2 for a usage error. See docs/performance.md.\n";
 
 /* Removes tmpdir and whatever the benchmark left in it (flat: copies and
  * data files only). */
@@ -687,12 +740,9 @@ static void find_binaries(void)
 		char *dst;
 		const char *rel, *name;
 	} bins[] = {
-		{cfg.bare, "", "bare-vmm"},
-		{cfg.guest, "", "bench-guest"},
-		{cfg.unikvm, "../../vmm/", "unikvm"},
-		{cfg.hello, "../../apps/", "hello"},
-		{cfg.blk_host, "", "blk-bench-host"},
-		{cfg.blk_guest, "", "blk-bench-guest"},
+	    {cfg.bare, "", "bare-vmm"},		  {cfg.guest, "", "bench-guest"},
+	    {cfg.unikvm, "../../vmm/", "unikvm"}, {cfg.hello, "../../apps/", "hello"},
+	    {cfg.blk_host, "", "blk-bench-host"}, {cfg.blk_guest, "", "blk-bench-guest"},
 	};
 	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s%s", self, bins[i].rel, bins[i].name);
@@ -703,7 +753,8 @@ static void find_binaries(void)
 	snprintf(path, sizeof(path), "%s/../../ports/bin/lua.host", self);
 	if (access(path, R_OK))
 		die("%s is missing: build the ports first with "
-		    "'ctest --test-dir build -R ports.build' (docs/porting.md)", path);
+		    "'ctest --test-dir build -R ports.build' (docs/porting.md)",
+		    path);
 	copy_binary(cfg.lua_host, path, "lua.host");
 	snprintf(path, sizeof(path), "%s/../../ports/bin/lua.uk", self);
 	copy_binary(cfg.lua_uk, path, "lua.uk");
@@ -723,19 +774,31 @@ static int positive(const char *s, int max)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"runs", required_argument, NULL, 'r'},
-		{"vms", required_argument, NULL, 'v'}, {"json", required_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	    {"quick", no_argument, NULL, 'q'},	   {"runs", required_argument, NULL, 'r'},
+	    {"vms", required_argument, NULL, 'v'}, {"json", required_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
 	int c, runs = 0, vms = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'q': cfg.quick = true; break;
-		case 'r': runs = positive(optarg, MAX_RUNS); break;
-		case 'v': vms = positive(optarg, MAX_VMS); break;
-		case 'j': cfg.json = optarg; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		case 'q':
+			cfg.quick = true;
+			break;
+		case 'r':
+			runs = positive(optarg, MAX_RUNS);
+			break;
+		case 'v':
+			vms = positive(optarg, MAX_VMS);
+			break;
+		case 'j':
+			cfg.json = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {

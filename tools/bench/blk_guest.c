@@ -87,7 +87,8 @@ int main(int argc, char **argv)
 			int st = run(c, ops, bytes, qd, bufs);
 			double s = now() - t0;
 			if (st) {
-				fprintf(stderr, "blk-bench-guest: %s: %s\n", c->name, blk_strstatus(st));
+				fprintf(stderr, "blk-bench-guest: %s: %s\n", c->name,
+					blk_strstatus(st));
 				return 1;
 			}
 			printf("guest %s %u %.1f %.0f\n", c->name, qd,

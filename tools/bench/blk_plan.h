@@ -17,14 +17,10 @@ struct bench_case {
 };
 
 static const struct bench_case bench_cases[] = {
-	{"seq-read-4k", 0, 0, 4096, 8192},
-	{"rand-read-4k", 0, 1, 4096, 8192},
-	{"seq-write-4k", 1, 0, 4096, 8192},
-	{"rand-write-4k", 1, 1, 4096, 8192},
-	{"seq-read-1m", 0, 0, 1 << 20, 256},
-	{"rand-read-1m", 0, 1, 1 << 20, 256},
-	{"seq-write-1m", 1, 0, 1 << 20, 256},
-	{"rand-write-1m", 1, 1, 1 << 20, 256},
+    {"seq-read-4k", 0, 0, 4096, 8192},	  {"rand-read-4k", 0, 1, 4096, 8192},
+    {"seq-write-4k", 1, 0, 4096, 8192},	  {"rand-write-4k", 1, 1, 4096, 8192},
+    {"seq-read-1m", 0, 0, 1 << 20, 256},  {"rand-read-1m", 0, 1, 1 << 20, 256},
+    {"seq-write-1m", 1, 0, 1 << 20, 256}, {"rand-write-1m", 1, 1, 1 << 20, 256},
 };
 #define BENCH_NCASES (sizeof(bench_cases) / sizeof(bench_cases[0]))
 

@@ -50,7 +50,10 @@ static void bench_hypercall(unsigned long n)
 	uint32_t gpa = (uint32_t)(uintptr_t)&a;
 	double t0 = now_ns();
 	for (unsigned long i = 0; i < n; i++)
-		__asm__ volatile("outl %0, %w1" : : "a"(gpa), "Nd"(UKVM_HC_PORT_BASE + UKVM_HC_NOSYS) : "memory");
+		__asm__ volatile("outl %0, %w1"
+				 :
+				 : "a"(gpa), "Nd"(UKVM_HC_PORT_BASE + UKVM_HC_NOSYS)
+				 : "memory");
 	printf("ns_per_call %.1f\n", (now_ns() - t0) / (double)n);
 }
 
@@ -119,6 +122,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "dirread"))
 		return bench_dirread(argv[2]);
-	fprintf(stderr, "usage: bench-guest hypercall N | console BYTES CHUNK | syscall N | dirread PATH\n");
+	fprintf(
+	    stderr,
+	    "usage: bench-guest hypercall N | console BYTES CHUNK | syscall N | dirread PATH\n");
 	return 2;
 }

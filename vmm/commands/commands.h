@@ -9,9 +9,9 @@
 
 #include <stdio.h>
 
-int cmd_run(int argc, char **argv);     /* run.c */
-int cmd_probe(int argc, char **argv);   /* probe.c */
-int cmd_pack(int argc, char **argv);    /* pack.c */
+int cmd_run(int argc, char **argv);	/* run.c */
+int cmd_probe(int argc, char **argv);	/* probe.c */
+int cmd_pack(int argc, char **argv);	/* pack.c */
 int cmd_inspect(int argc, char **argv); /* inspect.c */
 
 /* pack.c: if this executable is a bundle, runs it and returns its exit

@@ -16,16 +16,16 @@
 #include "core/vm.h"
 
 static const char inspect_usage[] =
-	"usage: unikvm inspect [--json] FILE\n"
-	"\n"
-	"Prints what FILE, a unikernel image or a bundle made by 'unikvm pack', is\n"
-	"and needs: its guest ABI version, entry point, memory, devices and loadable\n"
-	"segments (address, sizes, permissions); for a bundle also the packed run\n"
-	"options and default arguments. --json prints one JSON object instead\n"
-	"(fields in docs/toolchain.md).\n"
-	"\n"
-	"exit status: 0; 125 bad option; 126 FILE is not a unikernel (or a damaged\n"
-	"bundle); 127 FILE cannot be opened.\n";
+    "usage: unikvm inspect [--json] FILE\n"
+    "\n"
+    "Prints what FILE, a unikernel image or a bundle made by 'unikvm pack', is\n"
+    "and needs: its guest ABI version, entry point, memory, devices and loadable\n"
+    "segments (address, sizes, permissions); for a bundle also the packed run\n"
+    "options and default arguments. --json prints one JSON object instead\n"
+    "(fields in docs/toolchain.md).\n"
+    "\n"
+    "exit status: 0; 125 bad option; 126 FILE is not a unikernel (or a damaged\n"
+    "bundle); 127 FILE cannot be opened.\n";
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -171,8 +171,9 @@ static void print_text(const char *path, const struct image *img, const struct b
 	printf("segments:     %-18s %-10s %-10s %s\n", "address", "memsz", "filesz", "flags");
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct segment *s = &img->seg[i];
-		printf("              0x%-16llx 0x%-8llx 0x%-8llx %s\n", (unsigned long long)s->vaddr,
-		       (unsigned long long)s->memsz, (unsigned long long)s->filesz, perms(s->flags, p));
+		printf("              0x%-16llx 0x%-8llx 0x%-8llx %s\n",
+		       (unsigned long long)s->vaddr, (unsigned long long)s->memsz,
+		       (unsigned long long)s->filesz, perms(s->flags, p));
 	}
 	if (b) {
 		bundle_print_words("run options: ", b->opts, b->nopts);

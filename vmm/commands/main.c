@@ -17,10 +17,10 @@ static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{"run", cmd_run},
-	{"pack", cmd_pack},
-	{"inspect", cmd_inspect},
-	{"probe", cmd_probe},
+    {"run", cmd_run},
+    {"pack", cmd_pack},
+    {"inspect", cmd_inspect},
+    {"probe", cmd_probe},
 };
 
 int main(int argc, char **argv)

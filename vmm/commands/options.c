@@ -33,9 +33,21 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': unit = 1ULL << 10; end++; break;
-	case 'm': case 'M': unit = 1ULL << 20; end++; break;
-	case 'g': case 'G': unit = 1ULL << 30; end++; break;
+	case 'k':
+	case 'K':
+		unit = 1ULL << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		unit = 1ULL << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		unit = 1ULL << 30;
+		end++;
+		break;
 	}
 	if (*end == 'i' && end[1] == 'B')
 		end += 2;
@@ -87,22 +99,28 @@ static int add_env(struct run_options *o, char *arg)
 
 int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, int *first)
 {
-	enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE, OPT_DISK, OPT_NO_SECCOMP,
-	       OPT_SECCOMP_LOG };
+	enum {
+		OPT_STATS = 256,
+		OPT_TRACE_NOSYS,
+		OPT_CORE,
+		OPT_DISK,
+		OPT_NO_SECCOMP,
+		OPT_SECCOMP_LOG
+	};
 	static const struct option longopts[] = {
-		{"mem", required_argument, NULL, 'm'},
-		{"env", required_argument, NULL, 'e'},
-		{"timeout", required_argument, NULL, 't'},
-		{"stats", no_argument, NULL, OPT_STATS},
-		{"core", required_argument, NULL, OPT_CORE},
-		{"disk", required_argument, NULL, OPT_DISK},
-		{"dir", required_argument, NULL, 'd'},
-		{"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
-		{"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
-		{"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
-		{"help", no_argument, NULL, 'h'},
-		{"output", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0},
+	    {"mem", required_argument, NULL, 'm'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"stats", no_argument, NULL, OPT_STATS},
+	    {"core", required_argument, NULL, OPT_CORE},
+	    {"disk", required_argument, NULL, OPT_DISK},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
+	    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+	    {"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
+	    {"help", no_argument, NULL, 'h'},
+	    {"output", required_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, r, at;
 
@@ -122,7 +140,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, i
 			break;
 		case 'm':
 			if (parse_size(optarg, &o->mem) < 0 || o->mem == 0)
-				return usage_error("--mem '%s': not a size like 256M or 1G", optarg);
+				return usage_error("--mem '%s': not a size like 256M or 1G",
+						   optarg);
 			o->mem_arg = optarg;
 			o->mem = round_mem(o->mem);
 			if (o->mem < UKVM_MEM_MIN)
@@ -136,7 +155,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, i
 			break;
 		case 't':
 			if (parse_seconds(optarg, &o->timeout_ms) < 0)
-				return usage_error("--timeout '%s': not a number of seconds > 0", optarg);
+				return usage_error("--timeout '%s': not a number of seconds > 0",
+						   optarg);
 			break;
 		case OPT_CORE:
 			o->core_path = optarg;
@@ -148,7 +168,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, i
 			break;
 		case 'd':
 			if (o->ndirs == UKVM_FS_MOUNTS_MAX)
-				return usage_error("--dir %s: too many directories (at most 32)", optarg);
+				return usage_error("--dir %s: too many directories (at most 32)",
+						   optarg);
 			o->dirs[o->ndirs++] = optarg;
 			break;
 		case OPT_STATS:
@@ -174,7 +195,6 @@ int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, i
 	*first = optind;
 	return 0;
 }
-
 
 int run_options_scan(int argc, char **argv, const char **output, char **kept, int *nkept,
 		     int *first)

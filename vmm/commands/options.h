@@ -17,9 +17,9 @@
 #define RUN_OPTIONS_HELP (-1) /* -h/--help: the caller prints its usage */
 
 struct run_options {
-	const char *output; /* pack: -o FILE */
+	const char *output;	   /* pack: -o FILE */
 	int output_at, output_end; /* pack: argv[output_at..output_end) held -o */
-	uint64_t mem; /* 0: not given */
+	uint64_t mem;		   /* 0: not given */
 	const char *mem_arg;
 	char *env[ENV_MAX + 1]; /* into argv or environ */
 	int nenv;

@@ -23,24 +23,24 @@
 #define SELF "/proc/self/exe"
 
 static const char pack_usage[] =
-	"usage: unikvm pack [run options] -o FILE IMAGE [--] [ARGS...]\n"
-	"\n"
-	"Writes FILE, one executable that holds this (static) unikvm, IMAGE, the run\n"
-	"options and ARGS as default arguments. './FILE [ARGS...]' then boots IMAGE\n"
-	"on any x86-64 Linux with /dev/kvm, with nothing else installed. The run\n"
-	"options are those of 'unikvm run' (see 'unikvm run --help'), checked now\n"
-	"and parsed again, as given, when FILE starts.\n"
-	"\n"
-	"Running FILE:\n"
-	"  ./FILE                     the default ARGS\n"
-	"  ./FILE ARGS...             these ARGS instead of the default ones\n"
-	"  ./FILE --unikvm-OPT[=VAL]  adds the run option --OPT[=VAL] after the packed\n"
-	"                             ones (leading words only; '--' ends them)\n"
-	"  ./FILE --unikvm-help       what FILE holds and how to run it\n"
-	"\n"
-	"exit status of pack: 0; 125 bad option or host error; 126 IMAGE is not a\n"
-	"runnable unikernel; 127 IMAGE cannot be opened. FILE exits as 'unikvm run'\n"
-	"would, and with 126 if it is damaged. See docs/packaging.md.\n";
+    "usage: unikvm pack [run options] -o FILE IMAGE [--] [ARGS...]\n"
+    "\n"
+    "Writes FILE, one executable that holds this (static) unikvm, IMAGE, the run\n"
+    "options and ARGS as default arguments. './FILE [ARGS...]' then boots IMAGE\n"
+    "on any x86-64 Linux with /dev/kvm, with nothing else installed. The run\n"
+    "options are those of 'unikvm run' (see 'unikvm run --help'), checked now\n"
+    "and parsed again, as given, when FILE starts.\n"
+    "\n"
+    "Running FILE:\n"
+    "  ./FILE                     the default ARGS\n"
+    "  ./FILE ARGS...             these ARGS instead of the default ones\n"
+    "  ./FILE --unikvm-OPT[=VAL]  adds the run option --OPT[=VAL] after the packed\n"
+    "                             ones (leading words only; '--' ends them)\n"
+    "  ./FILE --unikvm-help       what FILE holds and how to run it\n"
+    "\n"
+    "exit status of pack: 0; 125 bad option or host error; 126 IMAGE is not a\n"
+    "runnable unikernel; 127 IMAGE cannot be opened. FILE exits as 'unikvm run'\n"
+    "would, and with 126 if it is damaged. See docs/packaging.md.\n";
 
 static int pack_error(const char *fmt, const char *arg)
 {
@@ -136,7 +136,8 @@ int cmd_pack(int argc, char **argv)
 		for (int i = first; i < argc && strcmp(argv[i], "--"); i++) {
 			if (!strcmp(argv[i], "-o") || !strncmp(argv[i], "--output", 8)) {
 				pack_error("%s must come before IMAGE (what follows IMAGE is the "
-					   "default arguments)", argv[i]);
+					   "default arguments)",
+					   argv[i]);
 				goto out;
 			}
 		}
@@ -229,7 +230,8 @@ int bundle_main(int argc, char **argv)
 			return -1;
 		if (r == 2) {
 			ukvm_err("%s: damaged executable: it ends before its own ELF data "
-				 "(truncated?)", argv[0]);
+				 "(truncated?)",
+				 argv[0]);
 			return EXIT_BAD_IMAGE;
 		}
 		ukvm_err("%s: %s", argv[0], err);

@@ -20,15 +20,15 @@
 #define PROBE_LIMIT_MS 1000
 
 static const uint8_t probe_code[] = {
-	0xb9, 0x40, 0x42, 0x0f, 0x00, /* mov ecx, 1000000 */
-	0xff, 0xc9,                   /* 1: dec ecx */
-	0x75, 0xfc,                   /* jnz 1b */
-	0x0f, 0x57, 0xc0,             /* xorps xmm0, xmm0 */
-	0x0f, 0x59, 0xc0,             /* mulps xmm0, xmm0 */
-	0xb8, 0x00, 0x01, 0x10, 0x00, /* mov eax, UKVM_IMAGE_BASE + 0x100 */
-	0x66, 0xba, 0x00, 0x05,       /* mov dx, UKVM_HC_PORT_BASE + UKVM_HC_EXIT */
-	0xef,                         /* out dx, eax */
-	0xf4,                         /* hlt */
+    0xb9, 0x40, 0x42, 0x0f, 0x00, /* mov ecx, 1000000 */
+    0xff, 0xc9,			  /* 1: dec ecx */
+    0x75, 0xfc,			  /* jnz 1b */
+    0x0f, 0x57, 0xc0,		  /* xorps xmm0, xmm0 */
+    0x0f, 0x59, 0xc0,		  /* mulps xmm0, xmm0 */
+    0xb8, 0x00, 0x01, 0x10, 0x00, /* mov eax, UKVM_IMAGE_BASE + 0x100 */
+    0x66, 0xba, 0x00, 0x05,	  /* mov dx, UKVM_HC_PORT_BASE + UKVM_HC_EXIT */
+    0xef,			  /* out dx, eax */
+    0xf4,			  /* hlt */
 };
 _Static_assert(UKVM_IMAGE_BASE == 0x100000 && UKVM_HC_PORT_BASE + UKVM_HC_EXIT == 0x500,
 	       "probe_code hard-codes these");
@@ -42,9 +42,11 @@ static int probe_fail(const char *why)
 int cmd_probe(int argc, char **argv)
 {
 	struct vm vm = {.kvm_fd = -1, .fd = -1, .vcpu_fd = -1};
-	struct layout l = {.entry = UKVM_IMAGE_BASE, .nregions = 2, .regions = {
-		{UKVM_PAGE_SIZE, UKVM_IMAGE_BASE, SEG_R},
-		{UKVM_IMAGE_BASE, UKVM_IMAGE_BASE + UKVM_PAGE_SIZE, SEG_R | SEG_X}}};
+	struct layout l = {
+	    .entry = UKVM_IMAGE_BASE,
+	    .nregions = 2,
+	    .regions = {{UKVM_PAGE_SIZE, UKVM_IMAGE_BASE, SEG_R},
+			{UKVM_IMAGE_BASE, UKVM_IMAGE_BASE + UKVM_PAGE_SIZE, SEG_R | SEG_X}}};
 	struct timespec t0, t1;
 	char err[512], why[700];
 	int r, saved_stderr;
@@ -52,12 +54,14 @@ int cmd_probe(int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return probe_fail("takes no arguments");
-	if ((r = kvm_open(&vm, err, sizeof(err))) || (r = vm_create(&vm, PROBE_MEM, err, sizeof(err))) ||
+	if ((r = kvm_open(&vm, err, sizeof(err))) ||
+	    (r = vm_create(&vm, PROBE_MEM, err, sizeof(err))) ||
 	    (r = x86_boot_vcpu(&vm, &l, err, sizeof(err)))) {
 		vm_destroy(&vm);
 		return probe_fail(err);
 	}
-	memcpy(gmem_host(&vm.mem, UKVM_IMAGE_BASE, sizeof(probe_code)), probe_code, sizeof(probe_code));
+	memcpy(gmem_host(&vm.mem, UKVM_IMAGE_BASE, sizeof(probe_code)), probe_code,
+	       sizeof(probe_code));
 
 	/* The run loop's own report would be noise here: keep it quiet. */
 	fflush(stderr);
@@ -85,15 +89,19 @@ int cmd_probe(int argc, char **argv)
 	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	int pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
 	if (r == 0 && ms <= PROBE_LIMIT_MS) {
-		printf("unikvm: probe: /dev/kvm runs ring-0 guests (loop and SSE in %.1f ms)\n", ms);
+		printf("unikvm: probe: /dev/kvm runs ring-0 guests (loop and SSE in %.1f ms)\n",
+		       ms);
 		return 0;
 	}
 	if (exit_reason == KVM_EXIT_INTERNAL_ERROR)
-		snprintf(why, sizeof(why), "/dev/kvm cannot run ring-0 SSE code (KVM internal error)%s",
+		snprintf(why, sizeof(why),
+			 "/dev/kvm cannot run ring-0 SSE code (KVM internal error)%s",
 			 pvm ? ": it is a software KVM (kvm_pvm)" : "");
 	else if (r == 0 || ms > PROBE_LIMIT_MS)
-		snprintf(why, sizeof(why), "/dev/kvm runs ring-0 code in an emulator (%.0f ms for a "
-			 "1M-iteration loop)%s", ms, pvm ? ": it is a software KVM (kvm_pvm)" : "");
+		snprintf(why, sizeof(why),
+			 "/dev/kvm runs ring-0 code in an emulator (%.0f ms for a "
+			 "1M-iteration loop)%s",
+			 ms, pvm ? ": it is a software KVM (kvm_pvm)" : "");
 	else
 		snprintf(why, sizeof(why), "the probe guest failed with status %d", r);
 	return probe_fail(why);

@@ -28,15 +28,16 @@ static void print_stats(const struct vm *vm, double setup_ms, double run_ms)
 	fprintf(stderr, "unikvm: stats: exits %llu, hypercalls:", (unsigned long long)vm->exits);
 	for (int i = 0; i < UKVM_HC_COUNT; i++)
 		if (strcmp(hypercall_name((unsigned)i), "?"))
-			fprintf(stderr, " %s %llu", hypercall_name((unsigned)i), (unsigned long long)vm->hypercalls[i]);
+			fprintf(stderr, " %s %llu", hypercall_name((unsigned)i),
+				(unsigned long long)vm->hypercalls[i]);
 	fprintf(stderr, "; setup %.1f ms, run %.1f ms; guest RAM touched %llu KiB\n", setup_ms,
 		run_ms, (unsigned long long)(gmem_resident(&vm->mem) >> 10));
 }
 
 /* Boots img (already open; closed here) with options o and guest argv
  * gargv (gargv[0] is name); returns the exit status. */
-static int run_image(const struct run_options *o, struct image *img, const char *name,
-		     char **gargv, const struct timespec *t0)
+static int run_image(const struct run_options *o, struct image *img, const char *name, char **gargv,
+		     const struct timespec *t0)
 {
 	struct layout layout;
 	struct vm vm = {.kvm_fd = -1, .fd = -1, .vcpu_fd = -1};
@@ -154,8 +155,7 @@ int cmd_run(int argc, char **argv)
 	return run_image(&o, &img, path, gargv, &t0);
 }
 
-int run_image_with_options(int argc, char **optv, struct image *img, const char *name,
-			   char **gargv)
+int run_image_with_options(int argc, char **optv, struct image *img, const char *name, char **gargv)
 {
 	struct run_options o = {0};
 	struct timespec t0;
@@ -175,4 +175,3 @@ int run_image_with_options(int argc, char **optv, struct image *img, const char 
 	}
 	return run_image(&o, img, name, gargv, &t0);
 }
-

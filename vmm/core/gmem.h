@@ -5,8 +5,8 @@
  * [gpa, gpa + len) must lie inside guest RAM and at or above the floor,
  * checked without overflow. The floor is page 1 by default; a VM raises it
  * to UKVM_IMAGE_BASE, so that no hypercall can name the VMM's low area
- * (page tables, GDT, boot info), which the guest itself may only read. Callers copy what they read into locals before they
- * check or use it: the guest can change its memory at any time.
+ * (page tables, GDT, boot info), which the guest itself may only read. Callers copy what they read
+ * into locals before they check or use it: the guest can change its memory at any time.
  */
 #ifndef UKVM_GMEM_H
 #define UKVM_GMEM_H
@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 struct gmem {
-	uint8_t *host; /* host mapping of guest-physical 0 */
-	uint64_t size;  /* bytes */
+	uint8_t *host;	/* host mapping of guest-physical 0 */
+	uint64_t size;	/* bytes */
 	uint64_t floor; /* lowest guest address gmem_at() accepts */
 };
 

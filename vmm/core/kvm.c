@@ -23,15 +23,15 @@ static const struct {
 	int cap;
 	const char *name;
 } required_caps[] = {
-	{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
-	{KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
-	{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
-	{KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
-	{KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
-	{KVM_CAP_XCRS, "KVM_CAP_XCRS"},
-	{KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ"},
-	{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
-	{KVM_CAP_TSC_DEADLINE_TIMER, "KVM_CAP_TSC_DEADLINE_TIMER"},
+    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+    {KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
+    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
+    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
+    {KVM_CAP_XCRS, "KVM_CAP_XCRS"},
+    {KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ"},
+    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+    {KVM_CAP_TSC_DEADLINE_TIMER, "KVM_CAP_TSC_DEADLINE_TIMER"},
 };
 
 int kvm_open(struct vm *vm, char *err, size_t errlen)
@@ -42,30 +42,39 @@ int kvm_open(struct vm *vm, char *err, size_t errlen)
 	vm->kvm_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		if (errno == ENOENT)
-			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, KVM_DEVICE " does not exist: this machine has no KVM "
-					"(try tools/kvm-run, which falls back to a sandbox)");
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+					 KVM_DEVICE
+					 " does not exist: this machine has no KVM "
+					 "(try tools/kvm-run, which falls back to a sandbox)");
 		if (errno == EACCES || errno == EPERM)
-			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "no permission to open " KVM_DEVICE
-					" (join the 'kvm' group or run as root)");
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "cannot open " KVM_DEVICE ": %s", strerror(errno));
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+					 "no permission to open " KVM_DEVICE
+					 " (join the 'kvm' group or run as root)");
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "cannot open " KVM_DEVICE ": %s",
+				 strerror(errno));
 	}
 	if ((v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0)) != KVM_API_VERSION)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM API version %d, unikvm needs %d", v, KVM_API_VERSION);
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+				 "KVM API version %d, unikvm needs %d", v, KVM_API_VERSION);
 	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)
 		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0)
-			return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "this KVM lacks %s, which unikvm needs",
-				    required_caps[i].name);
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+					 "this KVM lacks %s, which unikvm needs",
+					 required_caps[i].name);
 	v = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (v < (int)sizeof(struct kvm_run))
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_VCPU_MMAP_SIZE: %s",
+				 strerror(errno));
 	vm->run_size = (size_t)v;
 
-	vm->cpuid = calloc(1, sizeof(*vm->cpuid) + CPUID_MAX_ENTRIES * sizeof(vm->cpuid->entries[0]));
+	vm->cpuid =
+	    calloc(1, sizeof(*vm->cpuid) + CPUID_MAX_ENTRIES * sizeof(vm->cpuid->entries[0]));
 	if (!vm->cpuid)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory");
 	vm->cpuid->nent = CPUID_MAX_ENTRIES;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_SUPPORTED_CPUID: %s",
+				 strerror(errno));
 	for (unsigned i = 0; i < vm->cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
 		if (e->function == 0x80000001)
@@ -84,32 +93,40 @@ int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen)
 	int r;
 
 	if ((vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0)) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_VM: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_VM: %s",
+				 strerror(errno));
 	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_TSS_ADDR: %s",
+				 strerror(errno));
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_IRQCHIP: %s",
+				 strerror(errno));
 	if ((r = gmem_init(&vm->mem, mem_size)) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "cannot map %llu MiB of guest memory: %s",
-			    (unsigned long long)(mem_size >> 20), strerror(-r));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+				 "cannot map %llu MiB of guest memory: %s",
+				 (unsigned long long)(mem_size >> 20), strerror(-r));
 	vm->mem.floor = UKVM_IMAGE_BASE; /* hypercalls never name the low area */
 	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = mem_size,
-		.userspace_addr = (uint64_t)(uintptr_t)vm->mem.host,
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = mem_size,
+	    .userspace_addr = (uint64_t)(uintptr_t)vm->mem.host,
 	};
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_USER_MEMORY_REGION: %s",
+				 strerror(errno));
 	if ((vm->vcpu_fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0)) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_VCPU: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_VCPU: %s",
+				 strerror(errno));
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED) {
 		vm->run = NULL;
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "mmap of the vCPU's kvm_run: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "mmap of the vCPU's kvm_run: %s",
+				 strerror(errno));
 	}
 	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, vm->cpuid) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_CPUID2: %s", strerror(errno));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_CPUID2: %s",
+				 strerror(errno));
 	return 0;
 }
 

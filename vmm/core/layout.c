@@ -21,7 +21,7 @@
 #include "core/vm.h"
 
 #define PAGE UKVM_PAGE_SIZE
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
 
 static size_t strings_size(char *const v[], size_t *count)
 {
@@ -37,8 +37,8 @@ static void add_region(struct layout *l, uint64_t start, uint64_t end, uint32_t 
 	l->regions[l->nregions++] = (struct region){start, end, flags};
 }
 
-int layout_plan(struct layout *l, const struct image *img, uint64_t mem_size,
-		char *const argv[], char *const envp[], char *err, size_t errlen)
+int layout_plan(struct layout *l, const struct image *img, uint64_t mem_size, char *const argv[],
+		char *const envp[], char *err, size_t errlen)
 {
 	size_t argc, envc;
 	uint64_t args = strings_size(argv, &argc) + strings_size(envp, &envc);
@@ -48,15 +48,15 @@ int layout_plan(struct layout *l, const struct image *img, uint64_t mem_size,
 	args += (argc + envc + 2) * sizeof(uint64_t) + 16;
 	if (args > ARGS_MAX)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
-			    "arguments and environment take %llu bytes; the limit is %llu",
-			    (unsigned long long)args, (unsigned long long)ARGS_MAX);
+				 "arguments and environment take %llu bytes; the limit is %llu",
+				 (unsigned long long)args, (unsigned long long)ARGS_MAX);
 	if (image_end + HEAP_MIN + GUARD_SIZE + STACK_SIZE > mem_size)
-		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE,
-			    "the image needs more memory than %llu MiB: it ends at %llu MiB, and "
-			    "heap, guard and stack take %llu MiB more (raise --mem)",
-			    (unsigned long long)(mem_size >> 20),
-			    (unsigned long long)(image_end >> 20),
-			    (unsigned long long)((HEAP_MIN + GUARD_SIZE + STACK_SIZE) >> 20));
+		return ukvm_fail(
+		    err, errlen, EXIT_BAD_IMAGE,
+		    "the image needs more memory than %llu MiB: it ends at %llu MiB, and "
+		    "heap, guard and stack take %llu MiB more (raise --mem)",
+		    (unsigned long long)(mem_size >> 20), (unsigned long long)(image_end >> 20),
+		    (unsigned long long)((HEAP_MIN + GUARD_SIZE + STACK_SIZE) >> 20));
 
 	l->mem_size = mem_size;
 	l->entry = img->entry;
@@ -111,17 +111,17 @@ void layout_write(const struct layout *l, struct vm *vm, char *const argv[], cha
 	put_strings(vm, envp, &cursor, envp_arr);
 
 	struct ukvm_boot_info bi = {
-		.abi_version = UKVM_ABI_VERSION,
-		.flags = boot_flags,
-		.mem_size = l->mem_size,
-		.heap_start = l->heap_start,
-		.heap_end = l->heap_end,
-		.stack_top = l->stack_top,
-		.stack_size = l->stack_size,
-		.argc = argc,
-		.argv = argv_arr,
-		.envc = envc,
-		.envp = envp_arr,
+	    .abi_version = UKVM_ABI_VERSION,
+	    .flags = boot_flags,
+	    .mem_size = l->mem_size,
+	    .heap_start = l->heap_start,
+	    .heap_end = l->heap_end,
+	    .stack_top = l->stack_top,
+	    .stack_size = l->stack_size,
+	    .argc = argc,
+	    .argv = argv_arr,
+	    .envc = envc,
+	    .envp = envp_arr,
 	};
 	for (int fd = 0; fd < 3; fd++)
 		if (isatty(fd)) {

@@ -6,7 +6,8 @@
  * signal interrupts KVM_RUN every WATCHDOG_MS; then the loop asks KVM
  * whether the vCPU is halted with IF=0 and reports a crash if so. The same
  * tick enforces --timeout, picks up a corrupt disk ring that a device
- * thread reported, and re-raises lost disk interrupts (blk.c). An idle guest thus costs a few wakeups a second.
+ * thread reported, and re-raises lost disk interrupts (blk.c). An idle guest thus costs a few
+ * wakeups a second.
  *
  * SIGINT, SIGTERM, SIGHUP and SIGQUIT end the run (unless unikvm was
  * started with one of them ignored, as nohup and background jobs of a
@@ -63,8 +64,8 @@ static int start_watchdog(timer_t *t)
 {
 	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = KICK_SIGNAL};
 	struct itimerspec its = {
-		.it_interval = {0, WATCHDOG_MS * 1000000L},
-		.it_value = {0, WATCHDOG_FIRST_MS * 1000000L},
+	    .it_interval = {0, WATCHDOG_MS * 1000000L},
+	    .it_value = {0, WATCHDOG_FIRST_MS * 1000000L},
 	};
 	if (install(KICK_SIGNAL, on_kick) < 0 || timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
 		return -1;
@@ -105,25 +106,31 @@ static void handle_io(struct vm *vm)
 		/* A served doorbell (a 32-bit OUT) never exits: KVM's ioeventfd takes it. */
 		unsigned disk = port - UKVM_BLK_DOORBELL_BASE;
 		if (vm->blk && disk < vm->blk->count)
-			guest_error(vm, EXIT_BAD_HYPERCALL, "%s of %u bytes on the doorbell of disk %u "
+			guest_error(vm, EXIT_BAD_HYPERCALL,
+				    "%s of %u bytes on the doorbell of disk %u "
 				    "(port 0x%x): a doorbell is one 32-bit OUT",
-				    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", run->io.size,
-				    disk, port);
+				    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read",
+				    run->io.size, disk, port);
 		else
-			guest_error(vm, EXIT_BAD_HYPERCALL, "doorbell of disk %u (port 0x%x), which does "
-				    "not exist", disk, port);
+			guest_error(vm, EXIT_BAD_HYPERCALL,
+				    "doorbell of disk %u (port 0x%x), which does "
+				    "not exist",
+				    disk, port);
 		return;
 	}
 	if (port < UKVM_HC_PORT_BASE || port >= UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT) {
-		guest_error(vm, EXIT_BAD_HYPERCALL, "%s of I/O port 0x%x, which unikvm does not serve",
+		guest_error(vm, EXIT_BAD_HYPERCALL,
+			    "%s of I/O port 0x%x, which unikvm does not serve",
 			    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", port);
 		return;
 	}
 	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1) {
-		guest_error(vm, EXIT_BAD_HYPERCALL,
-			    "malformed hypercall on port 0x%x (%s, %u bytes x %u): a hypercall is one "
-			    "32-bit OUT", port, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
-			    run->io.size, run->io.count);
+		guest_error(
+		    vm, EXIT_BAD_HYPERCALL,
+		    "malformed hypercall on port 0x%x (%s, %u bytes x %u): a hypercall is one "
+		    "32-bit OUT",
+		    port, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.size,
+		    run->io.count);
 		return;
 	}
 	uint32_t value;

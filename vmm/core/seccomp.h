@@ -15,9 +15,9 @@
 #include <stddef.h>
 
 enum ukvm_seccomp {
-	UKVM_SECCOMP_KILL, /* the default: a forbidden call ends the run */
-	UKVM_SECCOMP_LOG,  /* --seccomp-log: the kernel logs it, the call goes ahead */
-	UKVM_SECCOMP_OFF,  /* --no-seccomp: no filter (debugging only) */
+	UKVM_SECCOMP_KILL,  /* the default: a forbidden call ends the run */
+	UKVM_SECCOMP_LOG,   /* --seccomp-log: the kernel logs it, the call goes ahead */
+	UKVM_SECCOMP_OFF,   /* --no-seccomp: no filter (debugging only) */
 	UKVM_SECCOMP_PROBE, /* `unikvm probe`: no filter, no warning (its guest is
 			     * built in, and it needs the host afterwards) */
 };

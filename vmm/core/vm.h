@@ -23,9 +23,9 @@ struct vm {
 	struct kvm_run *run;
 	size_t run_size;
 	struct gmem mem;
-	const struct image *img; /* for symbols in reports; may be NULL */
+	const struct image *img;     /* for symbols in reports; may be NULL */
 	const struct layout *layout; /* for core files; may be NULL */
-	bool gb_pages;           /* 1 GiB pages offered (CPUID pdpe1gb) */
+	bool gb_pages;		     /* 1 GiB pages offered (CPUID pdpe1gb) */
 	struct kvm_cpuid2 *cpuid;
 	/* options */
 	bool trace_nosys, stats;
@@ -33,7 +33,7 @@ struct vm {
 	enum ukvm_seccomp seccomp;
 	const char *core_path; /* write a core file on a crash; NULL: none */
 	struct blk *blk;       /* the disks (blk.h); NULL: none */
-	struct fs *fs;         /* --dir mappings and open files (files.h) */
+	struct fs *fs;	       /* --dir mappings and open files (files.h) */
 	/* state of the run */
 	bool done;
 	int status;
@@ -54,15 +54,16 @@ void vm_destroy(struct vm *vm);
 /* v rounded up to UKVM_MEM_ALIGN (UINT64_MAX if that overflows). */
 static inline uint64_t round_mem(uint64_t v)
 {
-	return v > UINT64_MAX - UKVM_MEM_ALIGN ? UINT64_MAX
-					       : (v + UKVM_MEM_ALIGN - 1) & ~(uint64_t)(UKVM_MEM_ALIGN - 1);
+	return v > UINT64_MAX - UKVM_MEM_ALIGN
+		   ? UINT64_MAX
+		   : (v + UKVM_MEM_ALIGN - 1) & ~(uint64_t)(UKVM_MEM_ALIGN - 1);
 }
 
 #define REGION_MAX 24
 
 struct region {
 	uint64_t start, end; /* page-aligned */
-	uint32_t flags;      /* SEG_R/W/X; 0: unmapped */
+	uint32_t flags;	     /* SEG_R/W/X; 0: unmapped */
 };
 
 struct layout {
@@ -88,8 +89,8 @@ struct layout {
 
 /* Plans the layout of img with argv/envp in mem_size bytes; 0, or
  * EXIT_BAD_IMAGE / EXIT_HOST_ERROR with a reason in err. */
-int layout_plan(struct layout *l, const struct image *img, uint64_t mem_size,
-		char *const argv[], char *const envp[], char *err, size_t errlen);
+int layout_plan(struct layout *l, const struct image *img, uint64_t mem_size, char *const argv[],
+		char *const envp[], char *err, size_t errlen);
 /* Writes argv, envp and the boot info into guest memory. */
 void layout_write(const struct layout *l, struct vm *vm, char *const argv[], char *const envp[],
 		  uint32_t boot_flags);
@@ -131,7 +132,7 @@ void hc_crash(struct vm *vm, uint64_t gpa);
 int hc_get_arg(struct vm *vm, const char *name, uint64_t gpa, void *arg, size_t len);
 /* A guest broke the ABI: prints "guest error: ..." and stops with status. */
 void guest_error(struct vm *vm, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Reports for exits that end the run (crash.c). */
 void report_internal_error(struct vm *vm);
 void report_triple_fault(struct vm *vm);

@@ -102,8 +102,16 @@ static const struct kvm_cpuid_entry2 *cpuid_leaf(const struct vm *vm, uint32_t f
 static void set_segments(struct kvm_sregs *s)
 {
 	struct kvm_segment code = {
-		.base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 11, .present = 1,
-		.dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = 0x08,
+	    .type = 11,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = 0,
+	    .s = 1,
+	    .l = 1,
+	    .g = 1,
 	};
 	struct kvm_segment data = code;
 	data.selector = 0x10;
@@ -119,14 +127,16 @@ static void set_segments(struct kvm_sregs *s)
 int x86_boot_vcpu(struct vm *vm, const struct layout *l, char *err, size_t errlen)
 {
 	struct pt_builder b = {.mem = &vm->mem, .next_pt = LOW_PT_POOL, .gb_pages = vm->gb_pages};
-	const struct kvm_cpuid_entry2 *leaf1 = cpuid_leaf(vm, 1, 0), *leafd = cpuid_leaf(vm, 0xd, 0);
+	const struct kvm_cpuid_entry2 *leaf1 = cpuid_leaf(vm, 1, 0),
+				      *leafd = cpuid_leaf(vm, 0xd, 0);
 	bool xsave = leaf1 && (leaf1->ecx & CPUID_1_ECX_XSAVE) && leafd;
 	struct kvm_sregs sregs;
 
 	table(&b, LOW_PML4)[0] = LOW_PDPT | PTE_P | PTE_RW;
 	for (unsigned i = 0; i < l->nregions; i++)
 		if (map_region(&b, &l->regions[i]) < 0) {
-			snprintf(err, errlen, "the image is too fragmented for the page table pool");
+			snprintf(err, errlen,
+				 "the image is too fragmented for the page table pool");
 			return EXIT_BAD_IMAGE;
 		}
 	uint64_t *gdt = gmem_host(&vm->mem, LOW_GDT, 3 * 8);

@@ -320,8 +320,8 @@ static void *device_thread(void *p)
 
 	snprintf(name, sizeof(name), "unikvm-disk%u", i); /* for ps and tests */
 	pthread_setname_np(pthread_self(), name);
-	d->confine_status = seccomp_confine_disk(b->vm->seccomp, d, d->confine_err,
-						 sizeof(d->confine_err));
+	d->confine_status =
+	    seccomp_confine_disk(b->vm->seccomp, d, d->confine_err, sizeof(d->confine_err));
 	sem_post(&b->confined);
 	if (d->confine_status)
 		return NULL;

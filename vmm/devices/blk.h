@@ -41,8 +41,8 @@ struct blk_disk {
 	bool thread_started;
 	struct blk *owner; /* for the device thread */
 	unsigned index;
-	int confine_status;    /* the device thread's seccomp_confine_disk() */
-	char confine_err[256]; /* its reason if not 0 */
+	int confine_status;	   /* the device thread's seccomp_confine_disk() */
+	char confine_err[256];	   /* its reason if not 0 */
 	_Atomic uint64_t ring_gpa; /* 0 until the guest sets the ring up */
 	/* the device thread's own (never in guest memory) */
 	uint32_t req_cons, cpl_prod;
@@ -52,7 +52,7 @@ struct blk {
 	unsigned count;
 	struct blk_disk disk[UKVM_BLK_MAX];
 	struct vm *vm;
-	int stop_fd; /* eventfd: wakes every device thread to stop */
+	int stop_fd;	/* eventfd: wakes every device thread to stop */
 	sem_t confined; /* posted by each device thread once it is confined (or failed) */
 	bool confined_init;
 	atomic_bool stopping;

@@ -53,8 +53,10 @@ void hc_writev(struct vm *vm, uint64_t gpa)
 		return;
 	}
 	if (gmem_read(&vm->mem, a.iov, giov, a.iovcnt * sizeof(giov[0])) < 0) {
-		guest_error(vm, EXIT_FAULT, "writev hypercall: iovec array at 0x%llx (%u entries) "
-			    "outside guest RAM", (unsigned long long)a.iov, a.iovcnt);
+		guest_error(vm, EXIT_FAULT,
+			    "writev hypercall: iovec array at 0x%llx (%u entries) "
+			    "outside guest RAM",
+			    (unsigned long long)a.iov, a.iovcnt);
 		return;
 	}
 	for (uint32_t i = 0; i < a.iovcnt; i++) {
@@ -62,8 +64,10 @@ void hc_writev(struct vm *vm, uint64_t gpa)
 			continue; /* an empty buffer may be anywhere, as on Linux */
 		void *p = gmem_at(&vm->mem, giov[i].base, giov[i].len);
 		if (!p) {
-			guest_error(vm, EXIT_FAULT, "writev hypercall: buffer %u [0x%llx, +0x%llx) "
-				    "outside guest RAM", i, (unsigned long long)giov[i].base,
+			guest_error(vm, EXIT_FAULT,
+				    "writev hypercall: buffer %u [0x%llx, +0x%llx) "
+				    "outside guest RAM",
+				    i, (unsigned long long)giov[i].base,
 				    (unsigned long long)giov[i].len);
 			return;
 		}
@@ -82,7 +86,8 @@ void hc_read(struct vm *vm, uint64_t gpa)
 		return;
 	void *p = a.len ? gmem_at(&vm->mem, a.buf, a.len) : NULL;
 	if (a.len && !p) {
-		guest_error(vm, EXIT_FAULT, "read hypercall: buffer [0x%llx, +0x%llx) outside guest RAM",
+		guest_error(vm, EXIT_FAULT,
+			    "read hypercall: buffer [0x%llx, +0x%llx) outside guest RAM",
 			    (unsigned long long)a.buf, (unsigned long long)a.len);
 		return;
 	}

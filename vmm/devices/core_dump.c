@@ -30,12 +30,28 @@ struct __attribute__((packed)) prstatus_note {
 static void fill_regs(elf_gregset_t reg, const struct ukvm_cpu_state *s)
 {
 	struct user_regs_struct r = {
-		.r15 = s->r15, .r14 = s->r14, .r13 = s->r13, .r12 = s->r12,
-		.rbp = s->rbp, .rbx = s->rbx, .r11 = s->r11, .r10 = s->r10,
-		.r9 = s->r9, .r8 = s->r8, .rax = s->rax, .rcx = s->rcx,
-		.rdx = s->rdx, .rsi = s->rsi, .rdi = s->rdi, .orig_rax = (unsigned long long)-1,
-		.rip = s->rip, .cs = 0x08, .eflags = s->rflags, .rsp = s->rsp,
-		.ss = 0x10, .fs_base = s->fs_base,
+	    .r15 = s->r15,
+	    .r14 = s->r14,
+	    .r13 = s->r13,
+	    .r12 = s->r12,
+	    .rbp = s->rbp,
+	    .rbx = s->rbx,
+	    .r11 = s->r11,
+	    .r10 = s->r10,
+	    .r9 = s->r9,
+	    .r8 = s->r8,
+	    .rax = s->rax,
+	    .rcx = s->rcx,
+	    .rdx = s->rdx,
+	    .rsi = s->rsi,
+	    .rdi = s->rdi,
+	    .orig_rax = (unsigned long long)-1,
+	    .rip = s->rip,
+	    .cs = 0x08,
+	    .eflags = s->rflags,
+	    .rsp = s->rsp,
+	    .ss = 0x10,
+	    .fs_base = s->fs_base,
 	};
 	_Static_assert(sizeof(r) == sizeof(elf_gregset_t), "gregset layout");
 	memcpy(reg, &r, sizeof(r));
@@ -67,21 +83,22 @@ int core_write(const struct vm *vm, const char *path, const struct ukvm_cpu_stat
 	const struct layout *l = vm->layout;
 	unsigned n = l->nregions;
 	Elf64_Ehdr eh = {
-		.e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT,
-			    ELFOSABI_NONE},
-		.e_type = ET_CORE,
-		.e_machine = EM_X86_64,
-		.e_version = EV_CURRENT,
-		.e_phoff = sizeof(Elf64_Ehdr),
-		.e_ehsize = sizeof(Elf64_Ehdr),
-		.e_phentsize = sizeof(Elf64_Phdr),
-		.e_phnum = (uint16_t)(n + 1),
+	    .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT,
+			ELFOSABI_NONE},
+	    .e_type = ET_CORE,
+	    .e_machine = EM_X86_64,
+	    .e_version = EV_CURRENT,
+	    .e_phoff = sizeof(Elf64_Ehdr),
+	    .e_ehsize = sizeof(Elf64_Ehdr),
+	    .e_phentsize = sizeof(Elf64_Phdr),
+	    .e_phnum = (uint16_t)(n + 1),
 	};
 	Elf64_Phdr ph[REGION_MAX + 1];
 	struct prstatus_note note = {
-		.hdr = {.n_namesz = sizeof(NOTE_NAME), .n_descsz = sizeof(struct elf_prstatus),
-			.n_type = NT_PRSTATUS},
-		.name = NOTE_NAME,
+	    .hdr = {.n_namesz = sizeof(NOTE_NAME),
+		    .n_descsz = sizeof(struct elf_prstatus),
+		    .n_type = NT_PRSTATUS},
+	    .name = NOTE_NAME,
 	};
 	off_t off = (off_t)(sizeof(eh) + (n + 1) * sizeof(Elf64_Phdr));
 	int fd, r = -1;
@@ -89,16 +106,20 @@ int core_write(const struct vm *vm, const char *path, const struct ukvm_cpu_stat
 	struct elf_prstatus st = {.pr_info.si_signo = sig, .pr_cursig = (short)sig, .pr_pid = 1};
 	fill_regs(st.pr_reg, s);
 	memcpy(&note.st, &st, sizeof(st)); /* built aligned, stored packed */
-	ph[0] = (Elf64_Phdr){.p_type = PT_NOTE, .p_offset = (uint64_t)off, .p_filesz = sizeof(note),
-			     .p_align = 4};
+	ph[0] = (Elf64_Phdr){
+	    .p_type = PT_NOTE, .p_offset = (uint64_t)off, .p_filesz = sizeof(note), .p_align = 4};
 	off = (off_t)(((uint64_t)off + sizeof(note) + PAGE - 1) & ~(uint64_t)(PAGE - 1));
 	for (unsigned i = 0; i < n; i++) {
 		const struct region *g = &l->regions[i];
 		ph[i + 1] = (Elf64_Phdr){
-			.p_type = PT_LOAD, .p_offset = (uint64_t)off, .p_vaddr = g->start,
-			.p_filesz = g->end - g->start, .p_memsz = g->end - g->start, .p_align = PAGE,
-			.p_flags = (g->flags & SEG_R ? PF_R : 0) | (g->flags & SEG_W ? PF_W : 0) |
-				   (g->flags & SEG_X ? PF_X : 0),
+		    .p_type = PT_LOAD,
+		    .p_offset = (uint64_t)off,
+		    .p_vaddr = g->start,
+		    .p_filesz = g->end - g->start,
+		    .p_memsz = g->end - g->start,
+		    .p_align = PAGE,
+		    .p_flags = (g->flags & SEG_R ? PF_R : 0) | (g->flags & SEG_W ? PF_W : 0) |
+			       (g->flags & SEG_X ? PF_X : 0),
 		};
 		off += (off_t)(g->end - g->start);
 	}
@@ -107,7 +128,8 @@ int core_write(const struct vm *vm, const char *path, const struct ukvm_cpu_stat
 		ukvm_perr("cannot write the core file %s", path);
 		return -1;
 	}
-	if (write_all_at(fd, &eh, sizeof(eh), 0) || write_all_at(fd, ph, (n + 1) * sizeof(ph[0]), sizeof(eh)) ||
+	if (write_all_at(fd, &eh, sizeof(eh), 0) ||
+	    write_all_at(fd, ph, (n + 1) * sizeof(ph[0]), sizeof(eh)) ||
 	    write_all_at(fd, &note, sizeof(note), (off_t)ph[0].p_offset))
 		goto out;
 	for (unsigned i = 0; i < n; i++) {

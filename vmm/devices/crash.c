@@ -31,32 +31,33 @@ static const struct {
 	const char *mnemonic, *name;
 	int sig;
 } exceptions[32] = {
-	[0] = {"#DE", "divide error", SIGFPE},
-	[1] = {"#DB", "debug exception", SIGTRAP},
-	[2] = {"NMI", "non-maskable interrupt", SIGSEGV},
-	[3] = {"#BP", "breakpoint", SIGTRAP},
-	[4] = {"#OF", "overflow", SIGSEGV},
-	[5] = {"#BR", "bound range exceeded", SIGSEGV},
-	[6] = {"#UD", "invalid opcode", SIGILL},
-	[7] = {"#NM", "device not available", SIGFPE},
-	[8] = {"#DF", "double fault", SIGSEGV},
-	[10] = {"#TS", "invalid TSS", SIGSEGV},
-	[11] = {"#NP", "segment not present", SIGBUS},
-	[12] = {"#SS", "stack-segment fault", SIGBUS},
-	[13] = {"#GP", "general protection fault", SIGSEGV},
-	[14] = {"#PF", "page fault", SIGSEGV},
-	[16] = {"#MF", "x87 floating-point error", SIGFPE},
-	[17] = {"#AC", "alignment check", SIGBUS},
-	[18] = {"#MC", "machine check", SIGBUS},
-	[19] = {"#XM", "SIMD floating-point exception", SIGFPE},
-	[20] = {"#VE", "virtualization exception", SIGSEGV},
-	[21] = {"#CP", "control protection exception", SIGSEGV},
+    [0] = {"#DE", "divide error", SIGFPE},
+    [1] = {"#DB", "debug exception", SIGTRAP},
+    [2] = {"NMI", "non-maskable interrupt", SIGSEGV},
+    [3] = {"#BP", "breakpoint", SIGTRAP},
+    [4] = {"#OF", "overflow", SIGSEGV},
+    [5] = {"#BR", "bound range exceeded", SIGSEGV},
+    [6] = {"#UD", "invalid opcode", SIGILL},
+    [7] = {"#NM", "device not available", SIGFPE},
+    [8] = {"#DF", "double fault", SIGSEGV},
+    [10] = {"#TS", "invalid TSS", SIGSEGV},
+    [11] = {"#NP", "segment not present", SIGBUS},
+    [12] = {"#SS", "stack-segment fault", SIGBUS},
+    [13] = {"#GP", "general protection fault", SIGSEGV},
+    [14] = {"#PF", "page fault", SIGSEGV},
+    [16] = {"#MF", "x87 floating-point error", SIGFPE},
+    [17] = {"#AC", "alignment check", SIGBUS},
+    [18] = {"#MC", "machine check", SIGBUS},
+    [19] = {"#XM", "SIMD floating-point exception", SIGFPE},
+    [20] = {"#VE", "virtualization exception", SIGSEGV},
+    [21] = {"#CP", "control protection exception", SIGSEGV},
 };
 
 /* "0x1234 <main+0x10>"; the symbol is looked up at addr - bias (1 for a
  * return address, which may point past the end of a function whose last
  * instruction is a call to a noreturn function). */
-static const char *describe(const struct vm *vm, uint64_t addr, uint64_t bias, char *buf, size_t len)
+static const char *describe(const struct vm *vm, uint64_t addr, uint64_t bias, char *buf,
+			    size_t len)
 {
 	uint64_t off = 0;
 	const struct symbol *s = vm->img ? image_symbol(vm->img, addr - bias, &off) : NULL;
@@ -75,10 +76,14 @@ const char *describe_addr(const struct vm *vm, uint64_t addr, char *buf, size_t 
 static void print_registers(const struct ukvm_cpu_state *s)
 {
 	fprintf(stderr,
-		"unikvm:   rax %016" PRIx64 "  rbx %016" PRIx64 "  rcx %016" PRIx64 "  rdx %016" PRIx64 "\n"
-		"unikvm:   rsi %016" PRIx64 "  rdi %016" PRIx64 "  rbp %016" PRIx64 "  rsp %016" PRIx64 "\n"
-		"unikvm:   r8  %016" PRIx64 "  r9  %016" PRIx64 "  r10 %016" PRIx64 "  r11 %016" PRIx64 "\n"
-		"unikvm:   r12 %016" PRIx64 "  r13 %016" PRIx64 "  r14 %016" PRIx64 "  r15 %016" PRIx64 "\n"
+		"unikvm:   rax %016" PRIx64 "  rbx %016" PRIx64 "  rcx %016" PRIx64
+		"  rdx %016" PRIx64 "\n"
+		"unikvm:   rsi %016" PRIx64 "  rdi %016" PRIx64 "  rbp %016" PRIx64
+		"  rsp %016" PRIx64 "\n"
+		"unikvm:   r8  %016" PRIx64 "  r9  %016" PRIx64 "  r10 %016" PRIx64
+		"  r11 %016" PRIx64 "\n"
+		"unikvm:   r12 %016" PRIx64 "  r13 %016" PRIx64 "  r14 %016" PRIx64
+		"  r15 %016" PRIx64 "\n"
 		"unikvm:   rip %016" PRIx64 "  rflags %08" PRIx64 "  fs_base %016" PRIx64 "\n",
 		s->rax, s->rbx, s->rcx, s->rdx, s->rsi, s->rdi, s->rbp, s->rsp, s->r8, s->r9,
 		s->r10, s->r11, s->r12, s->r13, s->r14, s->r15, s->rip, s->rflags, s->fs_base);
@@ -174,7 +179,8 @@ static void print_backtrace(const struct vm *vm, const struct ukvm_cpu_state *s)
 	print_frames(vm, first, depth - 1 < first ? first : depth - 1, prev, "");
 	if (depth > 1)
 		return;
-	for (uint64_t sp = s->rsp, n = 0; n < STACK_SCAN_WORDS && depth < BACKTRACE_MAX; n++, sp += 8)
+	for (uint64_t sp = s->rsp, n = 0; n < STACK_SCAN_WORDS && depth < BACKTRACE_MAX;
+	     n++, sp += 8)
 		if (gmem_read(&vm->mem, sp, &ret, 8) == 0 && after_call(vm, ret))
 			print_frames(vm, depth, depth, ret, " (found on the stack)"), depth++;
 }
@@ -197,15 +203,18 @@ static void report_exception(struct vm *vm, uint32_t vector, const struct ukvm_c
 {
 	char where[256];
 	int sig = vector < 32 && exceptions[vector].name ? exceptions[vector].sig : SIGSEGV;
-	const char *name = vector < 32 && exceptions[vector].name ? exceptions[vector].name
-								  : "reserved exception";
-	const char *mn = vector < 32 && exceptions[vector].name ? exceptions[vector].mnemonic : "#??";
+	const char *name =
+	    vector < 32 && exceptions[vector].name ? exceptions[vector].name : "reserved exception";
+	const char *mn =
+	    vector < 32 && exceptions[vector].name ? exceptions[vector].mnemonic : "#??";
 
 	ukvm_err("guest crashed: %s (%s, vector %u) at %s", name, mn, vector,
 		 describe_addr(vm, s->rip, where, sizeof(where)));
 	if (vector == 14)
 		ukvm_err("  %s of address 0x%" PRIx64 " (%s page)%s",
-			 s->error_code & 2 ? "write" : s->error_code & 16 ? "instruction fetch" : "read",
+			 s->error_code & 2    ? "write"
+			 : s->error_code & 16 ? "instruction fetch"
+					      : "read",
 			 s->cr2, s->error_code & 1 ? "protected" : "unmapped",
 			 s->cr2 < UKVM_PAGE_SIZE ? ": NULL pointer dereference" : "");
 	else if (s->error_code)
@@ -217,8 +226,16 @@ static void report_exception(struct vm *vm, uint32_t vector, const struct ukvm_c
 static int signal_dumps_core(int sig)
 {
 	switch (sig) {
-	case SIGABRT: case SIGBUS: case SIGFPE: case SIGILL: case SIGQUIT:
-	case SIGSEGV: case SIGSYS: case SIGTRAP: case SIGXCPU: case SIGXFSZ:
+	case SIGABRT:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGQUIT:
+	case SIGSEGV:
+	case SIGSYS:
+	case SIGTRAP:
+	case SIGXCPU:
+	case SIGXFSZ:
 		return 1;
 	}
 	return 0;
@@ -243,7 +260,8 @@ void hc_crash(struct vm *vm, uint64_t gpa)
 		if (signal_dumps_core((int)a.info)) {
 			ukvm_err("guest %s (signal %u, %s) at %s",
 				 a.info == SIGABRT ? "aborted" : "killed itself", a.info,
-				 strsignal((int)a.info), describe_addr(vm, a.state.rip, where, sizeof(where)));
+				 strsignal((int)a.info),
+				 describe_addr(vm, a.state.rip, where, sizeof(where)));
 			print_state(vm, &a.state);
 			crash_end(vm, &a.state, (int)a.info);
 		}
@@ -263,11 +281,24 @@ void hc_crash(struct vm *vm, uint64_t gpa)
 static void state_from_kvm(const struct kvm_regs *r, struct ukvm_cpu_state *s)
 {
 	*s = (struct ukvm_cpu_state){
-		.rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
-		.rsi = r->rsi, .rdi = r->rdi, .rbp = r->rbp, .rsp = r->rsp,
-		.r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
-		.r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
-		.rip = r->rip, .rflags = r->rflags,
+	    .rax = r->rax,
+	    .rbx = r->rbx,
+	    .rcx = r->rcx,
+	    .rdx = r->rdx,
+	    .rsi = r->rsi,
+	    .rdi = r->rdi,
+	    .rbp = r->rbp,
+	    .rsp = r->rsp,
+	    .r8 = r->r8,
+	    .r9 = r->r9,
+	    .r10 = r->r10,
+	    .r11 = r->r11,
+	    .r12 = r->r12,
+	    .r13 = r->r13,
+	    .r14 = r->r14,
+	    .r15 = r->r15,
+	    .rip = r->rip,
+	    .rflags = r->rflags,
 	};
 }
 
@@ -308,10 +339,14 @@ void report_triple_fault(struct vm *vm)
 static const char *internal_suberror(uint32_t sub)
 {
 	switch (sub) {
-	case KVM_INTERNAL_ERROR_EMULATION: return "instruction emulation failed";
-	case KVM_INTERNAL_ERROR_SIMUL_EX: return "exception while delivering an exception";
-	case KVM_INTERNAL_ERROR_DELIVERY_EV: return "event delivery failed";
-	default: return "unknown";
+	case KVM_INTERNAL_ERROR_EMULATION:
+		return "instruction emulation failed";
+	case KVM_INTERNAL_ERROR_SIMUL_EX:
+		return "exception while delivering an exception";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV:
+		return "event delivery failed";
+	default:
+		return "unknown";
 	}
 }
 
@@ -332,8 +367,9 @@ void report_internal_error(struct vm *vm)
 		 internal_suberror(sub), describe_addr(vm, r.rip, where, sizeof(where)));
 	ukvm_err("  instruction bytes: %s", bytes);
 	if (access("/sys/module/kvm_pvm", F_OK) == 0)
-		ukvm_err("hint: this /dev/kvm is a software KVM (kvm_pvm) that emulates ring-0 code "
-			 "and cannot run SSE there; run under tools/kvm-run, which uses the sandbox");
+		ukvm_err(
+		    "hint: this /dev/kvm is a software KVM (kvm_pvm) that emulates ring-0 code "
+		    "and cannot run SSE there; run under tools/kvm-run, which uses the sandbox");
 	else
 		ukvm_err("hint: a software or nested KVM may not emulate this instruction; "
 			 "'unikvm probe' tells whether this /dev/kvm can run unikernels");

@@ -67,7 +67,8 @@ static int parse_config(struct bundle *b, uint8_t *cfg, uint64_t size, char *err
 	uint32_t nopts, nargs;
 
 	if (size < 8)
-		return CORRUPT("corrupt bundle: configuration of %llu bytes", (unsigned long long)size);
+		return CORRUPT("corrupt bundle: configuration of %llu bytes",
+			       (unsigned long long)size);
 	memcpy(&nopts, cfg, 4);
 	memcpy(&nargs, cfg + 4, 4);
 	if (nopts > BUNDLE_MAX_STRINGS || nargs > BUNDLE_MAX_STRINGS)
@@ -118,13 +119,15 @@ int bundle_parse(struct bundle *b, uint8_t *file, size_t size, char *err, size_t
 		return 2;
 	if (size - extent < sizeof(t))
 		return CORRUPT("corrupt bundle: %llu bytes after the VMM, too short for a trailer "
-			       "(truncated?)", (unsigned long long)(size - extent));
+			       "(truncated?)",
+			       (unsigned long long)(size - extent));
 	memcpy(&t, file + size - sizeof(t), sizeof(t));
 	if (memcmp(t.magic, BUNDLE_MAGIC, sizeof(t.magic)))
 		return CORRUPT("corrupt bundle: no trailer at the end of the file (truncated?)");
 	if (t.version != BUNDLE_VERSION || t.size != sizeof(t))
 		return CORRUPT("bundle format version %u (trailer %u bytes); this unikvm reads "
-			       "version %d", t.version, t.size, BUNDLE_VERSION);
+			       "version %d",
+			       t.version, t.size, BUNDLE_VERSION);
 	uint64_t body = size - sizeof(t);
 	if (t.image_off != extent || t.image_size > body - extent ||
 	    t.config_size != body - extent - t.image_size || t.reserved)
@@ -230,8 +233,7 @@ int bundle_write(int fd, const uint8_t *stub, size_t stub_size, const uint8_t *i
 	return 0;
 }
 
-int bundle_argv(const struct bundle *b, int argc, char **argv, char **optv, int *optc,
-		char **gargv)
+int bundle_argv(const struct bundle *b, int argc, char **argv, char **optv, int *optc, char **gargv)
 {
 	const size_t plen = strlen(BUNDLE_RUN_PREFIX);
 	int i, n = 0, g = 0;

@@ -22,14 +22,14 @@
 #define BUNDLE_MAX_STRINGS 65536
 
 struct bundle_trailer {
-	char magic[8];       /* BUNDLE_MAGIC, no NUL */
-	uint32_t version;    /* BUNDLE_VERSION */
-	uint32_t size;       /* sizeof(struct bundle_trailer) */
-	uint64_t image_off;  /* = the ELF extent of the unikvm in front */
+	char magic[8];	    /* BUNDLE_MAGIC, no NUL */
+	uint32_t version;   /* BUNDLE_VERSION */
+	uint32_t size;	    /* sizeof(struct bundle_trailer) */
+	uint64_t image_off; /* = the ELF extent of the unikvm in front */
 	uint64_t image_size;
 	uint64_t config_size; /* the config follows the image */
-	uint32_t reserved;   /* 0 */
-	uint32_t crc;        /* CRC-32 of the file up to this field */
+	uint32_t reserved;    /* 0 */
+	uint32_t crc;	      /* CRC-32 of the file up to this field */
 };
 _Static_assert(sizeof(struct bundle_trailer) == 48, "bundle trailer size");
 

@@ -111,7 +111,8 @@ static int check_segments(struct image *img, Elf *elf, const GElf_Ehdr *eh, char
 	for (i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(elf, (int)i, &ph))
-			return BAD("program header %zu unreadable (truncated?): %s", i, elf_errmsg(-1));
+			return BAD("program header %zu unreadable (truncated?): %s", i,
+				   elf_errmsg(-1));
 		switch (ph.p_type) {
 		case PT_LOAD:
 			if ((r = check_load(&ph, i, img->file_size, err, errlen)))
@@ -120,14 +121,16 @@ static int check_segments(struct image *img, Elf *elf, const GElf_Ehdr *eh, char
 				return BAD("more than %d loadable segments", IMAGE_MAX_SEGMENTS);
 			if (ph.p_memsz == 0)
 				break;
-			img->seg[img->nseg++] = (struct segment){ph.p_vaddr, ph.p_memsz, ph.p_filesz,
-								 ph.p_offset, ph.p_flags};
+			img->seg[img->nseg++] = (struct segment){
+			    ph.p_vaddr, ph.p_memsz, ph.p_filesz, ph.p_offset, ph.p_flags};
 			break;
 		case PT_INTERP:
 		case PT_DYNAMIC:
-			return BAD("dynamically linked: a unikernel must be static (build it with unikvm-cc)");
+			return BAD("dynamically linked: a unikernel must be static (build it with "
+				   "unikvm-cc)");
 		case PT_NOTE:
-			if (ph.p_offset > img->file_size || ph.p_filesz > img->file_size - ph.p_offset)
+			if (ph.p_offset > img->file_size ||
+			    ph.p_filesz > img->file_size - ph.p_offset)
 				return BAD("note segment beyond the end of the file (truncated?)");
 			if (read_note(elf, &ph, &img->note, &notes))
 				return BAD("malformed unikvm note");
@@ -141,8 +144,9 @@ static int check_segments(struct image *img, Elf *elf, const GElf_Ehdr *eh, char
 	if (notes > 1)
 		return BAD("more than one unikvm ABI note");
 	if (img->note.abi_version != UKVM_ABI_VERSION)
-		return BAD("built for unikvm ABI version %u, this unikvm runs version %d: rebuild it",
-			   img->note.abi_version, UKVM_ABI_VERSION);
+		return BAD(
+		    "built for unikvm ABI version %u, this unikvm runs version %d: rebuild it",
+		    img->note.abi_version, UKVM_ABI_VERSION);
 	if (img->note.flags)
 		return BAD("unknown flags 0x%x in the unikvm note", img->note.flags);
 
@@ -154,15 +158,17 @@ static int check_segments(struct image *img, Elf *elf, const GElf_Ehdr *eh, char
 			return BAD("segments at 0x%lx and 0x%lx overlap", (unsigned long)a->vaddr,
 				   (unsigned long)b->vaddr);
 		if (a_end_page > b->vaddr / PAGE && a->flags != b->flags)
-			return BAD("segments at 0x%lx and 0x%lx share a page with different permissions",
-				   (unsigned long)a->vaddr, (unsigned long)b->vaddr);
+			return BAD(
+			    "segments at 0x%lx and 0x%lx share a page with different permissions",
+			    (unsigned long)a->vaddr, (unsigned long)b->vaddr);
 	}
 	img->end = img->seg[img->nseg - 1].vaddr + img->seg[img->nseg - 1].memsz;
 
 	img->entry = eh->e_entry;
 	for (i = 0; i < img->nseg; i++) {
 		const struct segment *s = &img->seg[i];
-		if ((s->flags & PF_X) && img->entry >= s->vaddr && img->entry - s->vaddr < s->filesz)
+		if ((s->flags & PF_X) && img->entry >= s->vaddr &&
+		    img->entry - s->vaddr < s->filesz)
 			return 0;
 	}
 	return BAD("entry point 0x%lx is not in an executable segment", (unsigned long)img->entry);

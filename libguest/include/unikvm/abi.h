@@ -39,12 +39,12 @@
 #define UKVM_HC_PORT_BASE 0x500
 #define UKVM_HC_PORT_COUNT 0x40
 
-#define UKVM_HC_EXIT 0   /* struct ukvm_hc_exit: end the VM */
+#define UKVM_HC_EXIT 0	 /* struct ukvm_hc_exit: end the VM */
 #define UKVM_HC_WRITEV 1 /* struct ukvm_hc_writev: console output */
-#define UKVM_HC_READ 2   /* struct ukvm_hc_read: console input */
-#define UKVM_HC_CRASH 3  /* struct ukvm_hc_crash: fatal error report */
-#define UKVM_HC_NOSYS 4  /* struct ukvm_hc_nosys: unimplemented syscall */
-#define UKVM_HC_CLOCK 5  /* struct ukvm_hc_clock: the host's clocks now */
+#define UKVM_HC_READ 2	 /* struct ukvm_hc_read: console input */
+#define UKVM_HC_CRASH 3	 /* struct ukvm_hc_crash: fatal error report */
+#define UKVM_HC_NOSYS 4	 /* struct ukvm_hc_nosys: unimplemented syscall */
+#define UKVM_HC_CLOCK 5	 /* struct ukvm_hc_clock: the host's clocks now */
 /* 8..15: block device (section below) */
 #define UKVM_HC_BLK_INFO 8  /* struct ukvm_hc_blk_info: a disk's geometry */
 #define UKVM_HC_BLK_SETUP 9 /* struct ukvm_hc_blk_setup: register a ring */
@@ -80,7 +80,7 @@ typedef uint64_t ukvm_gpa_t;
 /* The descriptor of the UKVM_NOTE_TYPE_IMAGE note. */
 struct ukvm_note_image {
 	uint32_t abi_version; /* UKVM_ABI_VERSION the image was built for */
-	uint32_t flags;       /* none defined yet: must be 0 */
+	uint32_t flags;	      /* none defined yet: must be 0 */
 	uint64_t min_mem;     /* bytes of guest RAM the image needs; 0: default */
 };
 _Static_assert(sizeof(struct ukvm_note_image) == 16, "note size");
@@ -96,18 +96,18 @@ _Static_assert(sizeof(struct ukvm_winsize) == 8, "winsize size");
 
 struct ukvm_boot_info {
 	uint32_t abi_version;
-	uint32_t flags;       /* UKVM_BOOT_* */
-	uint64_t mem_size;    /* guest RAM is [0, mem_size) */
-	uint64_t heap_start;  /* [heap_start, heap_end): free RAM, RW, NX */
+	uint32_t flags;	     /* UKVM_BOOT_* */
+	uint64_t mem_size;   /* guest RAM is [0, mem_size) */
+	uint64_t heap_start; /* [heap_start, heap_end): free RAM, RW, NX */
 	uint64_t heap_end;
-	uint64_t stack_top;   /* main stack: [stack_top - stack_size, stack_top) */
-	uint64_t stack_size;  /* with an unmapped guard below it */
-	uint64_t argc;        /* argv: argc+1 addresses, the last 0 */
+	uint64_t stack_top;  /* main stack: [stack_top - stack_size, stack_top) */
+	uint64_t stack_size; /* with an unmapped guard below it */
+	uint64_t argc;	     /* argv: argc+1 addresses, the last 0 */
 	ukvm_gpa_t argv;
-	uint64_t envc;        /* envp: envc+1 addresses, the last 0 */
+	uint64_t envc; /* envp: envc+1 addresses, the last 0 */
 	ukvm_gpa_t envp;
-	uint8_t seed[32];     /* random bytes from the host (AT_RANDOM, ...) */
-	uint32_t stdio_tty;   /* bit n: host fd n (0..2) is a terminal */
+	uint8_t seed[32];   /* random bytes from the host (AT_RANDOM, ...) */
+	uint32_t stdio_tty; /* bit n: host fd n (0..2) is a terminal */
 	uint32_t reserved;
 	struct ukvm_winsize winsize[3]; /* for the terminals among fd 0..2 */
 };
@@ -127,10 +127,10 @@ _Static_assert(sizeof(struct ukvm_iovec) == 16, "iovec size");
 
 #define UKVM_IOV_MAX 1024
 struct ukvm_hc_writev {
-	uint32_t fd;     /* IN: 1 or 2 */
+	uint32_t fd;	 /* IN: 1 or 2 */
 	uint32_t iovcnt; /* IN: 0..UKVM_IOV_MAX */
-	ukvm_gpa_t iov;  /* IN: iovcnt struct ukvm_iovec */
-	int64_t ret;     /* OUT: bytes written, or -errno (Linux values) */
+	ukvm_gpa_t iov;	 /* IN: iovcnt struct ukvm_iovec */
+	int64_t ret;	 /* OUT: bytes written, or -errno (Linux values) */
 };
 _Static_assert(sizeof(struct ukvm_hc_writev) == 24, "writev size");
 
@@ -138,8 +138,8 @@ struct ukvm_hc_read {
 	uint32_t fd; /* IN: 0 */
 	uint32_t reserved;
 	ukvm_gpa_t buf; /* IN */
-	uint64_t len;   /* IN */
-	int64_t ret;    /* OUT: bytes read (0 at EOF), or -errno */
+	uint64_t len;	/* IN */
+	int64_t ret;	/* OUT: bytes read (0 at EOF), or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_read) == 32, "read size");
 
@@ -156,8 +156,8 @@ _Static_assert(sizeof(struct ukvm_cpu_state) == 21 * 8, "cpu state size");
 #define UKVM_CRASH_INTERRUPT 3 /* info: an interrupt vector nobody expected */
 
 struct ukvm_hc_crash {
-	uint32_t kind; /* IN: UKVM_CRASH_* */
-	uint32_t info; /* IN: vector or signal number */
+	uint32_t kind;		     /* IN: UKVM_CRASH_* */
+	uint32_t info;		     /* IN: vector or signal number */
 	struct ukvm_cpu_state state; /* IN */
 };
 _Static_assert(sizeof(struct ukvm_hc_crash) == 8 + 21 * 8, "crash size");
@@ -183,20 +183,20 @@ _Static_assert(sizeof(struct ukvm_hc_clock) == 24, "clock size");
  * ring in guest memory that the guest registers with UKVM_HC_BLK_SETUP. The
  * guest publishes requests by advancing req_prod, then (after a full
  * barrier) reads no_kick and, if it is 0, writes any 32-bit value to the
- * disk's doorbell port (a KVM ioeventfd: no exit to the VMM thread). A device thread serves the requests in order, writes one
- * completion per request, advances cpl_prod and raises UKVM_BLK_VECTOR (an
- * MSI through a KVM irqfd) after each batch.
+ * disk's doorbell port (a KVM ioeventfd: no exit to the VMM thread). A device thread serves the
+ * requests in order, writes one completion per request, advances cpl_prod and raises
+ * UKVM_BLK_VECTOR (an MSI through a KVM irqfd) after each batch.
  *
  * Indices are free-running uint32 counters; slot = index % UKVM_BLK_RING_SIZE.
  * The guest may have at most UKVM_BLK_RING_SIZE requests that are submitted
  * and whose completion it has not consumed: req_prod - cpl_cons <= RING_SIZE.
  * Breaking that, or a buffer outside guest RAM, is a corrupt ring: the VMM
  * reports it and stops the VM (requests completed before stay done). */
-#define UKVM_BLK_MAX 8                 /* disks */
-#define UKVM_BLK_DOORBELL_BASE 0x600   /* disk n: port 0x600 + n, 32-bit OUT */
-#define UKVM_BLK_VECTOR 0x50           /* interrupt vector of every disk */
-#define UKVM_BLK_RING_SIZE 128         /* slots; a power of two */
-#define UKVM_BLK_MAX_XFER (4u << 20)   /* bytes per request */
+#define UKVM_BLK_MAX 8		     /* disks */
+#define UKVM_BLK_DOORBELL_BASE 0x600 /* disk n: port 0x600 + n, 32-bit OUT */
+#define UKVM_BLK_VECTOR 0x50	     /* interrupt vector of every disk */
+#define UKVM_BLK_RING_SIZE 128	     /* slots; a power of two */
+#define UKVM_BLK_MAX_XFER (4u << 20) /* bytes per request */
 
 #define UKVM_BLK_F_READ_ONLY (1u << 0) /* ukvm_hc_blk_info.flags */
 
@@ -207,42 +207,42 @@ _Static_assert(sizeof(struct ukvm_hc_clock) == 24, "clock size");
 
 /* ukvm_blk_cpl.status: each failure changes nothing on the disk. */
 #define UKVM_BLK_S_OK 0
-#define UKVM_BLK_S_RANGE 1    /* [sector, sector + len) goes past the end */
-#define UKVM_BLK_S_BADLEN 2   /* len 0, not a multiple of the sector size, or > MAX_XFER */
+#define UKVM_BLK_S_RANGE 1     /* [sector, sector + len) goes past the end */
+#define UKVM_BLK_S_BADLEN 2    /* len 0, not a multiple of the sector size, or > MAX_XFER */
 #define UKVM_BLK_S_READ_ONLY 3 /* write to a read-only disk */
-#define UKVM_BLK_S_BADOP 4    /* unknown op */
-#define UKVM_BLK_S_IOERR 5    /* the host's read, write or fdatasync failed */
+#define UKVM_BLK_S_BADOP 4     /* unknown op */
+#define UKVM_BLK_S_IOERR 5     /* the host's read, write or fdatasync failed */
 
 struct ukvm_hc_blk_info {
-	uint32_t disk;        /* IN */
-	uint32_t count;       /* OUT: number of disks (always set) */
-	uint32_t flags;       /* OUT: UKVM_BLK_F_* */
+	uint32_t disk;	      /* IN */
+	uint32_t count;	      /* OUT: number of disks (always set) */
+	uint32_t flags;	      /* OUT: UKVM_BLK_F_* */
 	uint32_t sector_size; /* OUT: bytes, a power of two >= 512 */
 	uint64_t sectors;     /* OUT: capacity; a trailing partial sector is left out */
-	int64_t ret;          /* OUT: 0, or -ENODEV if disk >= count */
+	int64_t ret;	      /* OUT: 0, or -ENODEV if disk >= count */
 };
 _Static_assert(sizeof(struct ukvm_hc_blk_info) == 32, "blk info size");
 
 struct ukvm_hc_blk_setup {
-	uint32_t disk;   /* IN */
+	uint32_t disk; /* IN */
 	uint32_t reserved;
 	ukvm_gpa_t ring; /* IN: struct ukvm_blk_ring, 64-byte aligned, zeroed */
-	int64_t ret;     /* OUT: 0, -ENODEV (no such disk), -EBUSY (set up
-	                  * before), -EINVAL (misaligned) */
+	int64_t ret;	 /* OUT: 0, -ENODEV (no such disk), -EBUSY (set up
+			  * before), -EINVAL (misaligned) */
 };
 _Static_assert(sizeof(struct ukvm_hc_blk_setup) == 24, "blk setup size");
 
 struct ukvm_blk_req {
-	uint64_t id;     /* the guest's tag, copied into the completion */
-	uint32_t op;     /* UKVM_BLK_OP_* */
-	uint32_t len;    /* bytes: a multiple of the sector size */
+	uint64_t id;	 /* the guest's tag, copied into the completion */
+	uint32_t op;	 /* UKVM_BLK_OP_* */
+	uint32_t len;	 /* bytes: a multiple of the sector size */
 	uint64_t sector; /* first sector */
-	ukvm_gpa_t buf;  /* len bytes of guest RAM */
+	ukvm_gpa_t buf;	 /* len bytes of guest RAM */
 };
 _Static_assert(sizeof(struct ukvm_blk_req) == 32, "blk req size");
 
 struct ukvm_blk_cpl {
-	uint64_t id;     /* of the request */
+	uint64_t id;	 /* of the request */
 	uint32_t status; /* UKVM_BLK_S_* */
 	uint32_t reserved;
 };
@@ -251,7 +251,7 @@ _Static_assert(sizeof(struct ukvm_blk_cpl) == 16, "blk cpl size");
 struct ukvm_blk_ring {
 	uint32_t req_prod; /* written by the guest: requests [.., req_prod) are ready */
 	uint32_t no_kick;  /* written by the VMM: 1 while its device thread is
-	                    * serving and will see new requests without a kick */
+			    * serving and will see new requests without a kick */
 	uint32_t pad0[14];
 	uint32_t cpl_prod; /* written by the VMM: completions [.., cpl_prod) are ready */
 	uint32_t cpl_cons; /* written by the guest: completions it has consumed */
@@ -271,19 +271,19 @@ _Static_assert((UKVM_BLK_RING_SIZE & (UKVM_BLK_RING_SIZE - 1)) == 0, "ring size 
  * root on the host and never outside it. Open files are handles: indexes
  * into the VMM's fixed table of host fds; handles 0..2 name the VMM's own
  * standard streams (UKVM_HC_FS_STAT only). Results are -errno (Linux). */
-#define UKVM_FS_PATH_MAX 4096     /* bytes, with the NUL the guest does not send */
-#define UKVM_FS_HANDLES_MAX 256   /* open handles per guest: EMFILE beyond */
-#define UKVM_FS_MOUNTS_MAX 32     /* --dir options */
+#define UKVM_FS_PATH_MAX 4096	   /* bytes, with the NUL the guest does not send */
+#define UKVM_FS_HANDLES_MAX 256	   /* open handles per guest: EMFILE beyond */
+#define UKVM_FS_MOUNTS_MAX 32	   /* --dir options */
 #define UKVM_FS_MOUNT_RO (1u << 0) /* ukvm_hc_fs_mount.flags */
-#define UKVM_FS_STDIO_HANDLES 3   /* handles 0..2: the host's fd 0..2 */
+#define UKVM_FS_STDIO_HANDLES 3	   /* handles 0..2: the host's fd 0..2 */
 #define UKVM_RANDOM_MAX (1u << 20) /* bytes per UKVM_HC_RANDOM */
 
 struct ukvm_hc_fs_mount {
-	uint32_t index;  /* IN: 0.. */
-	uint32_t flags;  /* OUT: UKVM_FS_MOUNT_* */
+	uint32_t index;	 /* IN: 0.. */
+	uint32_t flags;	 /* OUT: UKVM_FS_MOUNT_* */
 	ukvm_gpa_t path; /* IN: buffer for the guest path (absolute, NUL-terminated) */
-	uint64_t len;    /* IN: its size */
-	uint32_t umask;  /* OUT: the VMM's umask at start (the guest's first umask) */
+	uint64_t len;	 /* IN: its size */
+	uint32_t umask;	 /* OUT: the VMM's umask at start (the guest's first umask) */
 	uint32_t reserved;
 	int64_t ret; /* OUT: length of the path, -ENOENT past the last, -ERANGE */
 };
@@ -300,27 +300,27 @@ _Static_assert(sizeof(struct ukvm_fs_path) == 16, "fs_path size");
 
 struct ukvm_hc_fs_path {
 	struct ukvm_fs_path p; /* IN */
-	uint32_t flags;        /* IN: Linux open flags / AT_REMOVEDIR */
-	uint32_t mode;         /* IN: creation mode / access mode */
-	int64_t ret;           /* OUT: handle (open) or 0, or -errno */
+	uint32_t flags;	       /* IN: Linux open flags / AT_REMOVEDIR */
+	uint32_t mode;	       /* IN: creation mode / access mode */
+	int64_t ret;	       /* OUT: handle (open) or 0, or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_path) == 32, "fs_path hc size");
 
 struct ukvm_hc_fs_handle {
 	int32_t handle; /* IN */
-	uint32_t op;    /* IN: whence (seek), 1 = data only (fsync) */
-	int64_t arg;    /* IN: offset (seek), length (truncate) */
-	int64_t ret;    /* OUT: new offset (seek) or 0, or -errno */
+	uint32_t op;	/* IN: whence (seek), 1 = data only (fsync) */
+	int64_t arg;	/* IN: offset (seek), length (truncate) */
+	int64_t ret;	/* OUT: new offset (seek) or 0, or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_handle) == 24, "fs_handle size");
 
 /* Straight between the host file and guest memory (preadv/pwritev). */
 struct ukvm_hc_fs_io {
-	int32_t handle;  /* IN */
+	int32_t handle;	 /* IN */
 	uint32_t iovcnt; /* IN: 0..UKVM_IOV_MAX */
-	ukvm_gpa_t iov;  /* IN: iovcnt struct ukvm_iovec */
-	int64_t offset;  /* IN: file offset, or -1: the handle's position */
-	int64_t ret;     /* OUT: bytes, or -errno */
+	ukvm_gpa_t iov;	 /* IN: iovcnt struct ukvm_iovec */
+	int64_t offset;	 /* IN: file offset, or -1: the handle's position */
+	int64_t ret;	 /* OUT: bytes, or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_io) == 32, "fs_io size");
 
@@ -328,8 +328,8 @@ struct ukvm_hc_fs_buf {
 	int32_t handle; /* IN (getdents); unused (random) */
 	uint32_t reserved;
 	ukvm_gpa_t buf; /* IN */
-	uint64_t len;   /* IN */
-	int64_t ret;    /* OUT: bytes, or -errno */
+	uint64_t len;	/* IN */
+	int64_t ret;	/* OUT: bytes, or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_buf) == 32, "fs_buf size");
 
@@ -342,17 +342,17 @@ struct ukvm_stat {
 _Static_assert(sizeof(struct ukvm_stat) == 104, "stat size");
 
 struct ukvm_hc_fs_stat {
-	int32_t handle;        /* IN: >= 0: that handle; -1: by path */
-	uint32_t flags;        /* IN: AT_SYMLINK_NOFOLLOW (by path) */
+	int32_t handle;	       /* IN: >= 0: that handle; -1: by path */
+	uint32_t flags;	       /* IN: AT_SYMLINK_NOFOLLOW (by path) */
 	struct ukvm_fs_path p; /* IN (by path) */
-	ukvm_gpa_t st;         /* IN: where the struct ukvm_stat goes */
-	int64_t ret;           /* OUT: 0 or -errno */
+	ukvm_gpa_t st;	       /* IN: where the struct ukvm_stat goes */
+	int64_t ret;	       /* OUT: 0 or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_stat) == 40, "fs_stat size");
 
 struct ukvm_hc_fs_rename {
 	struct ukvm_fs_path from, to; /* IN: another mapping: -EXDEV */
-	uint32_t flags;               /* IN: RENAME_NOREPLACE, RENAME_EXCHANGE */
+	uint32_t flags;		      /* IN: RENAME_NOREPLACE, RENAME_EXCHANGE */
 	uint32_t reserved;
 	int64_t ret; /* OUT */
 };
@@ -360,23 +360,23 @@ _Static_assert(sizeof(struct ukvm_hc_fs_rename) == 48, "fs_rename size");
 
 struct ukvm_hc_fs_readlink {
 	struct ukvm_fs_path p; /* IN */
-	ukvm_gpa_t buf;        /* IN */
-	uint64_t len;          /* IN */
-	int64_t ret;           /* OUT: bytes (no NUL), or -errno */
+	ukvm_gpa_t buf;	       /* IN */
+	uint64_t len;	       /* IN */
+	int64_t ret;	       /* OUT: bytes (no NUL), or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_readlink) == 40, "fs_readlink size");
 
 /* chmod / utimensat of a handle or a path (following a last symlink
  * unless AT_SYMLINK_NOFOLLOW; it is followed only inside the mapping). */
 struct ukvm_hc_fs_attr {
-	int32_t handle;        /* IN: >= 3: that handle; -1: by path */
-	uint32_t flags;        /* IN: AT_SYMLINK_NOFOLLOW */
+	int32_t handle;	       /* IN: >= 3: that handle; -1: by path */
+	uint32_t flags;	       /* IN: AT_SYMLINK_NOFOLLOW */
 	struct ukvm_fs_path p; /* IN (by path) */
-	uint32_t mode;         /* IN: chmod */
+	uint32_t mode;	       /* IN: chmod */
 	uint32_t reserved;
-	int64_t times[4];      /* IN: utimens: atime sec, nsec, mtime sec, nsec
-				* (nsec UTIME_NOW or UTIME_OMIT as on Linux) */
-	int64_t ret;           /* OUT */
+	int64_t times[4]; /* IN: utimens: atime sec, nsec, mtime sec, nsec
+			   * (nsec UTIME_NOW or UTIME_OMIT as on Linux) */
+	int64_t ret;	  /* OUT */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_attr) == 72, "fs_attr size");
 
@@ -384,7 +384,7 @@ struct ukvm_hc_fs_symlink {
 	ukvm_gpa_t target;     /* IN: the link's contents (not resolved) */
 	uint64_t target_len;   /* IN: 1..UKVM_FS_PATH_MAX - 1 */
 	struct ukvm_fs_path p; /* IN: the new link */
-	int64_t ret;           /* OUT */
+	int64_t ret;	       /* OUT */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_symlink) == 40, "fs_symlink size");
 
