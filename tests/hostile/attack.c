@@ -425,13 +425,23 @@ static void msr_write_lstar_0(void)
 	{                                                                                          \
 		__asm__ volatile("int $" #n);                                                      \
 		result("int", n);                                                                  \
-	}
-/* clang-format off */
-INT_WAY(0) INT_WAY(1) INT_WAY(2) INT_WAY(3) INT_WAY(4) INT_WAY(6) INT_WAY(8)
-INT_WAY(13) INT_WAY(14) INT_WAY(18) INT_WAY(32) INT_WAY(128) INT_WAY(255)
-    /* clang-format on */
+	}                                                                                          \
+	extern int int_way_end /* so that each use ends with a semicolon */
+INT_WAY(0);
+INT_WAY(1);
+INT_WAY(2);
+INT_WAY(3);
+INT_WAY(4);
+INT_WAY(6);
+INT_WAY(8);
+INT_WAY(13);
+INT_WAY(14);
+INT_WAY(18);
+INT_WAY(32);
+INT_WAY(128);
+INT_WAY(255);
 
-    static void cr3_zero(void)
+static void cr3_zero(void)
 {
 	__asm__ volatile("mov %0, %%cr3" ::"r"(0UL));
 }
