@@ -44,6 +44,8 @@
 
 #include "devices/files.h"
 #include "core/gmem.h"
+#include "core/device.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
 
 #define MEM (512ULL << 10)
@@ -423,6 +425,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&vm, 0, sizeof(vm));
 	vm.mem = mem;
 	vm.kvm_fd = vm.fd = vm.vcpu_fd = -1;
+	vm.devices = devices_map(NULL, 0);
 	vm.fs = &fs;
 	memset(vm.mem.host, 0, MEM);
 

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "core/gmem.h"
+#include "core/device.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
 
 #define MEM (1ULL << 20)
@@ -43,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&vm, 0, sizeof(vm));
 	vm.mem = mem;
 	vm.kvm_fd = vm.fd = vm.vcpu_fd = -1;
+	vm.devices = devices_map(NULL, 0);
 	hypercall_dispatch(&vm, data[0], gpa);
 	return 0;
 }

@@ -15,6 +15,8 @@
 #include "devices/blk.h"
 #include "base/exit_status.h"
 #include "core/gmem.h"
+#include "core/device.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
 
 #define MEM (1ULL << 20)
@@ -157,6 +159,7 @@ static int vm_setup(void **state)
 	memset(&vm, 0, sizeof(vm));
 	memset(&blk, 0, sizeof(blk));
 	vm.kvm_fd = vm.fd = vm.vcpu_fd = -1;
+	vm.devices = devices_map(NULL, 0);
 	blk.count = 2;
 	blk.disk[0].geom = rw;
 	blk.disk[1].geom = ro;
@@ -176,7 +179,7 @@ static struct ukvm_hc_blk_info info_call(uint32_t disk)
 {
 	struct ukvm_hc_blk_info a = {.disk = disk, .count = 77, .sectors = 77, .ret = 77};
 	gmem_write(&vm.mem, ARG, &a, sizeof(a));
-	hc_blk_info(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_BLK_INFO, ARG);
 	gmem_read(&vm.mem, ARG, &a, sizeof(a));
 	return a;
 }
@@ -201,7 +204,8 @@ static void hc_info(void **state)
 	assert_int_equal(a.ret, -ENODEV);
 	assert_int_equal(a.count, 0);
 	assert_false(vm.done);
-	hc_blk_info(&vm, MEM - 8); /* the struct runs past the end of RAM */
+	hypercall_dispatch(&vm, UKVM_HC_BLK_INFO,
+			   MEM - 8); /* the struct runs past the end of RAM */
 	assert_true(vm.done);
 	assert_int_equal(vm.status, EXIT_FAULT);
 }
@@ -210,7 +214,7 @@ static int64_t setup_call(uint32_t disk, uint64_t ring)
 {
 	struct ukvm_hc_blk_setup a = {.disk = disk, .ring = ring, .ret = 77};
 	gmem_write(&vm.mem, ARG, &a, sizeof(a));
-	hc_blk_setup(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_BLK_SETUP, ARG);
 	gmem_read(&vm.mem, ARG, &a, sizeof(a));
 	return a.ret;
 }

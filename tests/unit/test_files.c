@@ -22,6 +22,8 @@
 #include "base/exit_status.h"
 #include "devices/files.h"
 #include "core/gmem.h"
+#include "core/device.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
 
 #define MEM (2ULL << 20)
@@ -58,6 +60,7 @@ static int setup(void **state)
 	sh("ln -s ../outside/s %s/rw/rel; ln -s %s/outside/s %s/rw/abs", root);
 	memset(&vm, 0, sizeof(vm));
 	vm.kvm_fd = vm.fd = vm.vcpu_fd = -1;
+	vm.devices = devices_map(NULL, 0);
 	vm.fs = &fs;
 	fs_init(&fs);
 	char arg[2 * PATH_MAX];
@@ -103,16 +106,15 @@ static int64_t do_open(uint32_t mount, const char *p, uint32_t flags)
 {
 	struct ukvm_hc_fs_path a = {.p = fpath(mount, p, PATH), .flags = flags, .mode = 0644};
 	put(ARG, &a, sizeof(a));
-	hc_fs_open(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_OPEN, ARG);
 	return ret_at(offsetof(struct ukvm_hc_fs_path, ret));
 }
 
-static int64_t path_op(void (*hc)(struct vm *, uint64_t), uint32_t mount, const char *p,
-		       uint32_t flags, uint32_t mode)
+static int64_t path_op(unsigned nr, uint32_t mount, const char *p, uint32_t flags, uint32_t mode)
 {
 	struct ukvm_hc_fs_path a = {.p = fpath(mount, p, PATH), .flags = flags, .mode = mode};
 	put(ARG, &a, sizeof(a));
-	hc(&vm, ARG);
+	hypercall_dispatch(&vm, nr, ARG);
 	return ret_at(offsetof(struct ukvm_hc_fs_path, ret));
 }
 
@@ -122,15 +124,15 @@ static int64_t do_read(int32_t h, uint64_t len, int64_t off)
 	struct ukvm_hc_fs_io a = {.handle = h, .iovcnt = 1, .iov = IOV, .offset = off};
 	put(IOV, &v, sizeof(v));
 	put(ARG, &a, sizeof(a));
-	hc_fs_preadv(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_PREADV, ARG);
 	return ret_at(offsetof(struct ukvm_hc_fs_io, ret));
 }
 
-static int64_t handle_op(void (*hc)(struct vm *, uint64_t), int32_t h, uint32_t op, int64_t arg)
+static int64_t handle_op(unsigned nr, int32_t h, uint32_t op, int64_t arg)
 {
 	struct ukvm_hc_fs_handle a = {.handle = h, .op = op, .arg = arg};
 	put(ARG, &a, sizeof(a));
-	hc(&vm, ARG);
+	hypercall_dispatch(&vm, nr, ARG);
 	return ret_at(offsetof(struct ukvm_hc_fs_handle, ret));
 }
 
@@ -166,22 +168,22 @@ static void test_mount_query(void **state)
 	struct ukvm_hc_fs_mount a = {.index = 1, .path = BUF, .len = 64};
 	(void)state;
 	put(ARG, &a, sizeof(a));
-	hc_fs_mount(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_MOUNT, ARG);
 	memcpy(&a, vm.mem.host + ARG, sizeof(a));
 	assert_int_equal(a.ret, 3);
 	assert_string_equal((char *)vm.mem.host + BUF, "/ro");
 	assert_int_equal(a.flags, UKVM_FS_MOUNT_RO);
 	a = (struct ukvm_hc_fs_mount){.index = 2, .path = BUF, .len = 64};
 	put(ARG, &a, sizeof(a));
-	hc_fs_mount(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_MOUNT, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_mount, ret)), -ENOENT);
 	a = (struct ukvm_hc_fs_mount){.index = 0, .path = BUF, .len = 5};
 	put(ARG, &a, sizeof(a));
-	hc_fs_mount(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_MOUNT, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_mount, ret)), -ERANGE);
 	a = (struct ukvm_hc_fs_mount){.index = 0, .path = MEM - 2, .len = 64};
 	put(ARG, &a, sizeof(a));
-	hc_fs_mount(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_MOUNT, ARG);
 	assert_true(vm.done);
 	assert_int_equal(vm.status, EXIT_FAULT);
 }
@@ -195,11 +197,11 @@ static void test_open_read_close(void **state)
 	assert_memory_equal(vm.mem.host + BUF, "hello\n", 6);
 	assert_int_equal(do_read((int32_t)h, 100, 1), 5);
 	assert_int_equal(do_read((int32_t)h, 100, -2), -EINVAL);
-	assert_int_equal(handle_op(hc_fs_seek, (int32_t)h, SEEK_SET, 2), 2);
+	assert_int_equal(handle_op(UKVM_HC_FS_SEEK, (int32_t)h, SEEK_SET, 2), 2);
 	assert_int_equal(do_read((int32_t)h, 2, -1), 2);
 	assert_memory_equal(vm.mem.host + BUF, "ll", 2);
-	assert_int_equal(handle_op(hc_fs_close, (int32_t)h, 0, 0), 0);
-	assert_int_equal(handle_op(hc_fs_close, (int32_t)h, 0, 0), -EBADF);
+	assert_int_equal(handle_op(UKVM_HC_FS_CLOSE, (int32_t)h, 0, 0), 0);
+	assert_int_equal(handle_op(UKVM_HC_FS_CLOSE, (int32_t)h, 0, 0), -EBADF);
 	assert_int_equal(do_read((int32_t)h, 1, -1), -EBADF);
 	assert_int_equal(do_read(1, 1, -1), -EBADF); /* the VMM's stdout: stat only */
 	assert_int_equal(do_read(-5, 1, -1), -EBADF);
@@ -224,24 +226,24 @@ static void test_confinement(void **state)
 	a.p.len = 3;
 	put(PATH, "f\0x", 3);
 	put(ARG, &a, sizeof(a));
-	hc_fs_open(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_OPEN, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_path, ret)), -EINVAL);
 	a.p.len = UKVM_FS_PATH_MAX;
 	put(ARG, &a, sizeof(a));
-	hc_fs_open(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_OPEN, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_path, ret)), -ENAMETOOLONG);
 	/* the names acted on are never "", "." or ".." */
-	assert_int_equal(path_op(hc_fs_unlink, 0, "sub/..", AT_REMOVEDIR, 0), -EBUSY);
-	assert_int_equal(path_op(hc_fs_unlink, 0, "", AT_REMOVEDIR, 0), -EBUSY);
-	assert_int_equal(path_op(hc_fs_mkdir, 0, "sub/.", 0, 0755), -EEXIST);
-	assert_int_equal(path_op(hc_fs_mkdir, 0, "../outside/new", 0, 0755), -EACCES);
-	assert_int_equal(path_op(hc_fs_unlink, 0, "rel/x", 0, 0), -EACCES);
+	assert_int_equal(path_op(UKVM_HC_FS_UNLINK, 0, "sub/..", AT_REMOVEDIR, 0), -EBUSY);
+	assert_int_equal(path_op(UKVM_HC_FS_UNLINK, 0, "", AT_REMOVEDIR, 0), -EBUSY);
+	assert_int_equal(path_op(UKVM_HC_FS_MKDIR, 0, "sub/.", 0, 0755), -EEXIST);
+	assert_int_equal(path_op(UKVM_HC_FS_MKDIR, 0, "../outside/new", 0, 0755), -EACCES);
+	assert_int_equal(path_op(UKVM_HC_FS_UNLINK, 0, "rel/x", 0, 0), -EACCES);
 	assert_false(vm.done);
 	/* the path outside guest RAM ends the run */
 	a.p.len = 16;
 	a.p.path = MEM - 8;
 	put(ARG, &a, sizeof(a));
-	hc_fs_open(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_OPEN, ARG);
 	assert_true(vm.done);
 	assert_int_equal(vm.status, EXIT_FAULT);
 }
@@ -254,16 +256,16 @@ static void test_read_only(void **state)
 	assert_int_equal(do_open(1, "f", O_RDWR), -EROFS);
 	assert_int_equal(do_open(1, "new", O_CREAT | O_RDONLY), -EROFS);
 	assert_int_equal(do_open(1, "f", O_TRUNC | O_RDONLY), -EROFS);
-	assert_int_equal(path_op(hc_fs_mkdir, 1, "d", 0, 0755), -EROFS);
-	assert_int_equal(path_op(hc_fs_unlink, 1, "f", 0, 0), -EROFS);
-	assert_int_equal(path_op(hc_fs_access, 1, "f", 0, W_OK), -EROFS);
-	assert_int_equal(path_op(hc_fs_access, 1, "f", 0, R_OK), 0);
+	assert_int_equal(path_op(UKVM_HC_FS_MKDIR, 1, "d", 0, 0755), -EROFS);
+	assert_int_equal(path_op(UKVM_HC_FS_UNLINK, 1, "f", 0, 0), -EROFS);
+	assert_int_equal(path_op(UKVM_HC_FS_ACCESS, 1, "f", 0, W_OK), -EROFS);
+	assert_int_equal(path_op(UKVM_HC_FS_ACCESS, 1, "f", 0, R_OK), 0);
 	put(ARG, &r, sizeof(r));
-	hc_fs_rename(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_RENAME, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_rename, ret)), -EROFS);
 	int64_t h = do_open(1, "f", O_RDONLY);
 	assert_true(h >= UKVM_FS_STDIO_HANDLES);
-	assert_int_equal(handle_op(hc_fs_truncate, (int32_t)h, 0, 0), -EROFS);
+	assert_int_equal(handle_op(UKVM_HC_FS_TRUNCATE, (int32_t)h, 0, 0), -EROFS);
 	struct stat st;
 	char p[PATH_MAX + 8];
 	snprintf(p, sizeof(p), "%s/ro/f", root);
@@ -282,22 +284,22 @@ static void test_write_rename_across(void **state)
 	put(IOV, v, sizeof(v));
 	struct ukvm_hc_fs_io a = {.handle = (int32_t)h, .iovcnt = 2, .iov = IOV, .offset = -1};
 	put(ARG, &a, sizeof(a));
-	hc_fs_pwritev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_PWRITEV, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_io, ret)), 3);
 	assert_int_equal(do_open(0, "new", O_CREAT | O_EXCL | O_WRONLY), -EEXIST);
 	put(ARG, &r, sizeof(r));
-	hc_fs_rename(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_RENAME, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_rename, ret)), -EROFS);
 	r.from = fpath(0, "f", PATH);
 	r.to = fpath(0, "sub/moved", PATH2);
 	put(ARG, &r, sizeof(r));
-	hc_fs_rename(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_RENAME, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_rename, ret)), 0);
 	/* an iovec outside guest RAM ends the run */
 	v[1] = (struct ukvm_iovec){MEM - 10, 11};
 	put(IOV, v, sizeof(v));
 	put(ARG, &a, sizeof(a));
-	hc_fs_pwritev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_PWRITEV, ARG);
 	assert_true(vm.done);
 	assert_int_equal(vm.status, EXIT_FAULT);
 }
@@ -307,7 +309,7 @@ static void test_iovcnt_too_big(void **state)
 	struct ukvm_hc_fs_io a = {.handle = 3, .iovcnt = UKVM_IOV_MAX + 1, .iov = IOV};
 	(void)state;
 	put(ARG, &a, sizeof(a));
-	hc_fs_preadv(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_PREADV, ARG);
 	assert_true(vm.done);
 	assert_int_equal(vm.status, EXIT_BAD_HYPERCALL);
 }
@@ -318,7 +320,7 @@ static void test_handle_limit(void **state)
 	for (int i = 0; i < UKVM_FS_HANDLES_MAX; i++)
 		assert_int_equal(do_open(0, "f", O_RDONLY), UKVM_FS_STDIO_HANDLES + i);
 	assert_int_equal(do_open(0, "f", O_RDONLY), -EMFILE);
-	assert_int_equal(handle_op(hc_fs_close, 10, 0, 0), 0);
+	assert_int_equal(handle_op(UKVM_HC_FS_CLOSE, 10, 0, 0), 0);
 	assert_int_equal(do_open(0, "f", O_RDONLY), 10);
 }
 
@@ -336,30 +338,30 @@ static void test_stat(void **state)
 	struct ukvm_stat u;
 	(void)state;
 	put(ARG, &a, sizeof(a));
-	hc_fs_stat(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_STAT, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_stat, ret)), 0);
 	memcpy(&u, vm.mem.host + STAT, sizeof(u));
 	assert_true(S_ISLNK(u.mode));
 	a.flags = 0;
 	put(ARG, &a, sizeof(a));
-	hc_fs_stat(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_STAT, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_stat, ret)), -EACCES);
 	a.p = fpath(0, "", PATH);
 	put(ARG, &a, sizeof(a));
-	hc_fs_stat(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_STAT, ARG);
 	memcpy(&u, vm.mem.host + STAT, sizeof(u));
 	assert_true(S_ISDIR(u.mode));
 	a = (struct ukvm_hc_fs_stat){.handle = 2, .st = STAT}; /* the VMM's stderr */
 	put(ARG, &a, sizeof(a));
-	hc_fs_stat(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_STAT, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_stat, ret)), 0);
 	a = (struct ukvm_hc_fs_stat){.handle = 77, .st = STAT};
 	put(ARG, &a, sizeof(a));
-	hc_fs_stat(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_STAT, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_stat, ret)), -EBADF);
 	a = (struct ukvm_hc_fs_stat){.handle = 2, .st = MEM - 8};
 	put(ARG, &a, sizeof(a));
-	hc_fs_stat(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_STAT, ARG);
 	assert_true(vm.done);
 }
 
@@ -369,21 +371,21 @@ static void test_getdents_readlink_random(void **state)
 	int64_t h = do_open(0, "", O_RDONLY | O_DIRECTORY);
 	struct ukvm_hc_fs_buf b = {.handle = (int32_t)h, .buf = BUF, .len = 4096};
 	put(ARG, &b, sizeof(b));
-	hc_fs_getdents(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_GETDENTS, ARG);
 	assert_int_equal(h, UKVM_FS_STDIO_HANDLES);
 	assert_true(ret_at(offsetof(struct ukvm_hc_fs_buf, ret)) > 0);
 	struct ukvm_hc_fs_readlink r = {.p = fpath(0, "rel", PATH), .buf = BUF, .len = 100};
 	put(ARG, &r, sizeof(r));
-	hc_fs_readlink(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_FS_READLINK, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_readlink, ret)), 12);
 	assert_memory_equal(vm.mem.host + BUF, "../outside/s", 12);
 	b = (struct ukvm_hc_fs_buf){.buf = BUF, .len = 1ULL << 40}; /* capped at 1 MiB */
 	put(ARG, &b, sizeof(b));
-	hc_random(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_RANDOM, ARG);
 	assert_int_equal(ret_at(offsetof(struct ukvm_hc_fs_buf, ret)), UKVM_RANDOM_MAX);
 	b = (struct ukvm_hc_fs_buf){.buf = MEM - 100, .len = 200};
 	put(ARG, &b, sizeof(b));
-	hc_random(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_RANDOM, ARG);
 	assert_true(vm.done);
 }
 

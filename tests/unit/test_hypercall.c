@@ -26,6 +26,8 @@
 #include "image/elf_image.h"
 #include "base/exit_status.h"
 #include "core/gmem.h"
+#include "core/device.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
 
 #define MEM (2ULL << 20)
@@ -44,6 +46,7 @@ static int vm_setup(void **state)
 	(void)state;
 	memset(&vm, 0, sizeof(vm));
 	vm.kvm_fd = vm.fd = vm.vcpu_fd = -1;
+	vm.devices = devices_map(NULL, 0);
 	return gmem_init(&vm.mem, MEM);
 }
 
@@ -189,7 +192,7 @@ static void test_writev_stderr(void **state)
 	put_iov(0, BUF, 9);
 	put_writev(ARG, 2, 1, IOV);
 	capture_start(&c, 2, 1);
-	hc_writev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 	char *out = capture_end(&c, NULL);
 	assert_string_equal(out, "to stderr");
 	free(out);
@@ -207,7 +210,7 @@ static void test_writev_bad_fd(void **state)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		put_writev(ARG, fds[i], 1, IOV);
 		capture_start(&c, 1, 1);
-		hc_writev(&vm, ARG);
+		hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 		char *out = capture_end(&c, NULL);
 		assert_string_equal(out, "");
 		free(out);
@@ -224,7 +227,7 @@ static void test_writev_arg_outside(void **state)
 	for (size_t i = 0; i < sizeof(gpas) / sizeof(gpas[0]); i++) {
 		vm.done = false;
 		vm.status = 0;
-		hc_writev(&vm, gpas[i]);
+		hypercall_dispatch(&vm, UKVM_HC_WRITEV, gpas[i]);
 		assert_stopped(EXIT_FAULT);
 	}
 }
@@ -235,7 +238,7 @@ static void test_writev_arg_at_end(void **state)
 	(void)state;
 	uint64_t gpa = MEM - sizeof(struct ukvm_hc_writev);
 	put_writev(gpa, 1, 0, IOV);
-	hc_writev(&vm, gpa);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, gpa);
 	assert_running();
 	assert_int_equal(WRITEV_RET(gpa), 0);
 }
@@ -249,14 +252,14 @@ static void test_writev_iovcnt_too_big(void **state)
 		put_iov(i, BUF, 1);
 
 	put_writev(ARG, 1, UKVM_IOV_MAX + 1, IOV);
-	hc_writev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 	assert_stopped(EXIT_BAD_HYPERCALL);
 	assert_int_equal(WRITEV_RET(ARG), 0x7777); /* untouched */
 
 	vm.done = false;
 	vm.status = 0;
 	put_writev(ARG, 1, UINT32_MAX, IOV);
-	hc_writev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 	assert_stopped(EXIT_BAD_HYPERCALL);
 
 	/* UKVM_IOV_MAX itself is fine */
@@ -264,7 +267,7 @@ static void test_writev_iovcnt_too_big(void **state)
 	vm.status = 0;
 	put_writev(ARG, 1, UKVM_IOV_MAX, IOV);
 	capture_start(&c, 1, 1);
-	hc_writev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 	size_t len;
 	char *out = capture_end(&c, &len);
 	assert_running();
@@ -287,7 +290,7 @@ static void check_bad_iov(uint64_t base, uint64_t len)
 	put_iov(1, base, len);
 	put_writev(ARG, 1, 2, IOV);
 	capture_start(&c, 1, 1);
-	hc_writev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 	char *out = capture_end(&c, NULL);
 	if (!vm.done || vm.status != EXIT_FAULT || *out)
 		fail_msg("iovec [0x%" PRIx64 ", +0x%" PRIx64 "): done %d status %d output \"%s\"",
@@ -331,7 +334,7 @@ static void test_writev_iov_array_outside(void **state)
 		vm.done = false;
 		vm.status = 0;
 		put_writev(ARG, 1, 2, arrays[i]);
-		hc_writev(&vm, ARG);
+		hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 		assert_stopped(EXIT_FAULT);
 	}
 }
@@ -348,7 +351,7 @@ static void test_writev_empty_iovecs(void **state)
 	put_iov(3, MEM, 0);
 	put_writev(ARG, 1, 4, IOV);
 	capture_start(&c, 1, 1);
-	hc_writev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 	char *out = capture_end(&c, NULL);
 	assert_string_equal(out, "data");
 	free(out);
@@ -356,7 +359,7 @@ static void test_writev_empty_iovecs(void **state)
 	assert_int_equal(WRITEV_RET(ARG), 4);
 
 	put_writev(ARG, 1, 0, IOV);
-	hc_writev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 	assert_running();
 	assert_int_equal(WRITEV_RET(ARG), 0);
 }
@@ -374,7 +377,7 @@ static void test_writev_epipe(void **state)
 	saved = dup(1);
 	dup2(p[1], 1);
 	close(p[1]);
-	hc_writev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 	dup2(saved, 1);
 	close(saved);
 	assert_int_equal(WRITEV_RET(ARG), -EPIPE);
@@ -397,7 +400,7 @@ static void test_writev_big(void **state)
 	}
 	put_writev(ARG, 1, 3, IOV);
 	capture_start(&c, 1, 0);
-	hc_writev(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, ARG);
 	size_t n;
 	char *out = capture_end(&c, &n);
 	int same = n == total;
@@ -434,10 +437,10 @@ static void test_read_pipe(void **state)
 	hypercall_dispatch(&vm, UKVM_HC_READ, ARG);
 	int64_t r1 = READ_RET(ARG);
 	put_read(ARG, 0, BUF + 5, 100);
-	hc_read(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_READ, ARG);
 	int64_t r2 = READ_RET(ARG);
 	put_read(ARG, 0, BUF + 32, 100);
-	hc_read(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_READ, ARG);
 	int64_t r3 = READ_RET(ARG);
 
 	dup2(saved, 0);
@@ -448,7 +451,8 @@ static void test_read_pipe(void **state)
 	assert_memory_equal(vm.mem.host + BUF, "hello world#", 12);
 	assert_int_equal(vm.mem.host[BUF + 32], '#');
 	assert_running();
-	assert_int_equal(vm.hypercalls[UKVM_HC_READ], 1);
+	assert_int_equal(vm.hypercalls[UKVM_HC_READ],
+			 3); /* each read goes through the dispatcher */
 }
 
 static void test_read_bad_fd(void **state)
@@ -457,7 +461,7 @@ static void test_read_bad_fd(void **state)
 	static const uint32_t fds[] = {1, 2, 3, UINT32_MAX};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		put_read(ARG, fds[i], BUF, 16);
-		hc_read(&vm, ARG);
+		hypercall_dispatch(&vm, UKVM_HC_READ, ARG);
 		assert_int_equal(READ_RET(ARG), -EBADF);
 		assert_running();
 	}
@@ -475,7 +479,7 @@ static void test_read_buf_outside(void **state)
 		vm.done = false;
 		vm.status = 0;
 		put_read(ARG, 0, bad[i][0], bad[i][1]);
-		hc_read(&vm, ARG);
+		hypercall_dispatch(&vm, UKVM_HC_READ, ARG);
 		if (!vm.done || vm.status != EXIT_FAULT)
 			fail_msg("read buffer [0x%" PRIx64 ", +0x%" PRIx64 ") accepted", bad[i][0],
 				 bad[i][1]);
@@ -486,11 +490,11 @@ static void test_read_buf_outside(void **state)
 static void test_read_arg_outside(void **state)
 {
 	(void)state;
-	hc_read(&vm, MEM - 16);
+	hypercall_dispatch(&vm, UKVM_HC_READ, MEM - 16);
 	assert_stopped(EXIT_FAULT);
 	vm.done = false;
 	vm.status = 0;
-	hc_read(&vm, 0);
+	hypercall_dispatch(&vm, UKVM_HC_READ, 0);
 	assert_stopped(EXIT_FAULT);
 }
 
@@ -499,11 +503,11 @@ static void test_read_len0(void **state)
 {
 	(void)state;
 	put_read(ARG, 0, 0, 0);
-	hc_read(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_READ, ARG);
 	assert_running();
 	assert_int_equal(READ_RET(ARG), 0);
 	put_read(ARG, 0, UINT64_MAX, 0);
-	hc_read(&vm, ARG);
+	hypercall_dispatch(&vm, UKVM_HC_READ, ARG);
 	assert_running();
 	assert_int_equal(READ_RET(ARG), 0);
 }
@@ -520,7 +524,7 @@ static void test_dispatch_unknown(void **state)
 		hypercall_dispatch(&vm, nrs[i], ARG);
 		assert_stopped(EXIT_BAD_HYPERCALL);
 	}
-	for (int i = 0; i < UKVM_HC_COUNT; i++)
+	for (unsigned i = 0; i < UKVM_HC_COUNT; i++)
 		assert_int_equal(vm.hypercalls[i], 0);
 	assert_string_equal(hypercall_name(UKVM_HC_COUNT), "?");
 	assert_string_equal(hypercall_name(UINT_MAX), "?");
@@ -560,7 +564,7 @@ static void test_exit(void **state)
 static void test_first_stop_wins(void **state)
 {
 	(void)state;
-	hc_writev(&vm, 0);
+	hypercall_dispatch(&vm, UKVM_HC_WRITEV, 0);
 	assert_stopped(EXIT_FAULT);
 	struct ukvm_hc_exit a = {.status = 7};
 	put(ARG, &a, sizeof(a));
@@ -706,11 +710,11 @@ static void test_crash_interrupt(void **state)
 static void test_crash_arg_outside(void **state)
 {
 	(void)state;
-	hc_crash(&vm, MEM - sizeof(struct ukvm_hc_crash) + 1);
+	hypercall_dispatch(&vm, UKVM_HC_CRASH, MEM - sizeof(struct ukvm_hc_crash) + 1);
 	assert_stopped(EXIT_FAULT);
 	vm.done = false;
 	vm.status = 0;
-	hc_crash(&vm, UINT64_MAX);
+	hypercall_dispatch(&vm, UKVM_HC_CRASH, UINT64_MAX);
 	assert_stopped(EXIT_FAULT);
 }
 

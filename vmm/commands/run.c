@@ -14,9 +14,9 @@
 #include "base/log.h"
 #include "commands/commands.h"
 #include "commands/options.h"
+#include "core/device.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
-#include "devices/blk.h"
-#include "devices/files.h"
 
 static double elapsed_ms(const struct timespec *a, const struct timespec *b)
 {
@@ -26,8 +26,8 @@ static double elapsed_ms(const struct timespec *a, const struct timespec *b)
 static void print_stats(const struct vm *vm, double setup_ms, double run_ms)
 {
 	fprintf(stderr, "unikvm: stats: exits %llu, hypercalls:", (unsigned long long)vm->exits);
-	for (int i = 0; i < UKVM_HC_COUNT; i++)
-		if (strcmp(hypercall_name((unsigned)i), "?"))
+	for (unsigned i = 0; i < UKVM_HC_COUNT; i++)
+		if (hypercall_arg_size(i))
 			fprintf(stderr, " %s %llu", hypercall_name((unsigned)i),
 				(unsigned long long)vm->hypercalls[i]);
 	fprintf(stderr, "; setup %.1f ms, run %.1f ms; guest RAM touched %llu KiB\n", setup_ms,
@@ -41,52 +41,27 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 {
 	struct layout layout;
 	struct vm vm = {.kvm_fd = -1, .fd = -1, .vcpu_fd = -1};
-	struct blk blk = {.stop_fd = -1};
-	static struct fs fs;
 	struct timespec t1, t2;
 	char err[512];
 	int r;
 
-	/* Disks are opened here, not by the option parser, which `pack` also
-	 * runs: a bundle opens the host's files when it runs. */
-	for (int i = 0; i < o->ndisks; i++) {
-		if ((r = blk_add(&blk, o->disks[i], err, sizeof(err)))) {
-			ukvm_err("%s", err);
-			blk_stop(&blk);
-			image_close(img);
-			return r;
-		}
-	}
-	/* The same for --dir: the host directories of where it runs. */
-	fs_init(&fs);
-	for (int i = 0; i < o->ndirs; i++) {
-		if (fs_add_dir(&fs, o->dirs[i], err, sizeof(err)) < 0) {
-			ukvm_err("%s", err);
-			fs_close(&fs);
-			blk_stop(&blk);
-			image_close(img);
-			return EXIT_HOST_ERROR;
-		}
-	}
+	vm.img = img;
+	vm.stats = o->stats;
+	vm.trace_nosys = o->trace_nosys;
+	vm.seccomp = o->seccomp;
+	vm.timeout_ms = o->timeout_ms;
+	vm.layout = &layout;
+	if ((r = devices_setup(&vm, o)))
+		goto out;
 	uint64_t need = round_mem(img->note.min_mem);
 	uint64_t mem = o->mem ? o->mem : need > DEFAULT_MEM ? need : DEFAULT_MEM;
 	if (need > mem || need > UKVM_MEM_MAX) {
 		ukvm_err("%s: the image asks for %llu MiB of RAM; %s", name,
 			 (unsigned long long)(need >> 20),
 			 need > UKVM_MEM_MAX ? "the maximum is 3072" : "raise --mem");
-		image_close(img);
-		blk_stop(&blk);
-		fs_close(&fs);
-		return EXIT_BAD_IMAGE;
+		r = EXIT_BAD_IMAGE;
+		goto out;
 	}
-	vm.img = img;
-	vm.stats = o->stats;
-	vm.trace_nosys = o->trace_nosys;
-	vm.seccomp = o->seccomp;
-	vm.timeout_ms = o->timeout_ms;
-	vm.core_path = o->core_path;
-	vm.fs = &fs;
-	vm.layout = &layout;
 	if ((r = layout_plan(&layout, img, mem, gargv, o->env, err, sizeof(err)))) {
 		ukvm_err("%s: %s", name, err);
 		goto out;
@@ -95,10 +70,8 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 		ukvm_err("%s", err);
 		goto out;
 	}
-	if ((r = blk_start(&blk, &vm, err, sizeof(err)))) {
-		ukvm_err("%s", err);
+	if ((r = devices_start(&vm)))
 		goto out;
-	}
 	image_load(img, &vm.mem);
 	layout_write(&layout, &vm, gargv, o->env, o->trace_nosys ? UKVM_BOOT_TRACE_NOSYS : 0);
 	if ((r = x86_boot_vcpu(&vm, &layout, err, sizeof(err)))) {
@@ -111,10 +84,9 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 	if (o->stats)
 		print_stats(&vm, elapsed_ms(t0, &t1), elapsed_ms(&t1, &t2));
 out:
-	blk_stop(&blk); /* before guest RAM goes away */
+	devices_stop(&vm); /* before guest RAM goes away */
 	vm_destroy(&vm);
 	image_close(img);
-	fs_close(&fs);
 	if (vm_stop_signal()) {
 		/* End as the signal would have ended us, like a normal command. */
 		fflush(stdout);

@@ -2,8 +2,9 @@
 #include <stdio.h>
 
 #include "commands/commands.h"
+#include "core/device.h"
 
-static const char usage_text[] =
+static const char usage_head[] =
     "usage: unikvm run [options] IMAGE [--] [ARGS...]\n"
     "       unikvm pack [options] -o FILE IMAGE [--] [ARGS...]\n"
     "       unikvm inspect [--json] FILE\n"
@@ -23,20 +24,10 @@ static const char usage_text[] =
     "  -e, --env NAME        pass the host's NAME through. Nothing else of the\n"
     "                        host's environment reaches the guest.\n"
     "  -t, --timeout SECONDS end the guest after SECONDS (decimals allowed) with\n"
-    "                        status 124, as timeout(1) does\n"
-    "      --core FILE       when the guest crashes, write a core file that\n"
-    "                        'gdb IMAGE FILE' opens\n"
-    "      --disk PATH[,ro]  attach a disk (repeatable, up to 8: disk 0, 1, ... in\n"
-    "                        order): a regular file or a block device, opened\n"
-    "                        read-write, or read-only with ,ro (,rw: the default).\n"
-    "                        Sectors of 512 bytes (a block device's own size); a\n"
-    "                        trailing partial sector is not used. See docs/block.md\n"
-    "  -d, --dir HOST_PATH[:GUEST_PATH][:ro]\n"
-    "                        make the host directory HOST_PATH visible to the guest\n"
-    "                        at GUEST_PATH (default /), read-only with :ro\n"
-    "                        (repeatable). The guest starts in the first one's\n"
-    "                        GUEST_PATH; nothing else of the host's files is\n"
-    "                        visible, and no path leads out of a mapping.\n"
+    "                        status 124, as timeout(1) does\n";
+
+/* Between them: each device's options (devices_usage). */
+static const char usage_tail[] =
     "      --stats           print VM exits, hypercalls and timings on stderr at the end\n"
     "      --trace-nosys     print each syscall the guest makes that libguest does\n"
     "                        not implement (it returns ENOSYS)\n"
@@ -72,7 +63,14 @@ static const char usage_text[] =
     "         130, 143, 129, 131 when unikvm gets SIGINT, SIGTERM, SIGHUP, SIGQUIT\n"
     "See docs/exit-codes.md.\n";
 
+static void put(const char *text, void *f)
+{
+	fputs(text, f);
+}
+
 void usage_print(FILE *f)
 {
-	fputs(usage_text, f);
+	fputs(usage_head, f);
+	devices_usage(put, f);
+	fputs(usage_tail, f);
 }

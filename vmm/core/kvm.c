@@ -19,20 +19,30 @@
 #define CPUID_EXT_PDPE1GB (1u << 26) /* leaf 0x80000001, EDX */
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 
-static const struct {
-	int cap;
-	const char *name;
-} required_caps[] = {
-    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
-    {KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
-    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
-    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
-    {KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE"},
-    {KVM_CAP_XCRS, "KVM_CAP_XCRS"},
-    {KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ"},
-    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
-    {KVM_CAP_TSC_DEADLINE_TIMER, "KVM_CAP_TSC_DEADLINE_TIMER"},
+static const struct kvm_cap required_caps[] = {
+    KVM_CAP(KVM_CAP_USER_MEMORY),	 KVM_CAP(KVM_CAP_SET_TSS_ADDR),
+    KVM_CAP(KVM_CAP_EXT_CPUID),		 KVM_CAP(KVM_CAP_IRQCHIP),
+    KVM_CAP(KVM_CAP_MP_STATE),		 KVM_CAP(KVM_CAP_XCRS),
+    KVM_CAP(KVM_CAP_GET_TSC_KHZ),	 KVM_CAP(KVM_CAP_IMMEDIATE_EXIT),
+    KVM_CAP(KVM_CAP_TSC_DEADLINE_TIMER),
 };
+
+int kvm_check(int r, const char *name, char *err, size_t errlen)
+{
+	if (r < 0)
+		ukvm_fail(err, errlen, EXIT_HOST_ERROR, "%s: %s", name, strerror(errno));
+	return r;
+}
+
+int kvm_require(const struct vm *vm, const struct kvm_cap *caps, size_t n, const char *user,
+		char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0)
+			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
+					 "this KVM lacks %s, which %s needs", caps[i].name, user);
+	return 0;
+}
 
 int kvm_open(struct vm *vm, char *err, size_t errlen)
 {
@@ -56,11 +66,9 @@ int kvm_open(struct vm *vm, char *err, size_t errlen)
 	if ((v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0)) != KVM_API_VERSION)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
 				 "KVM API version %d, unikvm needs %d", v, KVM_API_VERSION);
-	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)
-		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0)
-			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
-					 "this KVM lacks %s, which unikvm needs",
-					 required_caps[i].name);
+	if ((v = kvm_require(vm, required_caps, sizeof(required_caps) / sizeof(required_caps[0]),
+			     "unikvm", err, errlen)))
+		return v;
 	v = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (v < (int)sizeof(struct kvm_run))
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_VCPU_MMAP_SIZE: %s",
@@ -72,9 +80,8 @@ int kvm_open(struct vm *vm, char *err, size_t errlen)
 	if (!vm->cpuid)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory");
 	vm->cpuid->nent = CPUID_MAX_ENTRIES;
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_GET_SUPPORTED_CPUID: %s",
-				 strerror(errno));
+	if (KVM_IOCTL(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 	for (unsigned i = 0; i < vm->cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
 		if (e->function == 0x80000001)
@@ -92,15 +99,12 @@ int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen)
 {
 	int r;
 
-	if ((vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0)) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_VM: %s",
-				 strerror(errno));
-	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_TSS_ADDR: %s",
-				 strerror(errno));
-	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_IRQCHIP: %s",
-				 strerror(errno));
+	if ((vm->fd = KVM_IOCTL(vm->kvm_fd, KVM_CREATE_VM, 0, err, errlen)) < 0)
+		return EXIT_HOST_ERROR;
+	if (KVM_IOCTL(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
+	if (KVM_IOCTL(vm->fd, KVM_CREATE_IRQCHIP, 0, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 	if ((r = gmem_init(&vm->mem, mem_size)) < 0)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
 				 "cannot map %llu MiB of guest memory: %s",
@@ -112,21 +116,18 @@ int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen)
 	    .memory_size = mem_size,
 	    .userspace_addr = (uint64_t)(uintptr_t)vm->mem.host,
 	};
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_USER_MEMORY_REGION: %s",
-				 strerror(errno));
-	if ((vm->vcpu_fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0)) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_CREATE_VCPU: %s",
-				 strerror(errno));
+	if (KVM_IOCTL(vm->fd, KVM_SET_USER_MEMORY_REGION, &region, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
+	if ((vm->vcpu_fd = KVM_IOCTL(vm->fd, KVM_CREATE_VCPU, 0, err, errlen)) < 0)
+		return EXIT_HOST_ERROR;
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED) {
 		vm->run = NULL;
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "mmap of the vCPU's kvm_run: %s",
 				 strerror(errno));
 	}
-	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, vm->cpuid) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_CPUID2: %s",
-				 strerror(errno));
+	if (KVM_IOCTL(vm->vcpu_fd, KVM_SET_CPUID2, vm->cpuid, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 	return 0;
 }
 

@@ -5,9 +5,11 @@
  * in-kernel irqchip such a vCPU sleeps inside KVM_RUN for ever. A timer
  * signal interrupts KVM_RUN every WATCHDOG_MS; then the loop asks KVM
  * whether the vCPU is halted with IF=0 and reports a crash if so. The same
- * tick enforces --timeout, picks up a corrupt disk ring that a device
- * thread reported, and re-raises lost disk interrupts (blk.c). An idle guest thus costs a few
- * wakeups a second.
+ * tick enforces --timeout, asks each device whether one of its threads
+ * found the guest at fault (a corrupt disk ring) and lets each device do
+ * its own watchdog work (the block device re-raises lost interrupts). An
+ * idle guest thus costs a few wakeups a second. The run loop never names
+ * a device: I/O ports go to the device that owns them (core/device.h).
  *
  * SIGINT, SIGTERM, SIGHUP and SIGQUIT end the run (unless unikvm was
  * started with one of them ignored, as nohup and background jobs of a
@@ -26,10 +28,12 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
-#include "devices/blk.h"
 #include "base/exit_status.h"
 #include "base/log.h"
+#include "core/device.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
+#include "devices/crash.h"
 
 #define WATCHDOG_FIRST_MS 50
 #define WATCHDOG_MS 250
@@ -102,20 +106,10 @@ static void handle_io(struct vm *vm)
 	const struct kvm_run *run = vm->run;
 	uint16_t port = run->io.port;
 
-	if (port >= UKVM_BLK_DOORBELL_BASE && port < UKVM_BLK_DOORBELL_BASE + UKVM_BLK_MAX) {
-		/* A served doorbell (a 32-bit OUT) never exits: KVM's ioeventfd takes it. */
-		unsigned disk = port - UKVM_BLK_DOORBELL_BASE;
-		if (vm->blk && disk < vm->blk->count)
-			guest_error(vm, EXIT_BAD_HYPERCALL,
-				    "%s of %u bytes on the doorbell of disk %u "
-				    "(port 0x%x): a doorbell is one 32-bit OUT",
-				    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read",
-				    run->io.size, disk, port);
-		else
-			guest_error(vm, EXIT_BAD_HYPERCALL,
-				    "doorbell of disk %u (port 0x%x), which does "
-				    "not exist",
-				    disk, port);
+	const struct device *d = devices_port_owner(port);
+
+	if (d) {
+		d->port_exit(vm, run);
 		return;
 	}
 	if (port < UKVM_HC_PORT_BASE || port >= UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT) {
@@ -180,12 +174,14 @@ static uint64_t deadline_ms;
 
 bool vm_check_stop(struct vm *vm)
 {
+	int status;
+
 	if (vm->done)
 		return true;
 	if (stop_signal)
 		vm_stop(vm, EXIT_SIGNAL_BASE + stop_signal);
-	else if (vm->blk && blk_fatal(vm->blk))
-		vm_stop(vm, blk_fatal(vm->blk)); /* reported by the device thread */
+	else if ((status = devices_fatal(vm)))
+		vm_stop(vm, status); /* reported by the device thread */
 	else if (deadline_ms && now_ms() >= deadline_ms) {
 		ukvm_err("guest timed out after %.3g s", (double)vm->timeout_ms / 1000);
 		vm_stop(vm, EXIT_TIMEOUT);
@@ -229,8 +225,7 @@ int vm_run(struct vm *vm)
 				break;
 			}
 			check_halted(vm);
-			if (vm->blk)
-				blk_watchdog(vm->blk);
+			devices_tick(vm);
 			continue;
 		}
 		vm->exits++;

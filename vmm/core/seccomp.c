@@ -26,10 +26,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "devices/blk.h"
 #include "base/exit_status.h"
-#include "devices/files.h"
 #include "base/log.h"
+#include "core/device.h"
 #include "core/vm.h"
 
 /* The hidden test hook (tests/CMakeLists.txt, seccomp.*): when it names
@@ -92,14 +91,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 
 /* ---- building a filter -------------------------------------------------- */
 
-struct rules {
-	scmp_filter_ctx ctx;
-	int err;	 /* the first libseccomp error (-errno), 0: none */
-	const char *bad; /* the call it came with */
-};
-
-static void rule(struct rules *r, const char *name, int nr, unsigned n,
-		 const struct scmp_arg_cmp *cmp)
+void seccomp_allow(struct seccomp_rules *r, const char *name, int nr, unsigned n,
+		   const struct scmp_arg_cmp *cmp)
 {
 	int e = seccomp_rule_add_exact_array(r->ctx, SCMP_ACT_ALLOW, nr, n, cmp);
 	if (e < 0 && !r->err) {
@@ -108,36 +101,13 @@ static void rule(struct rules *r, const char *name, int nr, unsigned n,
 	}
 }
 
-/* clang-format off */
-#define ARGS(...) (const struct scmp_arg_cmp[]){__VA_ARGS__}
-/* clang-format on */
-#define NARGS(...) (unsigned)(sizeof(ARGS(__VA_ARGS__)) / sizeof(struct scmp_arg_cmp))
-/* ALLOW(r, read): any arguments. ALLOW_IF(r, read, arg_eq(0, ...), ...):
- * only with these (all of them). Several rules for one call: any of them. */
-#define ALLOW(r, name) rule(r, #name, SCMP_SYS(name), 0, NULL)
-#define ALLOW_IF(r, name, ...) rule(r, #name, SCMP_SYS(name), NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
-#define FD_IS(fd) arg_eq(0, (scmp_datum_t)(fd))
-
-/* Argument n equals v; masked with mask, equals v. (libseccomp's SCMP_An
- * macros leave a field out, which clang warns about.) */
-static struct scmp_arg_cmp arg_eq(unsigned n, scmp_datum_t v)
-{
-	return (struct scmp_arg_cmp){.arg = n, .op = SCMP_CMP_EQ, .datum_a = v};
-}
-
-static struct scmp_arg_cmp arg_masked_eq(unsigned n, scmp_datum_t mask, scmp_datum_t v)
-{
-	return (struct scmp_arg_cmp){
-	    .arg = n, .op = SCMP_CMP_MASKED_EQ, .datum_a = mask, .datum_b = v};
-}
-
 #ifdef UKVM_SANITIZED
 /* The sanitized build (UKVM_SANITIZE) only: what the ASan and LSan
  * runtimes call on their own, found with --seccomp-log. Shadow and
  * allocator memory in every thread; the leak check at exit stops the world
  * with a clone of the main thread that ptrace()s the others and reads
  * /proc/self. A test build: this widens every filter (docs/hardening.md). */
-static void sanitizer_rules(struct rules *r)
+static void sanitizer_rules(struct seccomp_rules *r)
 {
 	ALLOW(r, mmap);
 	ALLOW(r, munmap);
@@ -160,7 +130,7 @@ static void sanitizer_rules(struct rules *r)
 #endif
 
 /* What every confined thread needs. */
-static void allow_common(struct rules *r)
+static void allow_common(struct seccomp_rules *r)
 {
 	ALLOW(r, exit_group);	      /* the end of the process (and of a forbidden call) */
 	ALLOW_IF(r, write, FD_IS(2)); /* reports on stderr (log.c, the SIGSYS handler) */
@@ -184,9 +154,9 @@ static void allow_common(struct rules *r)
 }
 
 /* Creates r for mode; false (err set) if libseccomp cannot. */
-static bool rules_init(struct rules *r, enum ukvm_seccomp mode)
+bool seccomp_rules_init(struct seccomp_rules *r, enum ukvm_seccomp mode)
 {
-	*r = (struct rules){0};
+	*r = (struct seccomp_rules){0};
 	r->ctx = seccomp_init(mode == UKVM_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
 	if (!r->ctx) {
 		r->err = -ENOMEM;
@@ -223,8 +193,8 @@ static void violate_if_asked(const char *hook_name, int vcpu_fd)
 
 /* Loads r's filter on the calling thread (SIGSYS unblocked and handled
  * first), frees r; role names the thread in reports. */
-static int rules_load(struct rules *r, const char *role, const char *hook_name, int vcpu_fd,
-		      char *err, size_t errlen)
+static int load(struct seccomp_rules *r, const char *role, const char *hook_name, int vcpu_fd,
+		char *err, size_t errlen)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
 	sigset_t sys;
@@ -253,37 +223,28 @@ static int rules_load(struct rules *r, const char *role, const char *hook_name, 
 	return 0;
 }
 
+int seccomp_rules_load(struct seccomp_rules *r, const char *role, const char *hook_name, char *err,
+		       size_t errlen)
+{
+	return load(r, role, hook_name, -1, err, errlen);
+}
+
 /* ---- the vCPU thread ---------------------------------------------------- */
 
-/* The run loop, the console and clock hypercalls, the watchdog, the end of
- * the run (teardown in main.c, re-raising a stop signal). */
-static void allow_vcpu_core(struct rules *r, const struct vm *vm)
+/* The run loop, the watchdog, the end of the run (teardown in
+ * commands/run.c, re-raising a stop signal). What the devices' hypercalls
+ * need, each device adds (devices_seccomp_vcpu). */
+static void allow_vcpu_core(struct seccomp_rules *r, const struct vm *vm)
 {
 	static const unsigned long vcpu_ioctls[] = {
 	    KVM_RUN,	      /* the run loop */
 	    KVM_GET_MP_STATE, /* the watchdog: halted with interrupts off? */
 	    KVM_GET_REGS,     /* the watchdog, crash reports */
-	    KVM_GET_TSC_KHZ,  /* the clock hypercall */
 	};
 	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)
 		ALLOW_IF(r, ioctl, FD_IS(vm->vcpu_fd), arg_eq(1, (scmp_datum_t)vcpu_ioctls[i]));
-	ALLOW_IF(r, read, FD_IS(0));   /* the read hypercall: stdin */
-	ALLOW_IF(r, writev, FD_IS(1)); /* the writev hypercall: stdout, stderr */
-	ALLOW_IF(r, writev, FD_IS(2));
-	ALLOW(r, poll);			/* the poll_stdin hypercall (fd 0 only, in memory) */
-	for (int fd = 0; fd <= 2; fd++) /* fs_stat on the VMM's own streams (fstat) */
-		ALLOW_IF(r, newfstatat, FD_IS(fd));
-	ALLOW(r, getrandom);	 /* the random hypercall */
-	ALLOW(r, clock_gettime); /* clock hypercall, --timeout (if the vDSO cannot) */
+	ALLOW(r, clock_gettime); /* --timeout (if the vDSO cannot) */
 	ALLOW(r, timer_delete);	 /* the watchdog timer, after the run */
-	if (vm->blk) {
-		/* The watchdog re-raises a disk's lost interrupt (blk_watchdog);
-		 * after the run, blk_stop wakes the device threads. */
-		for (unsigned i = 0; i < vm->blk->count; i++)
-			ALLOW_IF(r, write, FD_IS(vm->blk->disk[i].irq_fd));
-		if (vm->blk->stop_fd >= 0)
-			ALLOW_IF(r, write, FD_IS(vm->blk->stop_fd));
-	}
 	/* After the run: unmap guest RAM, close every fd. */
 	ALLOW(r, close);
 	ALLOW(r, munmap);
@@ -292,7 +253,8 @@ static void allow_vcpu_core(struct rules *r, const struct vm *vm)
 	ALLOW_IF(r, mmap, arg_masked_eq(2, PROT_EXEC, 0));
 	ALLOW_IF(r, mprotect, arg_masked_eq(2, PROT_EXEC, 0));
 	/* Restore a stop signal's default action and raise it at itself
-	 * (main.c, run.c), or the watchdog's signal's after the run. */
+	 * (commands/run.c, core/run_loop.c), or the watchdog's signal's after
+	 * the run. */
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		ALLOW_IF(r, rt_sigaction, arg_eq(0, (scmp_datum_t)sigs[i]));
@@ -301,59 +263,11 @@ static void allow_vcpu_core(struct rules *r, const struct vm *vm)
 	ALLOW_IF(r, tgkill, arg_eq(0, (scmp_datum_t)getpid()), arg_eq(1, (scmp_datum_t)gettid()));
 	if (vm->stats)
 		ALLOW(r, mincore); /* guest RAM touched, for --stats */
-	if (vm->core_path) {
-		/* core.c: open(path, exactly these flags), pwrite, ftruncate. */
-		ALLOW_IF(r, openat, arg_eq(2, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC));
-		ALLOW(r, pwrite64);
-		ALLOW(r, ftruncate);
-	}
-}
-
-static bool fs_writable(const struct fs *fs)
-{
-	for (unsigned i = 0; i < fs->nmounts; i++)
-		if (!fs->mounts[i].ro)
-			return true;
-	return false;
-}
-
-/* The --dir hypercalls (files.c), only with --dir; the calls that change
- * files only with a read-write mapping. Paths are confined by openat2's
- * RESOLVE_BENEATH in files.c: seccomp cannot see into a path. */
-static void allow_vcpu_files(struct rules *r, const struct fs *fs)
-{
-	ALLOW(r, openat2); /* every guest path, beneath a mapping's root */
-	/* glibc's fchmodat(AT_SYMLINK_NOFOLLOW): an O_PATH fd first */
-	ALLOW_IF(r, openat, arg_eq(2, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-	ALLOW(r, preadv);
-	ALLOW(r, readv); /* at the file offset (offset -1) */
-	ALLOW(r, lseek);
-	ALLOW(r, newfstatat); /* fstat, fstatat */
-	ALLOW(r, getdents64);
-	ALLOW(r, readlinkat);
-	ALLOW(r, faccessat2);
-	ALLOW_IF(r, fcntl, arg_eq(1, F_GETFL)); /* clearing O_NONBLOCK */
-	ALLOW_IF(r, fcntl, arg_eq(1, F_SETFL));
-	ALLOW(r, fsync);
-	ALLOW(r, fdatasync);
-	if (!fs_writable(fs))
-		return;
-	ALLOW(r, pwritev);
-	ALLOW(r, writev); /* at the file offset (offset -1) */
-	ALLOW(r, ftruncate);
-	ALLOW(r, mkdirat);
-	ALLOW(r, unlinkat);
-	ALLOW(r, renameat2);
-	ALLOW(r, linkat);
-	ALLOW(r, symlinkat);
-	ALLOW(r, fchmodat);
-	ALLOW(r, fchmod);
-	ALLOW(r, utimensat); /* futimens too */
 }
 
 int seccomp_confine_vcpu(const struct vm *vm, char *err, size_t errlen)
 {
-	struct rules r;
+	struct seccomp_rules r;
 
 	if (vm->seccomp == UKVM_SECCOMP_PROBE)
 		return 0;
@@ -362,34 +276,9 @@ int seccomp_confine_vcpu(const struct vm *vm, char *err, size_t errlen)
 			 "open to it (for debugging only)");
 		return 0;
 	}
-	if (rules_init(&r, vm->seccomp)) {
+	if (seccomp_rules_init(&r, vm->seccomp)) {
 		allow_vcpu_core(&r, vm);
-		if (vm->fs && vm->fs->nmounts)
-			allow_vcpu_files(&r, vm->fs);
+		devices_seccomp_vcpu(vm, &r);
 	}
-	return rules_load(&r, "vCPU", "vcpu", vm->vcpu_fd, err, errlen);
-}
-
-/* ---- a disk's device thread --------------------------------------------- */
-
-int seccomp_confine_disk(enum ukvm_seccomp mode, const struct blk_disk *d, char *err, size_t errlen)
-{
-	char role[24], hook[16];
-	struct rules r;
-
-	if (mode == UKVM_SECCOMP_OFF)
-		return 0;
-	if (rules_init(&r, mode)) {
-		ALLOW(&r, poll); /* the doorbell and the stop eventfd (fds in memory) */
-		ALLOW_IF(&r, read, FD_IS(d->kick_fd)); /* the doorbell */
-		ALLOW_IF(&r, write, FD_IS(d->irq_fd)); /* the completion interrupt */
-		ALLOW_IF(&r, pread64, FD_IS(d->fd));   /* the disk's own file */
-		if (!d->geom.read_only)
-			ALLOW_IF(&r, pwrite64, FD_IS(d->fd));
-		ALLOW_IF(&r, fdatasync, FD_IS(d->fd));
-		ALLOW(&r, exit); /* the end of the thread */
-	}
-	snprintf(role, sizeof(role), "disk %u device", d->index);
-	snprintf(hook, sizeof(hook), "disk%u", d->index);
-	return rules_load(&r, role, hook, -1, err, errlen);
+	return load(&r, "vCPU", "vcpu", vm->vcpu_fd, err, errlen);
 }

@@ -1,20 +1,24 @@
 /*
- * One virtual machine with one vCPU, and the pieces that set it up and run
- * it. Boot order (main.c): kvm_open, image_open, layout_plan, vm_create,
- * image_load, layout_write, x86_boot_vcpu, vm_run.
+ * One virtual machine with one vCPU, and the pieces of the core that set it
+ * up and run it. Boot order (commands/run.c): image_open, devices_setup,
+ * layout_plan, kvm_open, vm_create, devices_start, image_load,
+ * layout_write, x86_boot_vcpu, vm_run, devices_stop, vm_destroy.
  */
 #ifndef UKVM_VM_H
 #define UKVM_VM_H
 
 #include <linux/kvm.h>
+#include <sys/ioctl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <unikvm/abi.h>
 
-#include "image/elf_image.h"
 #include "core/gmem.h"
 #include "core/seccomp.h"
+#include "image/elf_image.h"
+
+struct device_map;
 
 /* ---- kvm.c: /dev/kvm, the VM and its vCPU -------------------------------- */
 
@@ -31,14 +35,35 @@ struct vm {
 	bool trace_nosys, stats;
 	uint64_t timeout_ms; /* 0: none */
 	enum ukvm_seccomp seccomp;
-	const char *core_path; /* write a core file on a crash; NULL: none */
-	struct blk *blk;       /* the disks (blk.h); NULL: none */
-	struct fs *fs;	       /* --dir mappings and open files (files.h) */
+	const struct device_map *devices; /* who serves each hypercall (device.h) */
+	/* the devices' state, each set up and torn down by its device */
+	const char *core_path; /* devices/core_dump.c: a core file on a crash; NULL: none */
+	struct blk *blk;       /* devices/blk.c: the disks; NULL: none */
+	struct fs *fs;	       /* devices/files.c: --dir mappings and open files */
 	/* state of the run */
 	bool done;
 	int status;
 	uint64_t exits, hypercalls[UKVM_HC_COUNT];
 };
+
+/* A setup ioctl's result r, or -1 with "NAME: strerror(errno)" in err if
+ * it failed: KVM_IOCTL(fd, KVM_CREATE_VM, 0, err, errlen) < 0. */
+int kvm_check(int r, const char *name, char *err, size_t errlen);
+#define KVM_IOCTL(fd, req, arg, err, errlen) kvm_check(ioctl(fd, req, arg), #req, err, errlen)
+
+/* A KVM capability and its name: KVM_CAP(KVM_CAP_IRQFD). */
+struct kvm_cap {
+	int cap;
+	const char *name;
+};
+#define KVM_CAP(c)                                                                                 \
+	{                                                                                          \
+		c, #c                                                                              \
+	}
+/* 0 if this KVM offers every one of caps[0..n); else EXIT_HOST_ERROR with
+ * "this KVM lacks NAME, which USER needs" in err. */
+int kvm_require(const struct vm *vm, const struct kvm_cap *caps, size_t n, const char *user,
+		char *err, size_t errlen);
 
 /* Opens /dev/kvm and checks the API version and every capability unikvm
  * needs. 0, or EXIT_HOST_ERROR with a one-line reason in err. */
@@ -117,31 +142,6 @@ int vm_stop_signal(void);
 
 /* Ends the run with status (after a report, if any). */
 void vm_stop(struct vm *vm, int status);
-
-/* ---- hypercall.c, console.c, crash.c ------------------------------------ */
-
-/* Serves the hypercall `nr` with its argument at gpa. */
-void hypercall_dispatch(struct vm *vm, unsigned nr, uint64_t gpa);
-const char *hypercall_name(unsigned nr);
-void hc_writev(struct vm *vm, uint64_t gpa);
-void hc_read(struct vm *vm, uint64_t gpa);
-void hc_crash(struct vm *vm, uint64_t gpa);
-
-/* Copies the argument struct of hypercall `name` at gpa into arg: 0, or -1
- * after stopping the VM with a guest error if it is not in guest RAM. */
-int hc_get_arg(struct vm *vm, const char *name, uint64_t gpa, void *arg, size_t len);
-/* A guest broke the ABI: prints "guest error: ..." and stops with status. */
-void guest_error(struct vm *vm, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Reports for exits that end the run (crash.c). */
-void report_internal_error(struct vm *vm);
-void report_triple_fault(struct vm *vm);
-void report_halted(struct vm *vm, const struct kvm_regs *r);
-/* core.c: writes an ELF core of the guest (registers s, signal sig). */
-int core_write(const struct vm *vm, const char *path, const struct ukvm_cpu_state *s, int sig);
-
-/* "0x1234 <main+0x10>" for addr into buf. */
-const char *describe_addr(const struct vm *vm, uint64_t addr, char *buf, size_t len);
 
 /* ---- syscall_names.c (generated from the kernel headers) ---------------- */
 const char *syscall_name(uint64_t nr);

@@ -144,32 +144,28 @@ int x86_boot_vcpu(struct vm *vm, const struct layout *l, char *err, size_t errle
 	gdt[1] = GDT_CODE;
 	gdt[2] = GDT_DATA;
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
-		goto ioctl_failed;
+	if (KVM_IOCTL(vm->vcpu_fd, KVM_GET_SREGS, &sregs, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 	set_segments(&sregs);
 	sregs.cr3 = LOW_PML4;
 	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | (xsave ? CR4_OSXSAVE : 0);
 	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sregs.efer = EFER_LME | EFER_LMA | EFER_NXE;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
-		goto ioctl_failed;
+	if (KVM_IOCTL(vm->vcpu_fd, KVM_SET_SREGS, &sregs, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 
 	if (xsave) {
 		struct kvm_xcrs xcrs = {.nr_xcrs = 1};
 		xcrs.xcrs[0].xcr = 0;
 		xcrs.xcrs[0].value = (leafd->eax | (uint64_t)leafd->edx << 32) & XCR0_USER_STATE;
-		if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs) < 0)
-			goto ioctl_failed;
+		if (KVM_IOCTL(vm->vcpu_fd, KVM_SET_XCRS, &xcrs, err, errlen) < 0)
+			return EXIT_HOST_ERROR;
 	}
 	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
-	if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
-		goto ioctl_failed;
+	if (KVM_IOCTL(vm->vcpu_fd, KVM_SET_FPU, &fpu, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 	struct kvm_regs regs = {.rip = l->entry, .rdi = LOW_BOOT_INFO, .rflags = 2};
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		goto ioctl_failed;
+	if (KVM_IOCTL(vm->vcpu_fd, KVM_SET_REGS, &regs, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 	return 0;
-
-ioctl_failed:
-	snprintf(err, errlen, "setting up the vCPU failed: %m");
-	return EXIT_HOST_ERROR;
 }

@@ -32,11 +32,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "devices/blk.h"
 #include "base/exit_status.h"
 #include "base/log.h"
+#include "commands/options.h"
+#include "core/hypercall.h"
 #include "core/seccomp.h"
 #include "core/vm.h"
+#include "devices/blk.h"
 
 #define BLK_GSI_BASE 24 /* above the IOAPIC's pins, which unikvm leaves unused */
 #define MSI_ADDR_APIC0 0xfee00000u
@@ -308,6 +310,33 @@ static int serve_until_idle(struct blk *b, unsigned i)
 	}
 }
 
+/* Confines the calling thread, the device thread of disk d, to its own
+ * fds: the doorbell eventfd, the irqfd, the disk file. 0, or
+ * EXIT_HOST_ERROR with the reason in err (no warning for --no-seccomp:
+ * the vCPU thread gives it). */
+static int confine_disk_thread(enum ukvm_seccomp mode, const struct blk_disk *d, char *err,
+			       size_t errlen)
+{
+	char role[24], hook[16];
+	struct seccomp_rules r;
+
+	if (mode == UKVM_SECCOMP_OFF)
+		return 0;
+	if (seccomp_rules_init(&r, mode)) {
+		ALLOW(&r, poll); /* the doorbell and the stop eventfd (fds in memory) */
+		ALLOW_IF(&r, read, FD_IS(d->kick_fd)); /* the doorbell */
+		ALLOW_IF(&r, write, FD_IS(d->irq_fd)); /* the completion interrupt */
+		ALLOW_IF(&r, pread64, FD_IS(d->fd));   /* the disk's own file */
+		if (!d->geom.read_only)
+			ALLOW_IF(&r, pwrite64, FD_IS(d->fd));
+		ALLOW_IF(&r, fdatasync, FD_IS(d->fd));
+		ALLOW(&r, exit); /* the end of the thread */
+	}
+	snprintf(role, sizeof(role), "disk %u device", d->index);
+	snprintf(hook, sizeof(hook), "disk%u", d->index);
+	return seccomp_rules_load(&r, role, hook, err, errlen);
+}
+
 static void *device_thread(void *p)
 {
 	struct blk_disk *d = p;
@@ -321,7 +350,7 @@ static void *device_thread(void *p)
 	snprintf(name, sizeof(name), "unikvm-disk%u", i); /* for ps and tests */
 	pthread_setname_np(pthread_self(), name);
 	d->confine_status =
-	    seccomp_confine_disk(b->vm->seccomp, d, d->confine_err, sizeof(d->confine_err));
+	    confine_disk_thread(b->vm->seccomp, d, d->confine_err, sizeof(d->confine_err));
 	sem_post(&b->confined);
 	if (d->confine_status)
 		return NULL;
@@ -349,7 +378,7 @@ static void *device_thread(void *p)
 
 /* ---- wiring into KVM ---------------------------------------------------- */
 
-static int set_msi_routes(const struct blk *b, int vm_fd)
+static int set_msi_routes(const struct blk *b, int vm_fd, char *err, size_t errlen)
 {
 	/* The header and room for its flexible array of entries. */
 	union {
@@ -365,7 +394,7 @@ static int set_msi_routes(const struct blk *b, int vm_fd)
 		rt.r.entries[i].u.msi.address_lo = MSI_ADDR_APIC0;
 		rt.r.entries[i].u.msi.data = UKVM_BLK_VECTOR; /* fixed delivery, edge */
 	}
-	return ioctl(vm_fd, KVM_SET_GSI_ROUTING, &rt);
+	return KVM_IOCTL(vm_fd, KVM_SET_GSI_ROUTING, &rt, err, errlen);
 }
 
 static int wire_disk(struct blk *b, unsigned i, char *err, size_t errlen)
@@ -383,24 +412,20 @@ static int wire_disk(struct blk *b, unsigned i, char *err, size_t errlen)
 	    .fd = d->kick_fd,
 	    .flags = KVM_IOEVENTFD_FLAG_PIO,
 	};
-	if (ioctl(vm_fd, KVM_IOEVENTFD, &io) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_IOEVENTFD: %s",
-				 strerror(errno));
+	if (KVM_IOCTL(vm_fd, KVM_IOEVENTFD, &io, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 	struct kvm_irqfd irq = {.fd = (uint32_t)d->irq_fd, .gsi = BLK_GSI_BASE + i};
-	if (ioctl(vm_fd, KVM_IRQFD, &irq) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_IRQFD: %s", strerror(errno));
+	if (KVM_IOCTL(vm_fd, KVM_IRQFD, &irq, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 	return 0;
 }
 
 int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)
 {
-	static const struct {
-		int cap;
-		const char *name;
-	} caps[] = {
-	    {KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD"},
-	    {KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
-	    {KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING"},
+	static const struct kvm_cap caps[] = {
+	    KVM_CAP(KVM_CAP_IOEVENTFD),
+	    KVM_CAP(KVM_CAP_IRQFD),
+	    KVM_CAP(KVM_CAP_IRQ_ROUTING),
 	};
 	sigset_t all, old;
 	int r;
@@ -410,15 +435,12 @@ int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)
 	b->stop_fd = -1;
 	if (b->count == 0)
 		return 0;
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0)
-			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
-					 "this KVM lacks %s, which --disk needs", caps[i].name);
+	if ((r = kvm_require(vm, caps, sizeof(caps) / sizeof(caps[0]), "--disk", err, errlen)))
+		return r;
 	if ((b->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "eventfd: %s", strerror(errno));
-	if (set_msi_routes(b, vm->fd) < 0)
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "KVM_SET_GSI_ROUTING: %s",
-				 strerror(errno));
+	if (set_msi_routes(b, vm->fd, err, errlen) < 0)
+		return EXIT_HOST_ERROR;
 	for (unsigned i = 0; i < b->count; i++)
 		if ((r = wire_disk(b, i, err, errlen)))
 			return r;
@@ -501,45 +523,133 @@ int blk_fatal(struct blk *b)
 
 /* ---- hypercalls --------------------------------------------------------- */
 
-void hc_blk_info(struct vm *vm, uint64_t gpa)
+void hc_blk_info(struct vm *vm, uint64_t gpa, struct ukvm_hc_blk_info *a)
 {
-	struct ukvm_hc_blk_info a;
-	if (hc_get_arg(vm, "blk_info", gpa, &a, sizeof(a)) < 0)
-		return;
-	uint32_t disk = a.disk;
+	uint32_t disk = a->disk;
 	unsigned count = vm->blk ? vm->blk->count : 0;
-	a = (struct ukvm_hc_blk_info){.disk = disk, .count = count, .ret = -ENODEV};
+	*a = (struct ukvm_hc_blk_info){.disk = disk, .count = count, .ret = -ENODEV};
 	if (disk < count) {
 		const struct blk_geom *g = &vm->blk->disk[disk].geom;
-		a.flags = g->read_only ? UKVM_BLK_F_READ_ONLY : 0;
-		a.sector_size = g->sector_size;
-		a.sectors = g->sectors;
-		a.ret = 0;
+		a->flags = g->read_only ? UKVM_BLK_F_READ_ONLY : 0;
+		a->sector_size = g->sector_size;
+		a->sectors = g->sectors;
+		a->ret = 0;
 	}
-	gmem_write(&vm->mem, gpa, &a, sizeof(a)); /* checked by hc_get_arg */
+	hc_put(vm, gpa, 0, a, sizeof(*a));
 }
 
-void hc_blk_setup(struct vm *vm, uint64_t gpa)
+void hc_blk_setup(struct vm *vm, uint64_t gpa, struct ukvm_hc_blk_setup *a)
 {
-	struct ukvm_hc_blk_setup a;
-	if (hc_get_arg(vm, "blk_setup", gpa, &a, sizeof(a)) < 0)
-		return;
-	uint32_t disk = a.disk;
-	uint64_t ring = a.ring;
+	uint32_t disk = a->disk;
+	uint64_t ring = a->ring;
 	if (!vm->blk || disk >= vm->blk->count) {
-		a.ret = -ENODEV;
+		a->ret = -ENODEV;
 	} else if (atomic_load(&vm->blk->disk[disk].ring_gpa)) {
-		a.ret = -EBUSY;
+		a->ret = -EBUSY;
 	} else if (ring % RING_ALIGN) {
-		a.ret = -EINVAL;
-	} else if (!gmem_at(&vm->mem, ring, sizeof(struct ukvm_blk_ring))) {
-		guest_error(vm, EXIT_FAULT,
-			    "blk_setup hypercall: ring [0x%llx, +0x%zx) outside guest RAM",
-			    (unsigned long long)ring, sizeof(struct ukvm_blk_ring));
+		a->ret = -EINVAL;
+	} else if (!hc_buf(vm, UKVM_HC_BLK_SETUP, "ring", ring, sizeof(struct ukvm_blk_ring))) {
 		return;
 	} else {
 		atomic_store(&vm->blk->disk[disk].ring_gpa, ring);
-		a.ret = 0;
+		a->ret = 0;
 	}
-	gmem_write(&vm->mem, gpa, &a, sizeof(a));
+	hc_put(vm, gpa, 0, a, sizeof(*a));
 }
+
+/* ---- the device --------------------------------------------------------- */
+
+static int blk_setup(struct vm *vm, const struct run_options *o, char *err, size_t errlen)
+{
+	int r;
+
+	if (o->ndisks == 0)
+		return 0;
+	/* Disks are opened here, not by the option parser, which `pack` also
+	 * runs: a bundle opens the host's files when it runs. */
+	if (!(vm->blk = calloc(1, sizeof(*vm->blk))))
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory");
+	vm->blk->stop_fd = -1;
+	for (int i = 0; i < o->ndisks; i++)
+		if ((r = blk_add(vm->blk, o->disks[i], err, errlen)))
+			return r;
+	return 0;
+}
+
+static int blk_device_start(struct vm *vm, char *err, size_t errlen)
+{
+	return vm->blk ? blk_start(vm->blk, vm, err, errlen) : 0;
+}
+
+static void blk_device_tick(struct vm *vm)
+{
+	if (vm->blk)
+		blk_watchdog(vm->blk);
+}
+
+static int blk_device_fatal(const struct vm *vm)
+{
+	return vm->blk ? blk_fatal(vm->blk) : 0;
+}
+
+static void blk_device_stop(struct vm *vm)
+{
+	if (!vm->blk)
+		return;
+	blk_stop(vm->blk);
+	free(vm->blk);
+	vm->blk = NULL;
+}
+
+/* An exit on a doorbell: a served one (a 32-bit OUT) never exits, KVM's
+ * ioeventfd takes it. */
+static void blk_port_exit(struct vm *vm, const struct kvm_run *run)
+{
+	uint16_t port = run->io.port;
+	unsigned disk = port - UKVM_BLK_DOORBELL_BASE;
+
+	if (vm->blk && disk < vm->blk->count)
+		guest_error(vm, EXIT_BAD_HYPERCALL,
+			    "%s of %u bytes on the doorbell of disk %u "
+			    "(port 0x%x): a doorbell is one 32-bit OUT",
+			    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", run->io.size,
+			    disk, port);
+	else
+		guest_error(vm, EXIT_BAD_HYPERCALL,
+			    "doorbell of disk %u (port 0x%x), which does "
+			    "not exist",
+			    disk, port);
+}
+
+/* The vCPU thread: the watchdog re-raises a disk's lost interrupt
+ * (blk_watchdog); after the run, blk_stop wakes the device threads. */
+static void blk_seccomp_vcpu(const struct vm *vm, struct seccomp_rules *r)
+{
+	if (!vm->blk)
+		return;
+	for (unsigned i = 0; i < vm->blk->count; i++)
+		ALLOW_IF(r, write, FD_IS(vm->blk->disk[i].irq_fd));
+	if (vm->blk->stop_fd >= 0)
+		ALLOW_IF(r, write, FD_IS(vm->blk->stop_fd));
+}
+
+static const struct hc_row hypercalls[] = {HC_ROW(blk_info), HC_ROW(blk_setup)};
+
+const struct device blk_device = {
+    .name = "block",
+    .usage = "      --disk PATH[,ro]  attach a disk (repeatable, up to 8: disk 0, 1, ... in\n"
+	     "                        order): a regular file or a block device, opened\n"
+	     "                        read-write, or read-only with ,ro (,rw: the default).\n"
+	     "                        Sectors of 512 bytes (a block device's own size); a\n"
+	     "                        trailing partial sector is not used. See docs/block.md\n",
+    DEVICE_HYPERCALLS(hypercalls),
+    .port_base = UKVM_BLK_DOORBELL_BASE,
+    .nports = UKVM_BLK_MAX,
+    .port_exit = blk_port_exit,
+    .setup = blk_setup,
+    .start = blk_device_start,
+    .tick = blk_device_tick,
+    .fatal = blk_device_fatal,
+    .stop = blk_device_stop,
+    .seccomp_vcpu = blk_seccomp_vcpu,
+};

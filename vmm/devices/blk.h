@@ -3,9 +3,10 @@
  * disk in guest memory, an ioeventfd doorbell, one device thread per disk
  * and an irqfd interrupt.
  *
- * Boot order (main.c): blk_add for each --disk before /dev/kvm is opened,
- * blk_start after vm_create, blk_stop before vm_destroy. The guest queries
- * and registers rings through UKVM_HC_BLK_INFO and UKVM_HC_BLK_SETUP.
+ * The device (blk_device, core/device.h): its setup calls blk_add for each
+ * --disk before /dev/kvm is opened, its start blk_start after vm_create,
+ * its stop blk_stop before vm_destroy. The guest queries and registers
+ * rings through UKVM_HC_BLK_INFO and UKVM_HC_BLK_SETUP.
  */
 #ifndef UKVM_BLK_H
 #define UKVM_BLK_H
@@ -74,10 +75,6 @@ void blk_stop(struct blk *b);
 void blk_watchdog(struct blk *b);
 /* The exit status a device thread asked for after a corrupt ring, or 0. */
 int blk_fatal(struct blk *b);
-
-/* Hypercalls UKVM_HC_BLK_INFO and UKVM_HC_BLK_SETUP. */
-void hc_blk_info(struct vm *vm, uint64_t gpa);
-void hc_blk_setup(struct vm *vm, uint64_t gpa);
 
 /* ---- request checks (pure: unit tested on fake guest memory) ----------- */
 

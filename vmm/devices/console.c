@@ -1,13 +1,16 @@
 /*
  * The console: stdout and stderr kept apart, one host writev per guest
- * writev hypercall; stdin read on demand (a blocked read costs no CPU).
+ * writev hypercall; stdin read on demand, and waited for (poll_stdin), so
+ * that a blocked read costs no CPU.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "base/exit_status.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
 
 /* Writes all of iov to fd, resuming after partial writes and EINTR (unless
@@ -38,71 +41,81 @@ static int64_t write_all(struct vm *vm, int fd, struct iovec *iov, int cnt)
 	return total;
 }
 
-void hc_writev(struct vm *vm, uint64_t gpa)
+void hc_writev(struct vm *vm, uint64_t gpa, struct ukvm_hc_writev *a)
 {
-	static struct ukvm_iovec giov[UKVM_IOV_MAX];
 	static struct iovec hiov[UKVM_IOV_MAX];
-	struct ukvm_hc_writev a;
-	int cnt = 0;
+	int cnt = hc_iovec(vm, UKVM_HC_WRITEV, a->iov, a->iovcnt, hiov);
 
-	if (hc_get_arg(vm, "writev", gpa, &a, sizeof(a)) < 0)
+	if (cnt < 0)
 		return;
-	if (a.iovcnt > UKVM_IOV_MAX) {
-		guest_error(vm, EXIT_BAD_HYPERCALL, "writev hypercall: %u iovecs, at most %d",
-			    a.iovcnt, UKVM_IOV_MAX);
-		return;
-	}
-	if (gmem_read(&vm->mem, a.iov, giov, a.iovcnt * sizeof(giov[0])) < 0) {
-		guest_error(vm, EXIT_FAULT,
-			    "writev hypercall: iovec array at 0x%llx (%u entries) "
-			    "outside guest RAM",
-			    (unsigned long long)a.iov, a.iovcnt);
-		return;
-	}
-	for (uint32_t i = 0; i < a.iovcnt; i++) {
-		if (!giov[i].len)
-			continue; /* an empty buffer may be anywhere, as on Linux */
-		void *p = gmem_at(&vm->mem, giov[i].base, giov[i].len);
-		if (!p) {
-			guest_error(vm, EXIT_FAULT,
-				    "writev hypercall: buffer %u [0x%llx, +0x%llx) "
-				    "outside guest RAM",
-				    i, (unsigned long long)giov[i].base,
-				    (unsigned long long)giov[i].len);
-			return;
-		}
-		hiov[cnt++] = (struct iovec){p, giov[i].len};
-	}
-	int64_t ret = a.fd == 1 || a.fd == 2 ? write_all(vm, (int)a.fd, hiov, cnt) : -EBADF;
-	gmem_write(&vm->mem, gpa + offsetof(struct ukvm_hc_writev, ret), &ret, sizeof(ret));
+	int64_t ret = a->fd == 1 || a->fd == 2 ? write_all(vm, (int)a->fd, hiov, cnt) : -EBADF;
+	HC_PUT_RET(vm, gpa, ukvm_hc_writev, ret);
 }
 
-void hc_read(struct vm *vm, uint64_t gpa)
+void hc_read(struct vm *vm, uint64_t gpa, struct ukvm_hc_read *a)
 {
-	struct ukvm_hc_read a;
+	uint64_t len = a->len;
+	void *p = len ? hc_buf(vm, UKVM_HC_READ, "buffer", a->buf, len) : NULL;
 	int64_t ret;
 
-	if (hc_get_arg(vm, "read", gpa, &a, sizeof(a)) < 0)
+	if (len && !p)
 		return;
-	void *p = a.len ? gmem_at(&vm->mem, a.buf, a.len) : NULL;
-	if (a.len && !p) {
-		guest_error(vm, EXIT_FAULT,
-			    "read hypercall: buffer [0x%llx, +0x%llx) outside guest RAM",
-			    (unsigned long long)a.buf, (unsigned long long)a.len);
-		return;
-	}
-	if (a.fd != 0) {
+	if (a->fd != 0) {
 		ret = -EBADF;
-	} else if (a.len == 0) {
+	} else if (len == 0) {
 		ret = 0;
 	} else {
 		ssize_t n;
 		do
-			n = read(0, p, a.len);
+			n = read(0, p, len);
 		while (n < 0 && errno == EINTR && !vm_check_stop(vm));
 		if (vm->done)
 			return; /* stopped while waiting: the guest never sees it */
 		ret = n < 0 ? -errno : n;
 	}
-	gmem_write(&vm->mem, gpa + offsetof(struct ukvm_hc_read, ret), &ret, sizeof(ret));
+	HC_PUT_RET(vm, gpa, ukvm_hc_read, ret);
 }
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void hc_poll_stdin(struct vm *vm, uint64_t gpa, struct ukvm_hc_poll_stdin *a)
+{
+	int32_t timeout = a->timeout_ms < -1 ? -1 : a->timeout_ms;
+	int64_t deadline = mono_ms() + timeout;
+	struct pollfd pfd = {.fd = 0, .events = POLLIN};
+	int r;
+
+	for (;;) {
+		/* The watchdog's signal interrupts poll: go on with what is left. */
+		int64_t left = timeout < 0 ? -1 : deadline - mono_ms();
+		r = poll(&pfd, 1, left < 0 && timeout >= 0 ? 0 : (int)left);
+		if (r >= 0 || errno != EINTR || vm_check_stop(vm))
+			break;
+	}
+	if (vm->done)
+		return;
+	HC_PUT_RET(vm, gpa, ukvm_hc_poll_stdin, r < 0 ? -errno : r);
+}
+
+static void console_seccomp(const struct vm *vm, struct seccomp_rules *r)
+{
+	(void)vm;
+	ALLOW_IF(r, read, FD_IS(0));   /* the read hypercall: stdin */
+	ALLOW_IF(r, writev, FD_IS(1)); /* the writev hypercall: stdout, stderr */
+	ALLOW_IF(r, writev, FD_IS(2));
+	ALLOW(r, poll);		 /* the poll_stdin hypercall (fd 0 only, in memory) */
+	ALLOW(r, clock_gettime); /* its deadline, where the vDSO cannot */
+}
+
+static const struct hc_row hypercalls[] = {HC_ROW(writev), HC_ROW(read), HC_ROW(poll_stdin)};
+
+const struct device console_device = {
+    .name = "console",
+    DEVICE_HYPERCALLS(hypercalls),
+    .seccomp_vcpu = console_seccomp,
+};

@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "commands/options.h"
+#include "core/device.h"
 #include "core/vm.h"
+#include "devices/crash.h"
 
 #define PAGE UKVM_PAGE_SIZE
 #define NOTE_NAME "CORE"
@@ -150,3 +153,29 @@ out:
 	close(fd);
 	return r;
 }
+
+static int core_dump_setup(struct vm *vm, const struct run_options *o, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	vm->core_path = o->core_path;
+	return 0;
+}
+
+/* core_write(): open(path, exactly these flags), pwrite, ftruncate. */
+static void core_dump_seccomp(const struct vm *vm, struct seccomp_rules *r)
+{
+	if (!vm->core_path)
+		return;
+	ALLOW_IF(r, openat, arg_eq(2, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC));
+	ALLOW(r, pwrite64);
+	ALLOW(r, ftruncate);
+}
+
+const struct device core_dump_device = {
+    .name = "core dump",
+    .usage = "      --core FILE       when the guest crashes, write a core file that\n"
+	     "                        'gdb IMAGE FILE' opens\n",
+    .setup = core_dump_setup,
+    .seccomp_vcpu = core_dump_seccomp,
+};

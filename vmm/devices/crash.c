@@ -20,7 +20,9 @@
 
 #include "base/exit_status.h"
 #include "base/log.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
+#include "devices/crash.h"
 
 #define BACKTRACE_MAX 32
 #define INSN_MAX 15
@@ -241,13 +243,12 @@ static int signal_dumps_core(int sig)
 	return 0;
 }
 
-void hc_crash(struct vm *vm, uint64_t gpa)
+void hc_crash(struct vm *vm, uint64_t gpa, struct ukvm_hc_crash *arg)
 {
-	struct ukvm_hc_crash a;
+	struct ukvm_hc_crash a = *arg;
 	char where[256];
 
-	if (hc_get_arg(vm, "crash", gpa, &a, sizeof(a)) < 0)
-		return;
+	(void)gpa;
 	switch (a.kind) {
 	case UKVM_CRASH_EXCEPTION:
 		if (a.info >= 32)
@@ -375,3 +376,10 @@ void report_internal_error(struct vm *vm)
 			 "'unikvm probe' tells whether this /dev/kvm can run unikernels");
 	vm_stop(vm, EXIT_HOST_ERROR);
 }
+
+static const struct hc_row hypercalls[] = {HC_ROW(crash)};
+
+const struct device crash_device = {
+    .name = "crash report",
+    DEVICE_HYPERCALLS(hypercalls),
+};

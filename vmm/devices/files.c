@@ -9,6 +9,7 @@
 #include <linux/openat2.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -17,10 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/path.h"
 #include "base/exit_status.h"
-#include "devices/files.h"
+#include "base/log.h"
+#include "commands/options.h"
+#include "common/path.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
+#include "devices/files.h"
 
 #define RESOLVE_CONFINED (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
 /* Open flags a guest may ask for; anything else is dropped. */
@@ -112,17 +116,10 @@ static int64_t host_ret(int64_t r)
 
 /* ---- checked access to guest arguments --------------------------------- */
 
-/* Stores -errno or a result into the OUT field `ret` of the struct at gpa. */
-static void put_ret(struct vm *vm, uint64_t gpa, size_t off, int64_t ret)
-{
-	gmem_write(&vm->mem, gpa + off, &ret, sizeof(ret));
-}
-#define PUT_RET(vm, gpa, type, val) put_ret(vm, gpa, offsetof(type, ret), val)
-
-/* A guest path (ABI: relative, no NUL, shorter than UKVM_FS_PATH_MAX) into
- * buf as a C string ("." for the root) and its mapping. 0, -errno, or -1
- * with the VM stopped (buffer outside guest RAM). */
-static int get_path(struct vm *vm, const char *hc, const struct ukvm_fs_path *p, char *buf,
+/* A guest path of hypercall nr (ABI: relative, no NUL, shorter than
+ * UKVM_FS_PATH_MAX) into buf as a C string ("." for the root) and its
+ * mapping. 0, -errno, or HC_STOPPED (buffer outside guest RAM). */
+static int get_path(struct vm *vm, unsigned nr, const struct ukvm_fs_path *p, char *buf,
 		    const struct fs_mount **m)
 {
 	uint32_t mount = p->mount, len = p->len;
@@ -133,10 +130,11 @@ static int get_path(struct vm *vm, const char *hc, const struct ukvm_fs_path *p,
 	*m = &vm->fs->mounts[mount];
 	if (len >= UKVM_FS_PATH_MAX)
 		return -ENAMETOOLONG;
-	if (len && gmem_read(&vm->mem, addr, buf, len) < 0) {
-		guest_error(vm, EXIT_FAULT, "%s hypercall: path [0x%llx, +%u) outside guest RAM",
-			    hc, (unsigned long long)addr, len);
-		return -1;
+	if (len) {
+		const void *src = hc_buf(vm, nr, "path", addr, len);
+		if (!src)
+			return HC_STOPPED;
+		memcpy(buf, src, len);
 	}
 	if (len == 0)
 		buf[len++] = '.';
@@ -189,49 +187,42 @@ static struct fs_handle *get_handle(struct vm *vm, int32_t h)
 
 /* ---- hypercalls -------------------------------------------------------- */
 
-void hc_fs_mount(struct vm *vm, uint64_t gpa)
+void hc_fs_mount(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_mount *a)
 {
-	struct ukvm_hc_fs_mount a;
 	int64_t ret;
+	char *dst;
 
-	if (hc_get_arg(vm, "fs_mount", gpa, &a, sizeof(a)) < 0)
-		return;
-	a.umask = vm->fs ? vm->fs->umask : 022;
-	a.flags = 0;
-	if (!vm->fs || a.index >= vm->fs->nmounts) {
+	a->umask = vm->fs ? vm->fs->umask : 022;
+	a->flags = 0;
+	if (!vm->fs || a->index >= vm->fs->nmounts) {
 		ret = -ENOENT;
 	} else {
-		const struct fs_mount *m = &vm->fs->mounts[a.index];
+		const struct fs_mount *m = &vm->fs->mounts[a->index];
 		size_t len = strlen(m->guest);
-		a.flags = m->ro ? UKVM_FS_MOUNT_RO : 0;
-		if (len >= a.len) {
+		a->flags = m->ro ? UKVM_FS_MOUNT_RO : 0;
+		if (len >= a->len) {
 			ret = -ERANGE;
-		} else if (gmem_write(&vm->mem, a.path, m->guest, len + 1) < 0) {
-			guest_error(vm, EXIT_FAULT,
-				    "fs_mount hypercall: buffer at 0x%llx outside guest RAM",
-				    (unsigned long long)a.path);
+		} else if (!(dst = hc_buf(vm, UKVM_HC_FS_MOUNT, "buffer", a->path, len + 1))) {
 			return;
 		} else {
+			memcpy(dst, m->guest, len + 1);
 			ret = (int64_t)len;
 		}
 	}
-	a.ret = ret;
-	gmem_write(&vm->mem, gpa, &a, sizeof(a));
+	a->ret = ret;
+	hc_put(vm, gpa, 0, a, sizeof(*a));
 }
 
-void hc_fs_open(struct vm *vm, uint64_t gpa)
+void hc_fs_open(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_path *a)
 {
 	char path[UKVM_FS_PATH_MAX];
-	struct ukvm_hc_fs_path a;
 	const struct fs_mount *m;
 	struct stat st;
 	int r;
 
-	if (hc_get_arg(vm, "fs_open", gpa, &a, sizeof(a)) < 0)
+	if ((r = get_path(vm, UKVM_HC_FS_OPEN, &a->p, path, &m)) == HC_STOPPED)
 		return;
-	if ((r = get_path(vm, "fs_open", &a.p, path, &m)) == -1 && vm->done)
-		return;
-	uint32_t flags = a.flags;
+	uint32_t flags = a->flags;
 	unsigned slot = 0;
 	if (r == 0 && (flags & (O_TMPFILE & ~O_DIRECTORY)))
 		r = -EOPNOTSUPP;
@@ -247,7 +238,7 @@ void hc_fs_open(struct vm *vm, uint64_t gpa)
 		/* O_NONBLOCK while opening: a FIFO must not block the VMM; only
 		 * regular files and directories are served. */
 		int fd = open_beneath(m, path, (flags & OPEN_FLAGS_ALLOWED) | O_NONBLOCK,
-				      a.mode & 07777);
+				      a->mode & 07777);
 		if (fd < 0) {
 			r = fd;
 		} else if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
@@ -260,59 +251,29 @@ void hc_fs_open(struct vm *vm, uint64_t gpa)
 			r = (int)slot + UKVM_FS_STDIO_HANDLES;
 		}
 	}
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_path, r);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_path, r);
 }
 
-void hc_fs_close(struct vm *vm, uint64_t gpa)
+void hc_fs_close(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_handle *a)
 {
-	struct ukvm_hc_fs_handle a;
-	if (hc_get_arg(vm, "fs_close", gpa, &a, sizeof(a)) < 0)
-		return;
-	struct fs_handle *h = get_handle(vm, a.handle);
+	struct fs_handle *h = get_handle(vm, a->handle);
 	if (h) {
 		close(h->fd);
 		h->fd = -1;
 	}
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_handle, h ? 0 : -EBADF);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_handle, h ? 0 : -EBADF);
 }
 
-static void fs_io(struct vm *vm, uint64_t gpa, bool write)
+static void fs_io(struct vm *vm, uint64_t gpa, const struct ukvm_hc_fs_io *a, bool write)
 {
-	static struct ukvm_iovec giov[UKVM_IOV_MAX];
 	static struct iovec hiov[UKVM_IOV_MAX];
-	const char *hc = write ? "fs_pwritev" : "fs_preadv";
-	struct ukvm_hc_fs_io a;
-	int cnt = 0;
+	int64_t off = a->offset;
+	int cnt =
+	    hc_iovec(vm, write ? UKVM_HC_FS_PWRITEV : UKVM_HC_FS_PREADV, a->iov, a->iovcnt, hiov);
 
-	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
+	if (cnt < 0)
 		return;
-	uint32_t iovcnt = a.iovcnt;
-	int64_t off = a.offset;
-	if (iovcnt > UKVM_IOV_MAX) {
-		guest_error(vm, EXIT_BAD_HYPERCALL, "%s hypercall: %u iovecs, at most %d", hc,
-			    iovcnt, UKVM_IOV_MAX);
-		return;
-	}
-	if (gmem_read(&vm->mem, a.iov, giov, iovcnt * sizeof(giov[0])) < 0) {
-		guest_error(vm, EXIT_FAULT, "%s hypercall: iovec array at 0x%llx outside guest RAM",
-			    hc, (unsigned long long)a.iov);
-		return;
-	}
-	for (uint32_t i = 0; i < iovcnt; i++) {
-		if (!giov[i].len)
-			continue;
-		void *p = gmem_at(&vm->mem, giov[i].base, giov[i].len);
-		if (!p) {
-			guest_error(vm, EXIT_FAULT,
-				    "%s hypercall: buffer %u [0x%llx, +0x%llx) outside "
-				    "guest RAM",
-				    hc, i, (unsigned long long)giov[i].base,
-				    (unsigned long long)giov[i].len);
-			return;
-		}
-		hiov[cnt++] = (struct iovec){p, giov[i].len};
-	}
-	struct fs_handle *h = get_handle(vm, a.handle);
+	struct fs_handle *h = get_handle(vm, a->handle);
 	ssize_t n;
 	if (!h)
 		n = -EBADF;
@@ -334,29 +295,26 @@ static void fs_io(struct vm *vm, uint64_t gpa, bool write)
 		if (n < 0)
 			n = -errno;
 	}
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_io, n);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_io, n);
 }
 
-void hc_fs_preadv(struct vm *vm, uint64_t gpa)
+void hc_fs_preadv(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_io *a)
 {
-	fs_io(vm, gpa, false);
+	fs_io(vm, gpa, a, false);
 }
 
-void hc_fs_pwritev(struct vm *vm, uint64_t gpa)
+void hc_fs_pwritev(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_io *a)
 {
-	fs_io(vm, gpa, true);
+	fs_io(vm, gpa, a, true);
 }
 
-void hc_fs_seek(struct vm *vm, uint64_t gpa)
+void hc_fs_seek(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_handle *a)
 {
-	struct ukvm_hc_fs_handle a;
-	if (hc_get_arg(vm, "fs_seek", gpa, &a, sizeof(a)) < 0)
-		return;
-	struct fs_handle *h = get_handle(vm, a.handle);
-	int64_t r = !h ? -EBADF : lseek(h->fd, a.arg, (int)a.op);
+	struct fs_handle *h = get_handle(vm, a->handle);
+	int64_t r = !h ? -EBADF : lseek(h->fd, a->arg, (int)a->op);
 	if (h && r < 0)
 		r = -errno;
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_handle, r);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_handle, r);
 }
 
 static void stat_to_abi(const struct stat *s, struct ukvm_stat *u)
@@ -381,26 +339,23 @@ static void stat_to_abi(const struct stat *s, struct ukvm_stat *u)
 	};
 }
 
-void hc_fs_stat(struct vm *vm, uint64_t gpa)
+void hc_fs_stat(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_stat *a)
 {
 	char path[UKVM_FS_PATH_MAX];
-	struct ukvm_hc_fs_stat a;
 	const struct fs_mount *m;
 	struct stat st;
 	int r = 0;
 
-	if (hc_get_arg(vm, "fs_stat", gpa, &a, sizeof(a)) < 0)
-		return;
-	int32_t handle = a.handle;
-	uint64_t dst = a.st;
+	int32_t handle = a->handle;
+	uint64_t dst = a->st;
 	if (handle >= 0 && handle < UKVM_FS_STDIO_HANDLES) {
 		r = fstat(handle, &st) < 0 ? -errno : 0; /* the VMM's own streams */
 	} else if (handle >= 0) {
 		struct fs_handle *h = get_handle(vm, handle);
 		r = !h ? -EBADF : fstat(h->fd, &st) < 0 ? -errno : 0;
-	} else if ((r = get_path(vm, "fs_stat", &a.p, path, &m)) == -1 && vm->done) {
+	} else if ((r = get_path(vm, UKVM_HC_FS_STAT, &a->p, path, &m)) == HC_STOPPED) {
 		return;
-	} else if (r == 0 && (a.flags & AT_SYMLINK_NOFOLLOW) && strcmp(path, ".")) {
+	} else if (r == 0 && (a->flags & AT_SYMLINK_NOFOLLOW) && strcmp(path, ".")) {
 		const char *name;
 		int dir = open_parent(m, path, &name);
 		r = dir < 0 ? dir : fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
@@ -415,54 +370,42 @@ void hc_fs_stat(struct vm *vm, uint64_t gpa)
 	if (r == 0) {
 		struct ukvm_stat u;
 		stat_to_abi(&st, &u);
-		if (gmem_write(&vm->mem, dst, &u, sizeof(u)) < 0) {
-			guest_error(vm, EXIT_FAULT,
-				    "fs_stat hypercall: result at 0x%llx outside guest RAM",
-				    (unsigned long long)dst);
+		struct ukvm_stat *out = hc_buf(vm, UKVM_HC_FS_STAT, "result", dst, sizeof(u));
+		if (!out)
 			return;
-		}
+		memcpy(out, &u, sizeof(u));
 	}
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_stat, r);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_stat, r);
 }
 
-void hc_fs_getdents(struct vm *vm, uint64_t gpa)
+void hc_fs_getdents(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_buf *a)
 {
-	struct ukvm_hc_fs_buf a;
-	if (hc_get_arg(vm, "fs_getdents", gpa, &a, sizeof(a)) < 0)
+	uint64_t len = a->len > (1u << 20) ? 1u << 20 : a->len;
+	void *p = hc_buf(vm, UKVM_HC_FS_GETDENTS, "buffer", a->buf, len);
+	if (!p)
 		return;
-	uint64_t len = a.len > (1u << 20) ? 1u << 20 : a.len;
-	void *p = gmem_at(&vm->mem, a.buf, len);
-	if (!p) {
-		guest_error(vm, EXIT_FAULT,
-			    "fs_getdents hypercall: buffer [0x%llx, +0x%llx) outside "
-			    "guest RAM",
-			    (unsigned long long)a.buf, (unsigned long long)len);
-		return;
-	}
-	struct fs_handle *h = get_handle(vm, a.handle);
+	struct fs_handle *h = get_handle(vm, a->handle);
 	int64_t r = !h ? -EBADF : syscall(SYS_getdents64, h->fd, p, (size_t)len);
 	if (h && r < 0)
 		r = -errno;
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_buf, r);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_buf, r);
 }
 
 /* The calls that name a last component: mkdir, unlink, readlink. */
 enum name_op { OP_MKDIR, OP_UNLINK, OP_ACCESS };
 
-static void fs_path_op(struct vm *vm, uint64_t gpa, const char *hc, enum name_op op)
+static void fs_path_op(struct vm *vm, uint64_t gpa, const struct ukvm_hc_fs_path *a, unsigned nr,
+		       enum name_op op)
 {
 	char path[UKVM_FS_PATH_MAX];
-	struct ukvm_hc_fs_path a;
 	const struct fs_mount *m;
 	const char *name;
 	int r;
 
-	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
-		return;
-	if ((r = get_path(vm, hc, &a.p, path, &m)) == -1 && vm->done)
+	if ((r = get_path(vm, nr, &a->p, path, &m)) == HC_STOPPED)
 		return;
 	if (r == 0 && op == OP_ACCESS) {
-		if (m->ro && (a.mode & W_OK)) {
+		if (m->ro && (a->mode & W_OK)) {
 			r = -EROFS;
 		} else {
 			int fd = open_beneath(m, path, O_PATH, 0);
@@ -470,7 +413,7 @@ static void fs_path_op(struct vm *vm, uint64_t gpa, const char *hc, enum name_op
 				r = fd;
 			else
 				r = (int)host_ret(
-				    syscall(SYS_faccessat2, fd, "", a.mode & 7, AT_EMPTY_PATH));
+				    syscall(SYS_faccessat2, fd, "", a->mode & 7, AT_EMPTY_PATH));
 			if (fd >= 0)
 				close(fd);
 		}
@@ -483,45 +426,43 @@ static void fs_path_op(struct vm *vm, uint64_t gpa, const char *hc, enum name_op
 		else if (dir < 0)
 			r = dir;
 		else if (op == OP_MKDIR)
-			r = (int)host_ret(mkdirat(dir, name, a.mode & 07777));
+			r = (int)host_ret(mkdirat(dir, name, a->mode & 07777));
 		else
-			r = (int)host_ret(unlinkat(dir, name, a.flags & AT_REMOVEDIR));
+			r = (int)host_ret(unlinkat(dir, name, a->flags & AT_REMOVEDIR));
 		if (dir >= 0)
 			close(dir);
 	}
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_path, r);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_path, r);
 }
 
-void hc_fs_mkdir(struct vm *vm, uint64_t gpa)
+void hc_fs_mkdir(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_path *a)
 {
-	fs_path_op(vm, gpa, "fs_mkdir", OP_MKDIR);
+	fs_path_op(vm, gpa, a, UKVM_HC_FS_MKDIR, OP_MKDIR);
 }
 
-void hc_fs_unlink(struct vm *vm, uint64_t gpa)
+void hc_fs_unlink(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_path *a)
 {
-	fs_path_op(vm, gpa, "fs_unlink", OP_UNLINK);
+	fs_path_op(vm, gpa, a, UKVM_HC_FS_UNLINK, OP_UNLINK);
 }
 
-void hc_fs_access(struct vm *vm, uint64_t gpa)
+void hc_fs_access(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_path *a)
 {
-	fs_path_op(vm, gpa, "fs_access", OP_ACCESS);
+	fs_path_op(vm, gpa, a, UKVM_HC_FS_ACCESS, OP_ACCESS);
 }
 
 /* rename and link: two names in one mapping, each acted on from its parent
  * (link never follows a symlink at the end of the old name). */
-static void fs_two_names(struct vm *vm, uint64_t gpa, const char *hc, bool link)
+static void fs_two_names(struct vm *vm, uint64_t gpa, const struct ukvm_hc_fs_rename *a,
+			 unsigned nr, bool link)
 {
 	char from[UKVM_FS_PATH_MAX], to[UKVM_FS_PATH_MAX];
-	struct ukvm_hc_fs_rename a;
 	const struct fs_mount *mf, *mt;
 	const char *nf, *nt;
 	int r, df = -1, dt = -1;
 
-	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
+	if ((r = get_path(vm, nr, &a->from, from, &mf)) == HC_STOPPED)
 		return;
-	if ((r = get_path(vm, hc, &a.from, from, &mf)) == -1 && vm->done)
-		return;
-	if (r == 0 && (r = get_path(vm, hc, &a.to, to, &mt)) == -1 && vm->done)
+	if (r == 0 && (r = get_path(vm, nr, &a->to, to, &mt)) == HC_STOPPED)
 		return;
 	if (r == 0 && (mf->ro || mt->ro))
 		r = -EROFS;
@@ -536,22 +477,22 @@ static void fs_two_names(struct vm *vm, uint64_t gpa, const char *hc, bool link)
 		r = (int)host_ret(linkat(df, nf, dt, nt, 0));
 	else if (r == 0)
 		r = (int)host_ret(syscall(SYS_renameat2, df, nf, dt, nt,
-					  a.flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)));
+					  a->flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)));
 	if (df >= 0)
 		close(df);
 	if (dt >= 0)
 		close(dt);
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_rename, r);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_rename, r);
 }
 
-void hc_fs_rename(struct vm *vm, uint64_t gpa)
+void hc_fs_rename(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_rename *a)
 {
-	fs_two_names(vm, gpa, "fs_rename", false);
+	fs_two_names(vm, gpa, a, UKVM_HC_FS_RENAME, false);
 }
 
-void hc_fs_link(struct vm *vm, uint64_t gpa)
+void hc_fs_link(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_rename *a)
 {
-	fs_two_names(vm, gpa, "fs_link", true);
+	fs_two_names(vm, gpa, a, UKVM_HC_FS_LINK, true);
 }
 
 /* chmod and utimens: on a handle, or on what a path names. A symlink at
@@ -567,20 +508,19 @@ static int attr_apply(enum attr_op op, int dir, const char *name, int flags, uin
 	return r < 0 ? -errno : 0;
 }
 
-static void fs_attr(struct vm *vm, uint64_t gpa, const char *hc, enum attr_op op)
+static void fs_attr(struct vm *vm, uint64_t gpa, const struct ukvm_hc_fs_attr *a, unsigned nr,
+		    enum attr_op op)
 {
 	char path[UKVM_FS_PATH_MAX], proc[64];
-	struct ukvm_hc_fs_attr a;
 	const struct fs_mount *m;
 	const char *name;
 	int r = 0;
 
-	if (hc_get_arg(vm, hc, gpa, &a, sizeof(a)) < 0)
-		return;
-	uint32_t mode = a.mode & 07777;
-	struct timespec ts[2] = {{a.times[0], (long)a.times[1]}, {a.times[2], (long)a.times[3]}};
-	if (a.handle >= 0) {
-		struct fs_handle *h = get_handle(vm, a.handle);
+	uint32_t mode = a->mode & 07777;
+	struct timespec ts[2] = {{a->times[0], (long)a->times[1]},
+				 {a->times[2], (long)a->times[3]}};
+	if (a->handle >= 0) {
+		struct fs_handle *h = get_handle(vm, a->handle);
 		if (!h)
 			r = -EBADF;
 		else if (h->ro)
@@ -588,11 +528,11 @@ static void fs_attr(struct vm *vm, uint64_t gpa, const char *hc, enum attr_op op
 		else
 			r = (int)host_ret(op == OP_CHMOD ? fchmod(h->fd, mode)
 							 : futimens(h->fd, ts));
-	} else if ((r = get_path(vm, hc, &a.p, path, &m)) == -1 && vm->done) {
+	} else if ((r = get_path(vm, nr, &a->p, path, &m)) == HC_STOPPED) {
 		return;
 	} else if (r == 0 && m->ro) {
 		r = -EROFS;
-	} else if (r == 0 && (a.flags & AT_SYMLINK_NOFOLLOW)) {
+	} else if (r == 0 && (a->flags & AT_SYMLINK_NOFOLLOW)) {
 		int dir = open_parent(m, path, &name);
 		r = dir < 0 ? dir : attr_apply(op, dir, name, AT_SYMLINK_NOFOLLOW, mode, ts);
 		if (dir >= 0)
@@ -607,43 +547,37 @@ static void fs_attr(struct vm *vm, uint64_t gpa, const char *hc, enum attr_op op
 			close(fd);
 		}
 	}
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_attr, r);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_attr, r);
 }
 
-void hc_fs_chmod(struct vm *vm, uint64_t gpa)
+void hc_fs_chmod(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_attr *a)
 {
-	fs_attr(vm, gpa, "fs_chmod", OP_CHMOD);
+	fs_attr(vm, gpa, a, UKVM_HC_FS_CHMOD, OP_CHMOD);
 }
 
-void hc_fs_utimens(struct vm *vm, uint64_t gpa)
+void hc_fs_utimens(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_attr *a)
 {
-	fs_attr(vm, gpa, "fs_utimens", OP_UTIMENS);
+	fs_attr(vm, gpa, a, UKVM_HC_FS_UTIMENS, OP_UTIMENS);
 }
 
-void hc_fs_symlink(struct vm *vm, uint64_t gpa)
+void hc_fs_symlink(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_symlink *a)
 {
 	char path[UKVM_FS_PATH_MAX], target[UKVM_FS_PATH_MAX];
-	struct ukvm_hc_fs_symlink a;
 	const struct fs_mount *m;
 	const char *name;
 	int r;
 
-	if (hc_get_arg(vm, "fs_symlink", gpa, &a, sizeof(a)) < 0)
-		return;
-	uint64_t len = a.target_len;
+	uint64_t len = a->target_len;
 	if (len == 0 || len >= sizeof(target)) {
-		PUT_RET(vm, gpa, struct ukvm_hc_fs_symlink, len ? -ENAMETOOLONG : -ENOENT);
+		HC_PUT_RET(vm, gpa, ukvm_hc_fs_symlink, len ? -ENAMETOOLONG : -ENOENT);
 		return;
 	}
-	if (gmem_read(&vm->mem, a.target, target, len) < 0) {
-		guest_error(vm, EXIT_FAULT,
-			    "fs_symlink hypercall: target [0x%llx, +%llu) outside "
-			    "guest RAM",
-			    (unsigned long long)a.target, (unsigned long long)len);
+	const char *src = hc_buf(vm, UKVM_HC_FS_SYMLINK, "target", a->target, len);
+	if (!src)
 		return;
-	}
+	memcpy(target, src, len);
 	target[len] = '\0';
-	if ((r = get_path(vm, "fs_symlink", &a.p, path, &m)) == -1 && vm->done)
+	if ((r = get_path(vm, UKVM_HC_FS_SYMLINK, &a->p, path, &m)) == HC_STOPPED)
 		return;
 	if (r == 0 && memchr(target, '\0', len))
 		r = -EINVAL;
@@ -658,49 +592,35 @@ void hc_fs_symlink(struct vm *vm, uint64_t gpa)
 		if (dir >= 0)
 			close(dir);
 	}
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_symlink, r);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_symlink, r);
 }
 
-void hc_fs_truncate(struct vm *vm, uint64_t gpa)
+void hc_fs_truncate(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_handle *a)
 {
-	struct ukvm_hc_fs_handle a;
-	if (hc_get_arg(vm, "fs_truncate", gpa, &a, sizeof(a)) < 0)
-		return;
-	struct fs_handle *h = get_handle(vm, a.handle);
-	int64_t r = !h ? -EBADF : h->ro ? -EROFS : ftruncate(h->fd, a.arg) < 0 ? -errno : 0;
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_handle, r);
+	struct fs_handle *h = get_handle(vm, a->handle);
+	int64_t r = !h ? -EBADF : h->ro ? -EROFS : ftruncate(h->fd, a->arg) < 0 ? -errno : 0;
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_handle, r);
 }
 
-void hc_fs_fsync(struct vm *vm, uint64_t gpa)
+void hc_fs_fsync(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_handle *a)
 {
-	struct ukvm_hc_fs_handle a;
-	if (hc_get_arg(vm, "fs_fsync", gpa, &a, sizeof(a)) < 0)
-		return;
-	struct fs_handle *h = get_handle(vm, a.handle);
-	int r = !h ? -EBADF : (a.op == 1 ? fdatasync(h->fd) : fsync(h->fd)) < 0 ? -errno : 0;
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_handle, r);
+	struct fs_handle *h = get_handle(vm, a->handle);
+	int r = !h ? -EBADF : (a->op == 1 ? fdatasync(h->fd) : fsync(h->fd)) < 0 ? -errno : 0;
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_handle, r);
 }
 
-void hc_fs_readlink(struct vm *vm, uint64_t gpa)
+void hc_fs_readlink(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_readlink *a)
 {
 	char path[UKVM_FS_PATH_MAX];
-	struct ukvm_hc_fs_readlink a;
 	const struct fs_mount *m;
 	const char *name;
 	int64_t r;
 
-	if (hc_get_arg(vm, "fs_readlink", gpa, &a, sizeof(a)) < 0)
+	uint64_t len = a->len > UKVM_FS_PATH_MAX ? UKVM_FS_PATH_MAX : a->len;
+	char *buf = hc_buf(vm, UKVM_HC_FS_READLINK, "buffer", a->buf, len);
+	if (!buf)
 		return;
-	uint64_t len = a.len > UKVM_FS_PATH_MAX ? UKVM_FS_PATH_MAX : a.len;
-	char *buf = gmem_at(&vm->mem, a.buf, len);
-	if (!buf) {
-		guest_error(vm, EXIT_FAULT,
-			    "fs_readlink hypercall: buffer [0x%llx, +0x%llx) outside "
-			    "guest RAM",
-			    (unsigned long long)a.buf, (unsigned long long)len);
-		return;
-	}
-	if ((r = get_path(vm, "fs_readlink", &a.p, path, &m)) == -1 && vm->done)
+	if ((r = get_path(vm, UKVM_HC_FS_READLINK, &a->p, path, &m)) == HC_STOPPED)
 		return;
 	if (r == 0) {
 		int dir = open_parent(m, path, &name);
@@ -710,56 +630,98 @@ void hc_fs_readlink(struct vm *vm, uint64_t gpa)
 		if (dir >= 0)
 			close(dir);
 	}
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_readlink, r);
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_readlink, r);
 }
 
-void hc_random(struct vm *vm, uint64_t gpa)
+/* ---- the device --------------------------------------------------------- */
+
+static int files_setup(struct vm *vm, const struct run_options *o, char *err, size_t errlen)
 {
-	struct ukvm_hc_fs_buf a;
-	if (hc_get_arg(vm, "random", gpa, &a, sizeof(a)) < 0)
-		return;
-	uint64_t len = a.len > UKVM_RANDOM_MAX ? UKVM_RANDOM_MAX : a.len;
-	void *p = gmem_at(&vm->mem, a.buf, len);
-	if (!p) {
-		guest_error(vm, EXIT_FAULT,
-			    "random hypercall: buffer [0x%llx, +0x%llx) outside "
-			    "guest RAM",
-			    (unsigned long long)a.buf, (unsigned long long)len);
-		return;
-	}
-	int64_t r;
-	do
-		r = getrandom(p, len, 0);
-	while (r < 0 && errno == EINTR && !vm_check_stop(vm));
-	if (vm->done)
-		return;
-	PUT_RET(vm, gpa, struct ukvm_hc_fs_buf, r < 0 ? -errno : r);
+	/* The host directories of where it runs: opened here, not by the
+	 * option parser, which `pack` also runs. */
+	if (!(vm->fs = malloc(sizeof(*vm->fs))))
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory");
+	fs_init(vm->fs);
+	for (int i = 0; i < o->ndirs; i++)
+		if (fs_add_dir(vm->fs, o->dirs[i], err, errlen) < 0)
+			return EXIT_HOST_ERROR;
+	return 0;
 }
 
-static int64_t mono_ms(void)
+static void files_stop(struct vm *vm)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	if (!vm->fs)
+		return;
+	fs_close(vm->fs);
+	free(vm->fs);
+	vm->fs = NULL;
 }
 
-void hc_poll_stdin(struct vm *vm, uint64_t gpa)
+static bool fs_writable(const struct fs *fs)
 {
-	struct ukvm_hc_poll_stdin a;
-	if (hc_get_arg(vm, "poll_stdin", gpa, &a, sizeof(a)) < 0)
-		return;
-	int32_t timeout = a.timeout_ms < -1 ? -1 : a.timeout_ms;
-	int64_t deadline = mono_ms() + timeout;
-	struct pollfd pfd = {.fd = 0, .events = POLLIN};
-	int r;
-	for (;;) {
-		/* The watchdog's signal interrupts poll: go on with what is left. */
-		int64_t left = timeout < 0 ? -1 : deadline - mono_ms();
-		r = poll(&pfd, 1, left < 0 && timeout >= 0 ? 0 : (int)left);
-		if (r >= 0 || errno != EINTR || vm_check_stop(vm))
-			break;
-	}
-	if (vm->done)
-		return;
-	PUT_RET(vm, gpa, struct ukvm_hc_poll_stdin, r < 0 ? -errno : r);
+	for (unsigned i = 0; i < fs->nmounts; i++)
+		if (!fs->mounts[i].ro)
+			return true;
+	return false;
 }
+
+/* fs_stat of the VMM's own streams always; the rest only with --dir, and
+ * the calls that change files only with a read-write mapping. Paths are
+ * confined by openat2's RESOLVE_BENEATH above: seccomp cannot see into a
+ * path. */
+static void files_seccomp(const struct vm *vm, struct seccomp_rules *r)
+{
+	for (int fd = 0; fd <= 2; fd++) /* fstat */
+		ALLOW_IF(r, newfstatat, FD_IS(fd));
+	if (!vm->fs || !vm->fs->nmounts)
+		return;
+	ALLOW(r, openat2); /* every guest path, beneath a mapping's root */
+	/* glibc's fchmodat(AT_SYMLINK_NOFOLLOW): an O_PATH fd first */
+	ALLOW_IF(r, openat, arg_eq(2, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+	ALLOW(r, preadv);
+	ALLOW(r, readv); /* at the file offset (offset -1) */
+	ALLOW(r, lseek);
+	ALLOW(r, newfstatat); /* fstat, fstatat */
+	ALLOW(r, getdents64);
+	ALLOW(r, readlinkat);
+	ALLOW(r, faccessat2);
+	ALLOW_IF(r, fcntl, arg_eq(1, F_GETFL)); /* clearing O_NONBLOCK */
+	ALLOW_IF(r, fcntl, arg_eq(1, F_SETFL));
+	ALLOW(r, fsync);
+	ALLOW(r, fdatasync);
+	if (!fs_writable(vm->fs))
+		return;
+	ALLOW(r, pwritev);
+	ALLOW(r, writev); /* at the file offset (offset -1) */
+	ALLOW(r, ftruncate);
+	ALLOW(r, mkdirat);
+	ALLOW(r, unlinkat);
+	ALLOW(r, renameat2);
+	ALLOW(r, linkat);
+	ALLOW(r, symlinkat);
+	ALLOW(r, fchmodat);
+	ALLOW(r, fchmod);
+	ALLOW(r, utimensat); /* futimens too */
+}
+
+static const struct hc_row hypercalls[] = {
+    HC_ROW(fs_mount),	HC_ROW(fs_open),    HC_ROW(fs_close),	 HC_ROW(fs_preadv),
+    HC_ROW(fs_pwritev), HC_ROW(fs_seek),    HC_ROW(fs_stat),	 HC_ROW(fs_getdents),
+    HC_ROW(fs_mkdir),	HC_ROW(fs_unlink),  HC_ROW(fs_rename),	 HC_ROW(fs_truncate),
+    HC_ROW(fs_fsync),	HC_ROW(fs_access),  HC_ROW(fs_readlink), HC_ROW(fs_chmod),
+    HC_ROW(fs_utimens), HC_ROW(fs_symlink), HC_ROW(fs_link),
+};
+
+const struct device files_device = {
+    .name = "files",
+    .usage = "  -d, --dir HOST_PATH[:GUEST_PATH][:ro]\n"
+	     "                        make the host directory HOST_PATH visible to the guest\n"
+	     "                        at GUEST_PATH (default /), read-only with :ro\n"
+	     "                        (repeatable). The guest starts in the first one's\n"
+	     "                        GUEST_PATH; nothing else of the host's files is\n"
+	     "                        visible, and no path leads out of a mapping.\n",
+    DEVICE_HYPERCALLS(hypercalls),
+    .setup = files_setup,
+    .stop = files_stop,
+    .seccomp_vcpu = files_seccomp,
+};

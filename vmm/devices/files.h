@@ -39,29 +39,8 @@ int fs_add_dir(struct fs *fs, const char *arg, char *err, size_t errlen);
 /* Closes every host fd of fs. */
 void fs_close(struct fs *fs);
 
-/* The handlers take the mappings from vm->fs; NULL means none (every path
- * ENOENT, every handle EBADF). */
-struct vm;
-void hc_fs_mount(struct vm *vm, uint64_t gpa);
-void hc_fs_open(struct vm *vm, uint64_t gpa);
-void hc_fs_close(struct vm *vm, uint64_t gpa);
-void hc_fs_preadv(struct vm *vm, uint64_t gpa);
-void hc_fs_pwritev(struct vm *vm, uint64_t gpa);
-void hc_fs_seek(struct vm *vm, uint64_t gpa);
-void hc_fs_stat(struct vm *vm, uint64_t gpa);
-void hc_fs_getdents(struct vm *vm, uint64_t gpa);
-void hc_fs_mkdir(struct vm *vm, uint64_t gpa);
-void hc_fs_unlink(struct vm *vm, uint64_t gpa);
-void hc_fs_rename(struct vm *vm, uint64_t gpa);
-void hc_fs_truncate(struct vm *vm, uint64_t gpa);
-void hc_fs_fsync(struct vm *vm, uint64_t gpa);
-void hc_fs_access(struct vm *vm, uint64_t gpa);
-void hc_fs_readlink(struct vm *vm, uint64_t gpa);
-void hc_fs_chmod(struct vm *vm, uint64_t gpa);
-void hc_fs_utimens(struct vm *vm, uint64_t gpa);
-void hc_fs_symlink(struct vm *vm, uint64_t gpa);
-void hc_fs_link(struct vm *vm, uint64_t gpa);
-void hc_random(struct vm *vm, uint64_t gpa);
-void hc_poll_stdin(struct vm *vm, uint64_t gpa);
+/* The device (files_device) keeps its struct fs in vm->fs; the handlers
+ * (hc_fs_*, core/hypercall.h) take the mappings from there, and NULL means
+ * none (every path ENOENT, every handle EBADF). */
 
 #endif

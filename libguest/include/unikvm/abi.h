@@ -39,41 +39,65 @@
 #define UKVM_HC_PORT_BASE 0x500
 #define UKVM_HC_PORT_COUNT 0x40
 
-#define UKVM_HC_EXIT 0	 /* struct ukvm_hc_exit: end the VM */
-#define UKVM_HC_WRITEV 1 /* struct ukvm_hc_writev: console output */
-#define UKVM_HC_READ 2	 /* struct ukvm_hc_read: console input */
-#define UKVM_HC_CRASH 3	 /* struct ukvm_hc_crash: fatal error report */
-#define UKVM_HC_NOSYS 4	 /* struct ukvm_hc_nosys: unimplemented syscall */
-#define UKVM_HC_CLOCK 5	 /* struct ukvm_hc_clock: the host's clocks now */
-/* 8..15: block device (section below) */
-#define UKVM_HC_BLK_INFO 8  /* struct ukvm_hc_blk_info: a disk's geometry */
-#define UKVM_HC_BLK_SETUP 9 /* struct ukvm_hc_blk_setup: register a ring */
-/* 16..47: files (--dir) and system services (section below) */
-#define UKVM_HC_FS_MOUNT 16    /* struct ukvm_hc_fs_mount: the i-th --dir mapping */
-#define UKVM_HC_FS_OPEN 17     /* struct ukvm_hc_fs_path: open, ret = handle */
-#define UKVM_HC_FS_CLOSE 18    /* struct ukvm_hc_fs_handle */
-#define UKVM_HC_FS_PREADV 19   /* struct ukvm_hc_fs_io */
-#define UKVM_HC_FS_PWRITEV 20  /* struct ukvm_hc_fs_io */
-#define UKVM_HC_FS_SEEK 21     /* struct ukvm_hc_fs_handle: arg offset, op whence */
-#define UKVM_HC_FS_STAT 22     /* struct ukvm_hc_fs_stat: by handle or path */
-#define UKVM_HC_FS_GETDENTS 23 /* struct ukvm_hc_fs_buf: linux_dirent64 records */
-#define UKVM_HC_FS_MKDIR 24    /* struct ukvm_hc_fs_path: mode */
-#define UKVM_HC_FS_UNLINK 25   /* struct ukvm_hc_fs_path: flags 0 or AT_REMOVEDIR */
-#define UKVM_HC_FS_RENAME 26   /* struct ukvm_hc_fs_rename */
-#define UKVM_HC_FS_TRUNCATE 27 /* struct ukvm_hc_fs_handle: arg length */
-#define UKVM_HC_FS_FSYNC 28    /* struct ukvm_hc_fs_handle: op 1 = data only */
-#define UKVM_HC_FS_ACCESS 29   /* struct ukvm_hc_fs_path: mode R_OK|W_OK|X_OK */
-#define UKVM_HC_FS_READLINK 30 /* struct ukvm_hc_fs_readlink */
-#define UKVM_HC_RANDOM 31      /* struct ukvm_hc_fs_buf: random bytes */
-#define UKVM_HC_POLL_STDIN 32  /* struct ukvm_hc_poll_stdin */
-#define UKVM_HC_FS_CHMOD 33    /* struct ukvm_hc_fs_attr: mode */
-#define UKVM_HC_FS_UTIMENS 34  /* struct ukvm_hc_fs_attr: times */
-#define UKVM_HC_FS_SYMLINK 35  /* struct ukvm_hc_fs_symlink */
-#define UKVM_HC_FS_LINK 36     /* struct ukvm_hc_fs_rename (flags 0) */
-#define UKVM_HC_COUNT 37
+/* Every hypercall, once: X(number, NAME, name, argument struct). This list
+ * is the source of the UKVM_HC_* numbers and UKVM_HC_COUNT below, the VMM's
+ * dispatch table and the names in its messages (vmm/core/hypercall.c), the
+ * guest's typed callers (libguest/kernel/hypercall.h), the fuzzers' tables
+ * and seeds (tests/fuzz/) and the table in docs/abi.md (repo.hypercall-table
+ * checks it). The number must stay below UKVM_HC_PORT_COUNT. Adding one:
+ * docs/architecture.md, "How to add a hypercall". */
+/* clang-format off */
+#define UKVM_HYPERCALLS(X)                                                  \
+	X(0,  EXIT,        exit,        ukvm_hc_exit)        /* end the VM */ \
+	X(1,  WRITEV,      writev,      ukvm_hc_writev)      /* console output */ \
+	X(2,  READ,        read,        ukvm_hc_read)        /* console input */ \
+	X(3,  CRASH,       crash,       ukvm_hc_crash)       /* fatal error report */ \
+	X(4,  NOSYS,       nosys,       ukvm_hc_nosys)       /* unimplemented syscall */ \
+	X(5,  CLOCK,       clock,       ukvm_hc_clock)       /* the host's clocks now */ \
+	/* 8..15: block device (section below) */ \
+	X(8,  BLK_INFO,    blk_info,    ukvm_hc_blk_info)    /* a disk's geometry */ \
+	X(9,  BLK_SETUP,   blk_setup,   ukvm_hc_blk_setup)   /* register a ring */ \
+	/* 16..47: files (--dir) and system services (section below) */ \
+	X(16, FS_MOUNT,    fs_mount,    ukvm_hc_fs_mount)    /* the i-th --dir mapping */ \
+	X(17, FS_OPEN,     fs_open,     ukvm_hc_fs_path)     /* open, ret = handle */ \
+	X(18, FS_CLOSE,    fs_close,    ukvm_hc_fs_handle)   /* close a handle */ \
+	X(19, FS_PREADV,   fs_preadv,   ukvm_hc_fs_io)       /* read into iovecs */ \
+	X(20, FS_PWRITEV,  fs_pwritev,  ukvm_hc_fs_io)       /* write from iovecs */ \
+	X(21, FS_SEEK,     fs_seek,     ukvm_hc_fs_handle)   /* arg offset, op whence */ \
+	X(22, FS_STAT,     fs_stat,     ukvm_hc_fs_stat)     /* by handle or path */ \
+	X(23, FS_GETDENTS, fs_getdents, ukvm_hc_fs_buf)      /* linux_dirent64 records */ \
+	X(24, FS_MKDIR,    fs_mkdir,    ukvm_hc_fs_path)     /* mode */ \
+	X(25, FS_UNLINK,   fs_unlink,   ukvm_hc_fs_path)     /* flags 0 or AT_REMOVEDIR */ \
+	X(26, FS_RENAME,   fs_rename,   ukvm_hc_fs_rename)   /* RENAME_* flags */ \
+	X(27, FS_TRUNCATE, fs_truncate, ukvm_hc_fs_handle)   /* arg length */ \
+	X(28, FS_FSYNC,    fs_fsync,    ukvm_hc_fs_handle)   /* op 1 = data only */ \
+	X(29, FS_ACCESS,   fs_access,   ukvm_hc_fs_path)     /* mode R_OK|W_OK|X_OK */ \
+	X(30, FS_READLINK, fs_readlink, ukvm_hc_fs_readlink) /* a symlink's contents */ \
+	X(31, RANDOM,      random,      ukvm_hc_fs_buf)      /* random bytes */ \
+	X(32, POLL_STDIN,  poll_stdin,  ukvm_hc_poll_stdin)  /* wait for stdin */ \
+	X(33, FS_CHMOD,    fs_chmod,    ukvm_hc_fs_attr)     /* mode */ \
+	X(34, FS_UTIMENS,  fs_utimens,  ukvm_hc_fs_attr)     /* times */ \
+	X(35, FS_SYMLINK,  fs_symlink,  ukvm_hc_fs_symlink)  /* a new symlink */ \
+	X(36, FS_LINK,     fs_link,     ukvm_hc_fs_rename)   /* a hard link (flags 0) */
+/* clang-format on */
 
 #ifndef UKVM_ABI_LDS
 #include <stdint.h>
+
+/* UKVM_HC_EXIT, UKVM_HC_WRITEV, ...: the numbers of the list above. */
+#define UKVM_HC_ENUM(nr, NAME, name, type) UKVM_HC_##NAME = nr,
+enum ukvm_hc_nr { UKVM_HYPERCALLS(UKVM_HC_ENUM) };
+#undef UKVM_HC_ENUM
+
+/* The highest number + 1: the size of a union of one char[nr + 1] per
+ * hypercall. */
+#define UKVM_HC_SLOT(nr, NAME, name, type) char NAME[(nr) + 1];
+union ukvm_hc_slots {
+	UKVM_HYPERCALLS(UKVM_HC_SLOT)
+};
+#undef UKVM_HC_SLOT
+#define UKVM_HC_COUNT ((unsigned)sizeof(union ukvm_hc_slots))
+_Static_assert(UKVM_HC_COUNT <= UKVM_HC_PORT_COUNT, "hypercall numbers fit the port range");
 
 typedef uint64_t ukvm_gpa_t;
 
