@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <unikvm/abi.h>
 
+#include "hypercall.h"
+
 #define NORETURN __attribute__((noreturn))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
@@ -26,8 +28,7 @@ uint64_t tsc_per_ms(void);
 /* start.c */
 NORETURN void kernel_main(const struct ukvm_boot_info *bi);
 
-/* hypercall.c */
-void hypercall(unsigned nr, void *arg);
+/* hypercall.c (hypercall() and the typed callers: hypercall.h) */
 NORETURN void guest_exit(int status);
 /* Reports a fatal signal (SIGABRT, SIGPIPE, ...) raised by the program on
  * itself; the VMM ends the run with status 128 + sig. */

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the block device's checks of what the guest puts in its
- * ring, the functions the device thread calls (vmm/blk.c): the ring
+ * ring, the functions the device thread calls (vmm/devices/blk.c): the ring
  * indices (blk_ring_check) and each request (blk_req_check) against guest
  * RAM and a disk's geometry.
  *
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!mem.host && gmem_init(&mem, MEM) < 0)
 		__builtin_trap();
-	mem.floor = UKVM_IMAGE_BASE; /* as for a VM (vmm/kvm.c) */
+	mem.floor = UKVM_IMAGE_BASE; /* as for a VM (vmm/core/kvm.c) */
 	if (size < 32)
 		return 0;
 	memcpy(idx, data, sizeof(idx));

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the bundle parser (vmm/bundle.c), which every unikvm runs on
+ * Fuzz target: the bundle parser (vmm/image/bundle.c), which every unikvm runs on
  * its own file at start, and `inspect` on any file it is given. The input
  * is a whole file: an ELF stub and whatever follows it. A CRC-32 covers
  * the whole file, so mutations mostly stop there; the seeds are real

@@ -1,9 +1,9 @@
 /*
  * Fuzz target: the command line. The `unikvm run` option parser
- * (run_options_parse, vmm/options.c), as `unikvm run` calls it, as
+ * (run_options_parse, vmm/commands/options.c), as `unikvm run` calls it, as
  * `unikvm pack` does (with -o, through run_options_scan), and as a bundle
  * does: its packed options and the --unikvm-OPT words of its command line
- * (bundle_argv, vmm/bundle.c) and then the parser on the result.
+ * (bundle_argv, vmm/image/bundle.c) and then the parser on the result.
  *
  * Input: byte 0 picks the caller (mod 3: run, pack, bundle), byte 1 how
  * many of the words are a bundle's packed options (the rest are its

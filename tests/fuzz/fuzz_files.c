@@ -1,5 +1,5 @@
 /*
- * Fuzz target: --dir, through the fs_* hypercall handlers (vmm/files.c) as
+ * Fuzz target: --dir, through the fs_* hypercall handlers (vmm/devices/files.c) as
  * the run loop calls them (hypercall_dispatch), on a VM with guest RAM, no
  * /dev/kvm, and two real mappings in a fresh temporary tree:
  *

@@ -1,6 +1,6 @@
 /*
  * The mutation table (see bad_images.h). Every mutation edits one thing of
- * a real image so that exactly one check of vmm/elf_image.c must refuse it
+ * a real image so that exactly one check of vmm/image/elf_image.c must refuse it
  * (or, for the few marked parse_ok, one check `unikvm run` makes after
  * parsing, still before /dev/kvm); where the message names addresses or indexes, the mutation
  * writes the exact expected text into b->msg, computed from the base image.

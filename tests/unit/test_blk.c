@@ -1,5 +1,5 @@
 /*
- * The block device's request and ring checks (vmm/blk.c) on fake guest
+ * The block device's request and ring checks (vmm/devices/blk.c) on fake guest
  * memory: every status class, every boundary, overflow-safe ranges, the
  * ring-index rules, and the blk_info/blk_setup hypercalls, with no /dev/kvm.
  */

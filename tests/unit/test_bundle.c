@@ -1,5 +1,5 @@
 /*
- * vmm/bundle.c: bundles written and parsed in memory (so ASan builds, whose
+ * vmm/image/bundle.c: bundles written and parsed in memory (so ASan builds, whose
  * unikvm cannot pack, still check this parser of untrusted bytes). The stub
  * is the hello image (any ELF whose size is its extent will do). Every
  * truncation near the end and at spaced points before, and a flip of every

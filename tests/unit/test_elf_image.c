@@ -1,5 +1,5 @@
 /*
- * vmm/elf_image.c on crafted images: the real apps/hello must parse, and
+ * vmm/image/elf_image.c on crafted images: the real apps/hello must parse, and
  * every mutation in bad_images.c must be refused with the expected status
  * and message. Usage: test_elf_image [HELLO] (default: the build's).
  */

@@ -1,5 +1,5 @@
 /*
- * The --dir handlers (vmm/files.c) on a VM that has guest RAM and nothing
+ * The --dir handlers (vmm/devices/files.c) on a VM that has guest RAM and nothing
  * else, against a scratch directory tree: option parsing, confinement
  * (.., symlinks out, raw paths), read-only mappings, the handle limit,
  * and every guest-controlled field of the argument structs.

@@ -1,5 +1,5 @@
 /*
- * vmm/gmem.c: the one checked path from a guest-physical address to host
+ * vmm/core/gmem.c: the one checked path from a guest-physical address to host
  * memory. Every boundary of gmem_at() (page 0, the end of RAM, len 0,
  * overflow of gpa + len) and its two copy helpers.
  */

@@ -840,6 +840,97 @@ static void test_backtrace_recursion_to_the_end(void **state)
 		fail_msg("3 equal frames, the last with saved rbp 0, printed as:\n%s", err);
 }
 
+/* ---- the device list: who serves each hypercall and port -------------- */
+
+static void test_devices_real_list(void **state)
+{
+	struct device_map map;
+	char err[256] = "";
+	(void)state;
+	assert_int_equal(devices_register(&map, device_list, device_count, err, sizeof(err)), 0);
+	for (unsigned nr = 0; nr < UKVM_HC_COUNT; nr++) {
+		if (hypercall_arg_size(nr)) {
+			assert_non_null(map.hc_owner[nr]);
+			assert_non_null(map.hc_call[nr]);
+		} else {
+			assert_null(map.hc_call[nr]); /* a gap in the list stays unknown */
+		}
+	}
+	assert_string_equal(map.hc_owner[UKVM_HC_FS_OPEN]->name, "files");
+	assert_string_equal(devices_port_owner(UKVM_BLK_DOORBELL_BASE + 3)->name, "block");
+	assert_null(devices_port_owner(UKVM_HC_PORT_BASE));
+}
+
+static void fake_call(struct vm *v, uint64_t gpa)
+{
+	(void)v;
+	(void)gpa;
+}
+
+/* devs registered with everything else of the real list: the error. */
+static const char *register_err(const struct device *extra)
+{
+	static char err[256];
+	const struct device *devs[32];
+	struct device_map map;
+	size_t n = 0;
+	for (size_t i = 0; i < device_count; i++)
+		devs[n++] = device_list[i];
+	devs[n++] = extra;
+	err[0] = '\0';
+	assert_int_equal(devices_register(&map, devs, n, err, sizeof(err)), EXIT_HOST_ERROR);
+	return err;
+}
+
+static void test_devices_hypercall_twice(void **state)
+{
+	static const struct hc_row rows[] = {{UKVM_HC_CLOCK, fake_call}};
+	static const struct device dup = {.name = "dup", DEVICE_HYPERCALLS(rows)};
+	(void)state;
+	assert_string_equal(register_err(&dup),
+			    "hypercall clock (5) is registered twice: by device "
+			    "clock and by device dup");
+}
+
+static void test_devices_hypercall_not_in_list(void **state)
+{
+	static const struct hc_row rows[] = {{6, fake_call}};
+	static const struct device odd = {.name = "odd", DEVICE_HYPERCALLS(rows)};
+	(void)state;
+	assert_string_equal(register_err(&odd),
+			    "device odd registers hypercall 6, which the ABI list does not have");
+}
+
+static void test_devices_ports_twice(void **state)
+{
+	static const struct device d = {.name = "late", .port_base = 0x607, .nports = 2};
+	(void)state;
+	assert_string_equal(register_err(&d), "ports 0x607..0x608 are registered twice: by device "
+					      "block and by device late");
+}
+
+static void test_devices_ports_hypercall_range(void **state)
+{
+	static const struct device d = {.name = "greedy", .port_base = 0x53f, .nports = 1};
+	(void)state;
+	assert_string_equal(register_err(&d), "device greedy registers ports 0x53f..0x53f, which "
+					      "overlap the hypercall ports");
+}
+
+static void test_devices_hypercall_unserved(void **state)
+{
+	const struct device *devs[32];
+	struct device_map map;
+	char err[256] = "";
+	size_t n = 0;
+	(void)state;
+	for (size_t i = 0; i < device_count; i++)
+		if (strcmp(device_list[i]->name, "random"))
+			devs[n++] = device_list[i];
+	assert_int_equal(devices_register(&map, devs, n, err, sizeof(err)), EXIT_HOST_ERROR);
+	assert_string_equal(err, "hypercall random (31) is served by no device");
+}
+
 int main(int argc, char **argv)
 {
 	char err[512];
@@ -851,6 +942,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_devices_real_list),
+	    cmocka_unit_test(test_devices_hypercall_twice),
+	    cmocka_unit_test(test_devices_hypercall_not_in_list),
+	    cmocka_unit_test(test_devices_ports_twice),
+	    cmocka_unit_test(test_devices_ports_hypercall_range),
+	    cmocka_unit_test(test_devices_hypercall_unserved),
 	    T(test_writev_two_iovecs),
 	    T(test_writev_stderr),
 	    T(test_writev_bad_fd),

@@ -1,4 +1,4 @@
-/* Guest path arithmetic (libguest/kernel/path.c): folding and the mount table. */
+/* Guest path arithmetic (common/path.c): folding and the mount table. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

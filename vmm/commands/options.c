@@ -97,31 +97,83 @@ static int add_env(struct run_options *o, char *arg)
 	return 0;
 }
 
+enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE, OPT_DISK, OPT_NO_SECCOMP, OPT_SECCOMP_LOG };
+
+static const struct option longopts[] = {
+    {"mem", required_argument, NULL, 'm'},
+    {"env", required_argument, NULL, 'e'},
+    {"timeout", required_argument, NULL, 't'},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"core", required_argument, NULL, OPT_CORE},
+    {"disk", required_argument, NULL, OPT_DISK},
+    {"dir", required_argument, NULL, 'd'},
+    {"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
+    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+    {"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
+    {"help", no_argument, NULL, 'h'},
+    {"output", required_argument, NULL, 'o'},
+    {NULL, 0, NULL, 0},
+};
+
+static int set_mem(struct run_options *o, const char *arg)
+{
+	if (parse_size(arg, &o->mem) < 0 || o->mem == 0)
+		return usage_error("--mem '%s': not a size like 256M or 1G", arg);
+	o->mem_arg = arg;
+	o->mem = round_mem(o->mem);
+	if (o->mem < UKVM_MEM_MIN)
+		return usage_error("--mem %s: less than the minimum, 32M", arg);
+	if (o->mem > UKVM_MEM_MAX)
+		return usage_error("--mem %s: more than the maximum, 3G", arg);
+	return 0;
+}
+
+/* Applies option c (getopt_long's value) with its value arg: 0,
+ * RUN_OPTIONS_HELP, or EXIT_HOST_ERROR after a message. */
+static int apply_option(struct run_options *o, int c, char *arg)
+{
+	switch (c) {
+	case 'm':
+		return set_mem(o, arg);
+	case 'e':
+		return add_env(o, arg);
+	case 't':
+		if (parse_seconds(arg, &o->timeout_ms) < 0)
+			return usage_error("--timeout '%s': not a number of seconds > 0", arg);
+		return 0;
+	case OPT_CORE:
+		o->core_path = arg;
+		return 0;
+	case OPT_DISK:
+		if (o->ndisks == UKVM_BLK_MAX)
+			return usage_error("--disk %s: too many disks (at most 8)", arg);
+		o->disks[o->ndisks++] = arg;
+		return 0;
+	case 'd':
+		if (o->ndirs == UKVM_FS_MOUNTS_MAX)
+			return usage_error("--dir %s: too many directories (at most 32)", arg);
+		o->dirs[o->ndirs++] = arg;
+		return 0;
+	case OPT_STATS:
+		o->stats = true;
+		return 0;
+	case OPT_TRACE_NOSYS:
+		o->trace_nosys = true;
+		return 0;
+	case OPT_NO_SECCOMP:
+		o->seccomp = UKVM_SECCOMP_OFF;
+		return 0;
+	case OPT_SECCOMP_LOG:
+		o->seccomp = UKVM_SECCOMP_LOG;
+		return 0;
+	case 'h':
+		return RUN_OPTIONS_HELP;
+	}
+	return EXIT_HOST_ERROR; /* getopt_long gives no other value */
+}
+
 int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, int *first)
 {
-	enum {
-		OPT_STATS = 256,
-		OPT_TRACE_NOSYS,
-		OPT_CORE,
-		OPT_DISK,
-		OPT_NO_SECCOMP,
-		OPT_SECCOMP_LOG
-	};
-	static const struct option longopts[] = {
-	    {"mem", required_argument, NULL, 'm'},
-	    {"env", required_argument, NULL, 'e'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"stats", no_argument, NULL, OPT_STATS},
-	    {"core", required_argument, NULL, OPT_CORE},
-	    {"disk", required_argument, NULL, OPT_DISK},
-	    {"dir", required_argument, NULL, 'd'},
-	    {"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
-	    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
-	    {"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
-	    {"help", no_argument, NULL, 'h'},
-	    {"output", required_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
-	};
 	int c, r, at;
 
 	opterr = 0;
@@ -130,66 +182,16 @@ int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, i
 		at = optind ? optind : 1;
 		if ((c = getopt_long(argc, argv, "+:m:e:t:d:ho:", longopts, NULL)) == -1)
 			break;
-		if (c == 'o' && !pack)
-			return usage_error("unknown option '%s'", argv[at]);
-		switch (c) {
-		case 'o':
+		if (c == ':')
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		if (c == '?' || (c == 'o' && !pack))
+			return usage_error("unknown option '%s'", argv[c == 'o' ? at : optind - 1]);
+		if (c == 'o') {
 			o->output = optarg;
 			o->output_at = at;
 			o->output_end = optind;
-			break;
-		case 'm':
-			if (parse_size(optarg, &o->mem) < 0 || o->mem == 0)
-				return usage_error("--mem '%s': not a size like 256M or 1G",
-						   optarg);
-			o->mem_arg = optarg;
-			o->mem = round_mem(o->mem);
-			if (o->mem < UKVM_MEM_MIN)
-				return usage_error("--mem %s: less than the minimum, 32M", optarg);
-			if (o->mem > UKVM_MEM_MAX)
-				return usage_error("--mem %s: more than the maximum, 3G", optarg);
-			break;
-		case 'e':
-			if ((r = add_env(o, optarg)))
-				return r;
-			break;
-		case 't':
-			if (parse_seconds(optarg, &o->timeout_ms) < 0)
-				return usage_error("--timeout '%s': not a number of seconds > 0",
-						   optarg);
-			break;
-		case OPT_CORE:
-			o->core_path = optarg;
-			break;
-		case OPT_DISK:
-			if (o->ndisks == UKVM_BLK_MAX)
-				return usage_error("--disk %s: too many disks (at most 8)", optarg);
-			o->disks[o->ndisks++] = optarg;
-			break;
-		case 'd':
-			if (o->ndirs == UKVM_FS_MOUNTS_MAX)
-				return usage_error("--dir %s: too many directories (at most 32)",
-						   optarg);
-			o->dirs[o->ndirs++] = optarg;
-			break;
-		case OPT_STATS:
-			o->stats = true;
-			break;
-		case OPT_TRACE_NOSYS:
-			o->trace_nosys = true;
-			break;
-		case OPT_NO_SECCOMP:
-			o->seccomp = UKVM_SECCOMP_OFF;
-			break;
-		case OPT_SECCOMP_LOG:
-			o->seccomp = UKVM_SECCOMP_LOG;
-			break;
-		case 'h':
-			return RUN_OPTIONS_HELP;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+		} else if ((r = apply_option(o, c, optarg))) {
+			return r;
 		}
 	}
 	*first = optind;

@@ -10,8 +10,8 @@
 #include "core/hypercall.h"
 #include "core/vm.h"
 
-extern const struct device system_device, console_device, clock_device, random_device,
-    crash_device, core_dump_device, blk_device, files_device;
+extern const struct device system_device, console_device, clock_device, random_device, crash_device,
+    core_dump_device, blk_device, files_device;
 
 /* In the order of the boot and of `unikvm run --help`. */
 const struct device *const device_list[] = {
@@ -25,8 +25,8 @@ static bool ports_overlap(uint16_t a, uint16_t na, uint16_t b, uint16_t nb)
 	return na && nb && a < b + nb && b < a + na;
 }
 
-int devices_register(struct device_map *map, const struct device *const *devs, size_t n,
-		     char *err, size_t errlen)
+int devices_register(struct device_map *map, const struct device *const *devs, size_t n, char *err,
+		     size_t errlen)
 {
 	*map = (struct device_map){0};
 	for (size_t i = 0; i < n; i++) {

@@ -77,8 +77,8 @@ struct device_map {
 /* Fills map from devs[0..n): 0, or EXIT_HOST_ERROR with the reason in err
  * if a hypercall or port is registered twice, a hypercall of the ABI list
  * has no device, or a device claims a number outside the list. */
-int devices_register(struct device_map *map, const struct device *const *devs, size_t n,
-		     char *err, size_t errlen);
+int devices_register(struct device_map *map, const struct device *const *devs, size_t n, char *err,
+		     size_t errlen);
 
 /* device_list registered once (devices_register), or NULL with the reason
  * in err. */

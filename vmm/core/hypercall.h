@@ -31,7 +31,10 @@ UKVM_HYPERCALLS(UKVM_HC_PROTOTYPE)
 #undef UKVM_HC_PROTOTYPE
 
 /* A row of a device's hypercall table: HC_ROW(fs_open). */
-#define HC_ROW(name) {UKVM_HC_NUMBER_##name, hc_call_##name}
+#define HC_ROW(name)                                                                               \
+	{                                                                                          \
+		UKVM_HC_NUMBER_##name, hc_call_##name                                              \
+	}
 #define UKVM_HC_NUMBER(nr, NAME, name, type) UKVM_HC_NUMBER_##name = nr,
 enum { UKVM_HYPERCALLS(UKVM_HC_NUMBER) };
 #undef UKVM_HC_NUMBER

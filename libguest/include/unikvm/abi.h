@@ -6,7 +6,7 @@
  * constants only). Every address in here is a guest-physical address
  * (ukvm_gpa_t); guest RAM is identity mapped, so on the guest side it is
  * also the virtual address. The host never dereferences one directly: it
- * goes through the VMM's checked translator (vmm/gmem.h).
+ * goes through the VMM's checked translator (vmm/core/gmem.h).
  *
  * Change anything below and bump UKVM_ABI_VERSION: the VMM refuses an image
  * whose note carries another version.
