@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "kernel.h"
+#include "dev.h"
 #include "fd.h"
+#include "hostfile.h"
 #include "common/path.h"
 #include "syscall.h"
 
@@ -31,7 +33,6 @@ static uint32_t cur_umask = 022;
 
 void files_init(void)
 {
-	fd_init();
 	for (nmounts = 0; nmounts < UKVM_FS_MOUNTS_MAX; nmounts++) {
 		struct ukvm_hc_fs_mount hc = {.index = nmounts,
 					      .path = (uint64_t)(uintptr_t)mount_names[nmounts],
@@ -85,9 +86,9 @@ static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
 		struct ofile *of = fd_get(dirfd);
 		if (!of)
 			return -EBADF;
-		if (of->kind != OF_FILE)
+		if (!of->ops->dir_path)
 			return -ENOTDIR;
-		base = of->path;
+		base = of->ops->dir_path(of);
 	}
 	if (!path[0]) {
 		if (!(flags & R_EMPTY_OK))
@@ -115,33 +116,27 @@ static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
 static long do_open(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
 {
 	static struct gpath g;
+	struct ofile *of;
 	long r = resolve(dirfd, upath, &g, R_DEV_OK);
 	if (r < 0)
 		return r;
-	if (g.dev >= 0)
-		return dev_open(g.dev, (uint32_t)flags, !!(flags & O_CLOEXEC));
-	struct ofile *of = ofile_new(OF_FILE);
-	if (!of)
-		return -EMFILE;
-	uint32_t hflags = (uint32_t)flags & ~(uint32_t)O_CLOEXEC;
-	if (flags & O_PATH)
-		hflags = O_RDONLY | (hflags & (O_DIRECTORY | O_NOFOLLOW));
-	struct ukvm_hc_fs_path hc = {
-	    .p = g.p, .flags = hflags, .mode = (uint32_t)mode & ~cur_umask & 07777};
-	hypercall(UKVM_HC_FS_OPEN, &hc);
-	if (hc.ret < 0) {
-		of->kind = OF_FREE;
-		return hc.ret;
+	long fd = fd_reserve(0);
+	if (fd < 0)
+		return fd;
+	if (g.dev >= 0) {
+		r = dev_open(g.dev, (uint32_t)flags, &of);
+	} else {
+		uint32_t hflags = (uint32_t)flags & ~(uint32_t)O_CLOEXEC;
+		if (flags & O_PATH)
+			hflags = O_RDONLY | (hflags & (O_DIRECTORY | O_NOFOLLOW));
+		r = hostfile_open(&g.p, g.abs, hflags, (uint32_t)mode & ~cur_umask & 07777, &of);
 	}
-	of->handle = (int32_t)hc.ret;
-	of->flags = hflags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY);
-	kmemcpy(of->path, g.abs, kstrlen(g.abs) + 1);
-	r = fd_install(of, 0, !!(flags & O_CLOEXEC));
 	if (r < 0) {
-		of->refs = 1;
-		ofile_put(of);
+		fd_unreserve(fd);
+		return r;
 	}
-	return r;
+	fd_install(fd, of, !!(flags & O_CLOEXEC));
+	return fd;
 }
 
 long sys_open(const struct syscall_frame *f)
@@ -161,20 +156,6 @@ long sys_creat(const struct syscall_frame *f)
 
 /* ---- stat ---------------------------------------------------------------- */
 
-/* The stat of fd (handle >= 0 / console) or of g into u. */
-long fd_stat(struct ofile *of, struct ukvm_stat *u)
-{
-	if (of->kind == OF_PIPE) {
-		pipe_stat(of, u);
-		return 0;
-	}
-	if (of->kind == OF_DEV)
-		return dev_stat(of->handle, u);
-	struct ukvm_hc_fs_stat hc = {.handle = of->handle, .st = (uint64_t)(uintptr_t)u};
-	hypercall(UKVM_HC_FS_STAT, &hc);
-	return hc.ret;
-}
-
 /* Stats (dirfd, path) into u; AT_EMPTY_PATH with "" stats dirfd itself. */
 static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_stat *u)
 {
@@ -189,7 +170,7 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_
 	if (!c && (flags & AT_EMPTY_PATH_)) {
 		struct ofile *of = (int)dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
 		if (of)
-			return fd_stat(of, u);
+			return of->ops->stat(of, u);
 		if ((int)dirfd != AT_FDCWD)
 			return -EBADF;
 	}
@@ -235,7 +216,7 @@ long sys_fstat(const struct syscall_frame *f)
 {
 	struct ukvm_stat u;
 	struct ofile *of = fd_get(f->a1);
-	return of ? put_stat(fd_stat(of, &u), &u, f->a2) : -EBADF;
+	return of ? put_stat(of->ops->stat(of, &u), &u, f->a2) : -EBADF;
 }
 
 long sys_stat(const struct syscall_frame *f)
@@ -316,20 +297,6 @@ long sys_statx(const struct syscall_frame *f)
 }
 
 /* ---- directories and names ---------------------------------------------- */
-
-long sys_getdents64(const struct syscall_frame *f)
-{
-	struct ofile *of = fd_get(f->a1);
-	if (!of)
-		return -EBADF;
-	if (of->kind != OF_FILE)
-		return -ENOTDIR;
-	if (!user_range_ok(f->a2, f->a3))
-		return -EFAULT;
-	struct ukvm_hc_fs_buf hc = {.handle = of->handle, .buf = f->a2, .len = f->a3};
-	hypercall(UKVM_HC_FS_GETDENTS, &hc);
-	return hc.ret;
-}
 
 static long path_call(unsigned nr, uint64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode)
 {
@@ -495,36 +462,35 @@ long sys_fchdir(const struct syscall_frame *f)
 	struct ofile *of = fd_get(f->a1);
 	if (!of)
 		return -EBADF;
-	if (of->kind != OF_FILE)
+	if (!of->ops->dir_path)
 		return -ENOTDIR;
-	long r = fd_stat(of, &u);
-	return r < 0 ? r : set_cwd(of->path, &u);
+	long r = of->ops->stat(of, &u);
+	return r < 0 ? r : set_cwd(of->ops->dir_path(of), &u);
 }
 
 /* ---- attributes: mode, times, owner; links ------------------------------- */
 
-/* chmod/utimens of fd (upath 0) or of (dirfd, upath). */
+/* chmod/utimens of the open file dirfd (upath 0) or of (dirfd, upath). */
 static long attr_call(unsigned nr, uint64_t dirfd, uint64_t upath, uint32_t flags,
 		      struct ukvm_hc_fs_attr *hc)
 {
 	static struct gpath g;
 	if (flags & ~(uint32_t)AT_SYMLINK_NOFOLLOW)
 		return -EINVAL;
-	hc->flags = flags;
 	if (!upath) {
 		struct ofile *of = fd_get(dirfd);
 		if (!of)
 			return -EBADF;
-		if (of->kind != OF_FILE)
-			return nr == UKVM_HC_FS_CHMOD ? -EINVAL : -EPERM;
-		hc->handle = of->handle;
-	} else {
-		long r = resolve(dirfd, upath, &g, 0);
-		if (r < 0)
-			return r;
-		hc->handle = -1;
-		hc->p = g.p;
+		if (nr == UKVM_HC_FS_CHMOD)
+			return of->ops->chmod ? of->ops->chmod(of, hc->mode) : -EINVAL;
+		return of->ops->utimens ? of->ops->utimens(of, hc->times) : -EPERM;
 	}
+	long r = resolve(dirfd, upath, &g, 0);
+	if (r < 0)
+		return r;
+	hc->flags = flags;
+	hc->handle = -1;
+	hc->p = g.p;
 	hypercall(nr, hc);
 	return hc->ret;
 }
@@ -579,7 +545,7 @@ static long do_chown(uint64_t dirfd, uint64_t upath, uint64_t uid, uint64_t gid,
 	if (!upath) {
 		if (!(of = fd_get(dirfd)))
 			return -EBADF;
-		r = fd_stat(of, &u);
+		r = of->ops->stat(of, &u);
 	} else {
 		r = stat_at(dirfd, upath, flags, &u);
 	}
