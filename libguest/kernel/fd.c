@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -67,7 +68,8 @@ void poll_table_wait(struct poll_table *pt, struct ofile *of)
 
 uint64_t fd_limit(void)
 {
-	return FD_MAX;
+	uint64_t lim = rlimit_cur(RLIMIT_NOFILE);
+	return lim < FD_MAX ? lim : FD_MAX;
 }
 
 long fd_reserve(uint64_t min)
@@ -131,6 +133,7 @@ long sys_close(const struct syscall_frame *f)
 static long do_dup3(uint64_t oldfd, uint64_t newfd, int cloexec)
 {
 	struct ofile *of = fd_get(oldfd);
+	/* as Linux: a newfd at or above RLIMIT_NOFILE is EBADF, open or not */
 	if (!of || newfd >= fd_limit())
 		return -EBADF;
 	if (oldfd == newfd)
@@ -439,7 +442,7 @@ static long poll_wait(struct pollfd *p, uint64_t n, int64_t timeout_ms)
 
 static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
 {
-	if (n > fd_limit())
+	if (n > fd_limit()) /* as Linux: more than RLIMIT_NOFILE entries */
 		return -EINVAL;
 	if (!user_range_ok(addr, n * sizeof(struct pollfd)))
 		return -EFAULT;

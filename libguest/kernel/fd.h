@@ -107,7 +107,8 @@ struct ofile *ofile_get(struct ofile *of);
 /* Drops a reference; the last one calls the kind's release. */
 void ofile_put(struct ofile *of);
 
-/* The limit of new fds. */
+/* The limit of new fds: RLIMIT_NOFILE's soft limit, at most FD_MAX. fds
+ * opened before it was lowered stay open and usable. */
 uint64_t fd_limit(void);
 /* Reserves the lowest free fd >= min below fd_limit(): the fd or -EMFILE
  * (what open, dup, F_DUPFD and pipe give at the limit). The fd stays

@@ -63,6 +63,7 @@ static long user_string(uint64_t addr, char *buf, size_t size)
 }
 
 struct gpath {
+	char path[UKVM_FS_PATH_MAX]; /* as the program gave it */
 	char abs[UKVM_FS_PATH_MAX];
 	struct ukvm_fs_path p;
 	int mount;
@@ -72,17 +73,14 @@ struct gpath {
 #define R_EMPTY_OK 1 /* "" is dirfd's own path (AT_EMPTY_PATH) */
 #define R_DEV_OK 2   /* the caller serves devices; others get EACCES */
 
-/* Resolves (dirfd, user path) to a mapping and a relative path, or to a
+/* Resolves (dirfd, g->path) to a mapping and a relative path, or to a
  * device. An empty path is ENOENT unless R_EMPTY_OK. */
-static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
+static long resolve_path(uint64_t dirfd, struct gpath *g, int flags)
 {
-	char path[UKVM_FS_PATH_MAX];
 	const char *base = cwd;
-	long r = user_string(upath, path, sizeof(path));
+	long r;
 
-	if (r < 0)
-		return r;
-	if (path[0] != '/' && (int)dirfd != AT_FDCWD) {
+	if (g->path[0] != '/' && (int)dirfd != AT_FDCWD) {
 		struct ofile *of = fd_get(dirfd);
 		if (!of)
 			return -EBADF;
@@ -90,13 +88,13 @@ static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
 			return -ENOTDIR;
 		base = of->ops->dir_path(of);
 	}
-	if (!path[0]) {
+	if (!g->path[0]) {
 		if (!(flags & R_EMPTY_OK))
 			return -ENOENT;
-		path[0] = '.';
-		path[1] = '\0';
+		g->path[0] = '.';
+		g->path[1] = '\0';
 	}
-	if ((r = path_normalize(g->abs, sizeof(g->abs), base, path)) < 0)
+	if ((r = path_normalize(g->abs, sizeof(g->abs), base, g->path)) < 0)
 		return r;
 	g->dev = dev_lookup(g->abs);
 	if (g->dev >= 0)
@@ -111,26 +109,43 @@ static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
 	return 0;
 }
 
+/* Copies the user's path at upath into g and resolves it (resolve_path). */
+static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
+{
+	long r = user_string(upath, g->path, sizeof(g->path));
+	return r < 0 ? r : resolve_path(dirfd, g, flags);
+}
+
 /* ---- open --------------------------------------------------------------- */
+
+/* Opens what g->path names: *of gets a reference. */
+static long open_path(uint64_t dirfd, struct gpath *g, uint64_t flags, uint64_t mode,
+		      struct ofile **of)
+{
+	long r = resolve_path(dirfd, g, R_DEV_OK);
+	if (r < 0)
+		return r;
+	if (g->dev >= 0)
+		return dev_open(g->dev, (uint32_t)flags, of);
+	uint32_t hflags = (uint32_t)flags & ~(uint32_t)O_CLOEXEC;
+	if (flags & O_PATH)
+		hflags = O_RDONLY | (hflags & (O_DIRECTORY | O_NOFOLLOW));
+	return hostfile_open(&g->p, g->abs, hflags, (uint32_t)mode & ~cur_umask & 07777, of);
+}
 
 static long do_open(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
 {
 	static struct gpath g;
 	struct ofile *of;
-	long r = resolve(dirfd, upath, &g, R_DEV_OK);
-	if (r < 0)
-		return r;
+	long r = user_string(upath, g.path, sizeof(g.path));
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	/* as Linux: the fd is taken before the path is looked up, so at
+	 * RLIMIT_NOFILE any open is EMFILE */
 	long fd = fd_reserve(0);
 	if (fd < 0)
 		return fd;
-	if (g.dev >= 0) {
-		r = dev_open(g.dev, (uint32_t)flags, &of);
-	} else {
-		uint32_t hflags = (uint32_t)flags & ~(uint32_t)O_CLOEXEC;
-		if (flags & O_PATH)
-			hflags = O_RDONLY | (hflags & (O_DIRECTORY | O_NOFOLLOW));
-		r = hostfile_open(&g.p, g.abs, hflags, (uint32_t)mode & ~cur_umask & 07777, &of);
-	}
+	r = open_path(dirfd, &g, flags, mode, &of);
 	if (r < 0) {
 		fd_unreserve(fd);
 		return r;
