@@ -62,6 +62,46 @@ static long user_string(uint64_t addr, char *buf, size_t size)
 	return -ENAMETOOLONG;
 }
 
+/* The host's stat of p (a mapping and a relative path) into u; flags:
+ * AT_SYMLINK_NOFOLLOW or 0. */
+static long host_stat(const struct ukvm_fs_path *p, uint32_t flags, struct ukvm_stat *u)
+{
+	struct ukvm_hc_fs_stat hc = {
+	    .handle = -1, .flags = flags, .p = *p, .st = (uint64_t)(uintptr_t)u};
+	hypercall(UKVM_HC_FS_STAT, &hc);
+	return hc.ret;
+}
+
+/* The path's view of prefix, a component that a '/' follows (path.h): a
+ * device is not a directory (ENOTDIR); a mapped one the VMM does not get to
+ * see, because "." or ".." fold it away or it ends the path, is looked up
+ * here, so that "file/.." is ENOTDIR and "missing/.." ENOENT as on Linux.
+ * A missing last component ("newdir/") is left to the call. */
+static long dir_check(const char *prefix, enum path_dir_use use, void *ctx)
+{
+	struct ukvm_stat u;
+	const char *rel;
+	long r = -ENOENT;
+
+	(void)ctx;
+	if (dev_lookup(prefix) >= 0)
+		return -ENOTDIR;
+	if (use == PATH_DIR_INNER)
+		return 0; /* the VMM's lookup of the whole path sees it */
+	int m = path_find_mount(prefix, mounts, nmounts, &rel);
+	if (m >= 0) {
+		struct ukvm_fs_path p = {.mount = (uint32_t)m,
+					 .len = (uint32_t)kstrlen(rel),
+					 .path = (uint64_t)(uintptr_t)rel};
+		r = host_stat(&p, 0, &u);
+	}
+	if (r == -ENOENT && use == PATH_DIR_TRAILING)
+		return 0;
+	if (r < 0)
+		return r;
+	return (u.mode & S_IFMT) == S_IFDIR ? 0 : -ENOTDIR;
+}
+
 struct gpath {
 	char path[UKVM_FS_PATH_MAX]; /* as the program gave it */
 	char abs[UKVM_FS_PATH_MAX];
@@ -94,7 +134,7 @@ static long resolve_path(uint64_t dirfd, struct gpath *g, int flags)
 		g->path[0] = '.';
 		g->path[1] = '\0';
 	}
-	if ((r = path_normalize(g->abs, sizeof(g->abs), base, g->path)) < 0)
+	if ((r = path_normalize_dirs(g->abs, sizeof(g->abs), base, g->path, dir_check, NULL)) < 0)
 		return r;
 	g->dev = dev_lookup(g->abs);
 	if (g->dev >= 0)
@@ -195,12 +235,7 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_
 		return r;
 	if (g.dev >= 0)
 		return dev_stat(g.dev, u);
-	struct ukvm_hc_fs_stat hc = {.handle = -1,
-				     .flags = (uint32_t)flags & AT_SYMLINK_NOFOLLOW,
-				     .p = g.p,
-				     .st = (uint64_t)(uintptr_t)u};
-	hypercall(UKVM_HC_FS_STAT, &hc);
-	return hc.ret;
+	return host_stat(&g.p, (uint32_t)flags & AT_SYMLINK_NOFOLLOW, u);
 }
 
 static long put_stat(long r, const struct ukvm_stat *u, uint64_t addr)
@@ -466,9 +501,8 @@ long sys_chdir(const struct syscall_frame *f)
 		return r;
 	if (g.dev >= 0)
 		return -ENOTDIR;
-	struct ukvm_hc_fs_stat hc = {.handle = -1, .p = g.p, .st = (uint64_t)(uintptr_t)&u};
-	hypercall(UKVM_HC_FS_STAT, &hc);
-	return hc.ret < 0 ? hc.ret : set_cwd(g.abs, &u);
+	r = host_stat(&g.p, 0, &u);
+	return r < 0 ? r : set_cwd(g.abs, &u);
 }
 
 long sys_fchdir(const struct syscall_frame *f)
@@ -536,6 +570,10 @@ long sys_utimensat(const struct syscall_frame *f)
 		if (!user_range_ok(f->a3, 2 * sizeof(struct timespec)))
 			return -EFAULT;
 		const struct timespec *ts = (const struct timespec *)(uintptr_t)f->a3;
+		/* as Linux: nothing to do, and the fd, path and flags are not
+		 * even looked at */
+		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+			return 0;
 		for (int i = 0; i < 2; i++) {
 			long ns = ts[i].tv_nsec;
 			if ((ns < 0 || ns >= 1000000000) && ns != UTIME_NOW && ns != UTIME_OMIT)

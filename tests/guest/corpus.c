@@ -80,6 +80,47 @@ static void nofile_limit(void)
 	SHOW(dup(1) < 42);
 }
 
+/* A path through a device file, a non-directory, is ENOTDIR (libc-test's
+ * functional/utime: utimensat(AT_FDCWD, "/dev/null/invalid", ...)). */
+static void through_devices(void)
+{
+	/* not /dev/std*: the test sandbox's /dev has no such links */
+	static const char *paths[] = {"/dev/null/invalid", "/dev/null/.",   "/dev/null/..",
+				      "/dev/null/../zero", "/dev/zero/x/y", "/dev/null/"};
+	struct timespec ts[2] = {{1, 0}, {2, 0}};
+	struct timespec omit[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+	struct stat st;
+	char buf[16];
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *path = paths[i];
+		int trailing = path[strlen(path) - 1] == '/';
+		printf("%s:\n", path);
+		SHOW(open(path, O_RDONLY));
+		SHOW(stat(path, &st));
+		SHOW(lstat(path, &st));
+		SHOW(access(path, F_OK));
+		SHOW(readlink(path, buf, sizeof(buf)));
+		SHOW(chmod(path, 0600));
+		SHOW(chown(path, 0, 0));
+		SHOW(unlink(path));
+		SHOW(rmdir(path));
+		SHOW(chdir(path));
+		SHOW(link(path, "y"));
+		SHOW(utimensat(AT_FDCWD, path, ts, 0));
+		SHOW(utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW));
+		SHOW(utimensat(AT_FDCWD, path, omit, 0)); /* nothing to do: 0, path unread */
+		if (trailing)
+			continue; /* naming an existing file: EISDIR, EEXIST, ... */
+		SHOW(open(path, O_WRONLY | O_CREAT, 0600));
+		SHOW(mkdir(path, 0700));
+		SHOW(rename(path, "x"));
+		SHOW(symlink("t", path));
+	}
+	SHOW(utimensat(-1, NULL, omit, 0));
+	SHOW(utimensat(AT_FDCWD, "", omit, 12345));
+}
+
 int main(void)
 {
 	/* stdio */
@@ -146,5 +187,6 @@ int main(void)
 	printf("| %.10f %ld\n", drand48(), lrand48());
 	fflush(stdout);
 	nofile_limit();
+	through_devices();
 	return 0;
 }

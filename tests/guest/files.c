@@ -70,6 +70,52 @@ static void show_stat(const char *path, int follow)
 	       st.st_mode & S_IFMT, st.st_mode & 07777, (long long)st.st_size, (long)st.st_nlink);
 }
 
+/* A path through a non-directory is ENOTDIR, also where folding "." and
+ * ".." would hide it ("hello.txt/.."), and a missing directory before
+ * ".." is ENOENT. */
+static void through_files(void)
+{
+	static const char *paths[] = {
+	    "hello.txt/x",	"hello.txt/.",		"hello.txt/..", "hello.txt/../sub",
+	    "link-to-hello/..", "missing/../hello.txt", "sub/x/../y",	"hello.txt/",
+	    "link-to-hello/",	"/dev/null/x"};
+	struct timespec ts[2] = {{1, 0}, {2, 0}};
+	struct stat st;
+	char buf[16];
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *path = paths[i];
+		int trailing = path[strlen(path) - 1] == '/';
+		printf("%s:\n", path);
+		SHOW(open(path, O_RDONLY));
+		SHOW(stat(path, &st));
+		SHOW(lstat(path, &st));
+		SHOW(access(path, F_OK));
+		SHOW(readlink(path, buf, sizeof(buf)));
+		SHOW(chmod(path, 0600));
+		SHOW(unlink(path));
+		SHOW(rmdir(path));
+		SHOW(chdir(path));
+		SHOW(rename(path, "x"));
+		SHOW(rename("hello.txt", path));
+		SHOW(link(path, "y"));
+		SHOW(utimensat(AT_FDCWD, path, ts, 0));
+		if (trailing)
+			continue; /* naming an existing file: EISDIR, EEXIST, ... */
+		SHOW(open(path, O_WRONLY | O_CREAT, 0600));
+		SHOW(mkdir(path, 0700));
+		SHOW(symlink("t", path));
+		SHOW(link("hello.txt", path));
+	}
+	/* a trailing slash is fine on directories, and on a new directory */
+	SHOW(access("sub/", F_OK));
+	SHOW(mkdir("slashed/", 0700));
+	SHOW(rename("slashed/", "slashed2/"));
+	SHOW(rmdir("slashed2/"));
+	SHOW(access("sub/../hello.txt", F_OK));
+	show_stat("sub/./inside.txt", 1);
+}
+
 int main(void)
 {
 	char buf[256];
@@ -286,6 +332,7 @@ int main(void)
 	show_stat("hard-to-link", 0);
 	SHOW(umask(077));
 	SHOW(umask(022));
+	through_files();
 	list(".");
 	unlink("made-by-stdio.txt");
 	return 0;
