@@ -116,6 +116,42 @@ static void through_files(void)
 	show_stat("sub/./inside.txt", 1);
 }
 
+/* Calls on an fd act on the open file, never on its path: a tmpfile()
+ * (its name removed at once) takes them all (libc-test functional/utime
+ * failed futimens there). /tmp: the test machine's own, the unikernel's a
+ * --dir mapping of an empty directory in it (differential --tmp). */
+static void unlinked_file(void)
+{
+	struct timespec ts[2] = {{1000000000, 5}, {1234567890, 123456789}};
+	struct stat st;
+	char buf[8] = {0};
+	FILE *f = tmpfile();
+
+	SHOW(f != NULL);
+	if (!f)
+		return;
+	int fd = fileno(f);
+	SHOW(write(fd, "content", 7));
+	SHOW(fstat(fd, &st));
+	printf("nlink %ld size %lld mode %o\n", (long)st.st_nlink, (long long)st.st_size,
+	       st.st_mode & 07777);
+	SHOW(fchmod(fd, 0640));
+	SHOW(fchown(fd, st.st_uid, st.st_gid));
+	SHOW(fchown(fd, (uid_t)-1, (gid_t)-1));
+	SHOW(ftruncate(fd, 4));
+	SHOW(futimens(fd, ts));
+	SHOW(fsync(fd));
+	SHOW(fdatasync(fd));
+	SHOW(fstat(fd, &st));
+	printf("nlink %ld size %lld mode %o mtime %lld.%09ld atime %lld\n", (long)st.st_nlink,
+	       (long long)st.st_size, st.st_mode & 07777, (long long)st.st_mtim.tv_sec,
+	       st.st_mtim.tv_nsec, (long long)st.st_atim.tv_sec);
+	SHOW(pread(fd, buf, sizeof(buf) - 1, 0));
+	printf("[%s]\n", buf);
+	SHOW(futimens(fd, NULL));
+	SHOW(fclose(f));
+}
+
 int main(void)
 {
 	char buf[256];
@@ -333,6 +369,7 @@ int main(void)
 	SHOW(umask(077));
 	SHOW(umask(022));
 	through_files();
+	unlinked_file();
 	list(".");
 	unlink("made-by-stdio.txt");
 	return 0;
