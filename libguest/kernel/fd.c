@@ -454,7 +454,7 @@ static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
 #define SELECT_MAX 1024 /* FD_SETSIZE */
 static long do_select(uint64_t nfds, const uint64_t set_addr[3], int64_t timeout_ms)
 {
-	static struct pollfd p[FD_MAX];
+	static struct pollfd p[FD_MAX]; /* per call, as io_iov: a thread's own once threads poll */
 	static const short ev[3] = {POLLIN, POLLOUT, POLLPRI};
 	uint64_t *sets[3];
 	uint64_t n = 0, words = (nfds + 63) / 64;
