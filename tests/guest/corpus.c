@@ -12,16 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* What a call gave: its result, or -1 and errno's name. */
-static void show(const char *what, long r)
-{
-	if (r < 0)
-		printf("%s = %ld (%s)\n", what, r, strerror(errno));
-	else
-		printf("%s = %ld\n", what, r);
-	errno = 0;
-}
-#define SHOW(expr) show(#expr, (long)(expr))
+#include "show_calls.h"
 
 /* RLIMIT_NOFILE is enforced as on Linux (libc-test's
  * regression/rlimit-open-files): new fds stay below the soft limit. Only
@@ -87,36 +78,10 @@ static void through_devices(void)
 	/* not /dev/std*: the test sandbox's /dev has no such links */
 	static const char *paths[] = {"/dev/null/invalid", "/dev/null/.",   "/dev/null/..",
 				      "/dev/null/../zero", "/dev/zero/x/y", "/dev/null/"};
-	struct timespec ts[2] = {{1, 0}, {2, 0}};
 	struct timespec omit[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
-	struct stat st;
-	char buf[16];
 
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		const char *path = paths[i];
-		int trailing = path[strlen(path) - 1] == '/';
-		printf("%s:\n", path);
-		SHOW(open(path, O_RDONLY));
-		SHOW(stat(path, &st));
-		SHOW(lstat(path, &st));
-		SHOW(access(path, F_OK));
-		SHOW(readlink(path, buf, sizeof(buf)));
-		SHOW(chmod(path, 0600));
-		SHOW(chown(path, 0, 0));
-		SHOW(unlink(path));
-		SHOW(rmdir(path));
-		SHOW(chdir(path));
-		SHOW(link(path, "y"));
-		SHOW(utimensat(AT_FDCWD, path, ts, 0));
-		SHOW(utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW));
-		SHOW(utimensat(AT_FDCWD, path, omit, 0)); /* nothing to do: 0, path unread */
-		if (trailing)
-			continue; /* naming an existing file: EISDIR, EEXIST, ... */
-		SHOW(open(path, O_WRONLY | O_CREAT, 0600));
-		SHOW(mkdir(path, 0700));
-		SHOW(rename(path, "x"));
-		SHOW(symlink("t", path));
-	}
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		show_path_calls(paths[i], NULL);
 	SHOW(utimensat(-1, NULL, omit, 0));
 	SHOW(utimensat(AT_FDCWD, "", omit, 12345));
 }

@@ -15,16 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define SHOW(expr) show(#expr, (long)(expr))
-
-static void show(const char *what, long r)
-{
-	if (r < 0)
-		printf("%s = %ld (%s)\n", what, r, strerror(errno));
-	else
-		printf("%s = %ld\n", what, r);
-	errno = 0;
-}
+#include "show_calls.h"
 
 static int cmp(const void *a, const void *b)
 {
@@ -79,34 +70,9 @@ static void through_files(void)
 	    "hello.txt/x",	"hello.txt/.",		"hello.txt/..", "hello.txt/../sub",
 	    "link-to-hello/..", "missing/../hello.txt", "sub/x/../y",	"hello.txt/",
 	    "link-to-hello/",	"/dev/null/x"};
-	struct timespec ts[2] = {{1, 0}, {2, 0}};
-	struct stat st;
-	char buf[16];
 
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		const char *path = paths[i];
-		int trailing = path[strlen(path) - 1] == '/';
-		printf("%s:\n", path);
-		SHOW(open(path, O_RDONLY));
-		SHOW(stat(path, &st));
-		SHOW(lstat(path, &st));
-		SHOW(access(path, F_OK));
-		SHOW(readlink(path, buf, sizeof(buf)));
-		SHOW(chmod(path, 0600));
-		SHOW(unlink(path));
-		SHOW(rmdir(path));
-		SHOW(chdir(path));
-		SHOW(rename(path, "x"));
-		SHOW(rename("hello.txt", path));
-		SHOW(link(path, "y"));
-		SHOW(utimensat(AT_FDCWD, path, ts, 0));
-		if (trailing)
-			continue; /* naming an existing file: EISDIR, EEXIST, ... */
-		SHOW(open(path, O_WRONLY | O_CREAT, 0600));
-		SHOW(mkdir(path, 0700));
-		SHOW(symlink("t", path));
-		SHOW(link("hello.txt", path));
-	}
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		show_path_calls(paths[i], "hello.txt");
 	/* a trailing slash is fine on directories, and on a new directory */
 	SHOW(access("sub/", F_OK));
 	SHOW(mkdir("slashed/", 0700));
