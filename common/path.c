@@ -3,7 +3,23 @@
 
 #include "common/path.h"
 
-long path_normalize(char *out, size_t outlen, const char *base, const char *path)
+/* How the component that ends at s (a '/' or the end) is used by the rest
+ * of the path, if a '/' follows it; -1 if none does. */
+static int dir_use(const char *s)
+{
+	if (*s != '/')
+		return -1;
+	while (*s == '/')
+		s++;
+	if (!*s)
+		return PATH_DIR_TRAILING;
+	if (s[0] == '.' && (s[1] == '/' || !s[1] || (s[1] == '.' && (s[2] == '/' || !s[2]))))
+		return PATH_DIR_FOLDED;
+	return PATH_DIR_INNER;
+}
+
+long path_normalize_dirs(char *out, size_t outlen, const char *base, const char *path,
+			 path_dir_check *check, void *ctx)
 {
 	size_t n = 0;
 
@@ -36,10 +52,22 @@ long path_normalize(char *out, size_t outlen, const char *base, const char *path
 				return -ENAMETOOLONG;
 			for (size_t i = 0; i < len; i++)
 				out[n++] = c[i];
+			int use = pass && check ? dir_use(s) : -1;
+			if (use >= 0) {
+				out[n] = '\0'; /* n < outlen: checked above */
+				long r = check(out, (enum path_dir_use)use, ctx);
+				if (r < 0)
+					return r;
+			}
 		}
 	}
 	out[n] = '\0';
 	return (long)n;
+}
+
+long path_normalize(char *out, size_t outlen, const char *base, const char *path)
+{
+	return path_normalize_dirs(out, outlen, base, path, NULL, NULL);
 }
 
 /* Whether mount is abs or a parent of it; *rel: the rest of abs. */

@@ -1,43 +1,50 @@
 /*
- * The host's standard streams: stdout and stderr through the writev
- * hypercall (a closed pipe ends the program as SIGPIPE would), stdin
- * through the read hypercall, and the terminal window size from the boot
- * info. files.c decides which guest fd is which stream.
+ * The host's standard streams as open files (console.h): stdout and
+ * stderr through the writev hypercall (a closed pipe ends the program as
+ * SIGPIPE would), stdin through the read hypercall and polled in the VMM,
+ * the terminal window size from the boot info, fstat from the VMM's own
+ * fstat of its stream. priv.id is the stream, 0..2.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 
 #include "kernel.h"
+#include "console.h"
 #include "cpu.h"
 #include "syscall.h"
 
-long console_writev(const struct syscall_frame *f, int stream, const struct ukvm_iovec *iov,
-		    uint64_t cnt)
+static long console_read(struct ofile *of, const struct fd_io *io)
 {
-	struct ukvm_hc_writev hc = {
-	    .fd = (uint32_t)stream, .iovcnt = (uint32_t)cnt, .iov = (uint64_t)(uintptr_t)iov};
+	(void)of; /* only stdin is open for reading */
+	if (io->cnt == 0)
+		return 0;
+	/* The first buffer only: a short read, as from a terminal or pipe. */
+	struct ukvm_hc_read hc = {.fd = 0, .buf = io->iov[0].base, .len = io->iov[0].len};
+	hypercall(UKVM_HC_READ, &hc);
+	return hc.ret;
+}
+
+static long console_write(struct ofile *of, const struct fd_io *io)
+{
+	struct ukvm_hc_writev hc = {.fd = (uint32_t)of->priv.id,
+				    .iovcnt = (uint32_t)io->cnt,
+				    .iov = (uint64_t)(uintptr_t)io->iov};
 	hypercall(UKVM_HC_WRITEV, &hc);
 	if (hc.ret == -EPIPE) {
 		/* Like Linux: the default action of SIGPIPE ends the program. */
 		struct ukvm_cpu_state st;
-		frame_state(f, &st);
+		frame_state(io->f, &st);
 		guest_die_by_signal(SIGPIPE, &st);
 	}
 	return hc.ret;
 }
 
-long console_read(uint64_t buf, uint64_t len)
+static long console_ioctl(struct ofile *of, uint64_t req, uint64_t arg)
 {
-	if (len == 0)
-		return 0;
-	struct ukvm_hc_read hc = {.fd = 0, .buf = buf, .len = len};
-	hypercall(UKVM_HC_READ, &hc);
-	return hc.ret;
-}
-
-long console_ioctl(int stream, uint64_t req, uint64_t arg)
-{
+	uint64_t stream = of->priv.id;
 	if (req != TIOCGWINSZ || !(boot_info.stdio_tty & (1u << stream)))
 		return -ENOTTY;
 	if (!user_range_ok(arg, sizeof(struct winsize)))
@@ -48,9 +55,55 @@ long console_ioctl(int stream, uint64_t req, uint64_t arg)
 	return 0;
 }
 
-int console_poll_stdin(int timeout_ms)
+static long console_stat(struct ofile *of, struct ukvm_stat *u)
 {
-	struct ukvm_hc_poll_stdin hc = {.timeout_ms = timeout_ms};
+	/* handles 0..2 are the VMM's own streams: a pipe, a terminal, a
+	 * regular file and /dev/null look as they are */
+	struct ukvm_hc_fs_stat hc = {.handle = (int32_t)of->priv.id, .st = (uint64_t)(uintptr_t)u};
+	hypercall(UKVM_HC_FS_STAT, &hc);
+	return hc.ret;
+}
+
+/* 1 when stdin is readable (or at EOF), 0 after timeout_ms (-1: none). */
+static long stdin_poll_host(int64_t timeout_ms)
+{
+	struct ukvm_hc_poll_stdin hc = {.timeout_ms = timeout_ms > INT32_MAX ? INT32_MAX
+									     : (int32_t)timeout_ms};
 	hypercall(UKVM_HC_POLL_STDIN, &hc);
-	return (int)hc.ret;
+	return hc.ret;
+}
+
+static short console_poll(struct ofile *of, short events, struct poll_table *pt)
+{
+	if (of->priv.id != 0) /* stdout, stderr: writes never wait */
+		return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	if (!(events & (POLLIN | POLLRDNORM)))
+		return 0;
+	if (stdin_poll_host(0) > 0)
+		return events & (POLLIN | POLLRDNORM);
+	poll_table_wait(pt, of);
+	return 0;
+}
+
+static long console_wait(struct ofile *of, int64_t timeout_ms)
+{
+	(void)of; /* only stdin registers to wait */
+	return stdin_poll_host(timeout_ms);
+}
+
+static const struct file_ops console_ops = {
+    .read = console_read,
+    .write = console_write,
+    .ioctl = console_ioctl,
+    .stat = console_stat,
+    .poll = console_poll,
+    .wait = console_wait,
+};
+
+struct ofile *console_ofile(int stream)
+{
+	struct ofile *of = ofile_new(&console_ops, stream == 0 ? O_RDONLY : O_WRONLY);
+	if (of)
+		of->priv.id = (uint64_t)stream;
+	return of;
 }

@@ -1,67 +1,96 @@
 /*
- * The fd table (fd.h) and the calls that work on any fd: close, dup,
- * fcntl, read and write in all their forms, lseek, ioctl, ftruncate,
- * fsync, poll. Reads and writes of --dir files go to the VMM as one
- * hypercall with the program's own buffers (no copy here).
+ * Open files and the fd table (fd.h), and the calls that work on any fd:
+ * close, dup, fcntl, pipe, read and write in all their forms, lseek,
+ * ioctl, ftruncate, fsync, getdents64, poll and select. They reach the
+ * file's kind only through its ops.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "kernel.h"
+#include "console.h"
 #include "fd.h"
+#include "pipe.h"
 #include "syscall.h"
 
 struct fdent {
 	struct ofile *of;
-	int cloexec;
+	uint8_t cloexec;
+	uint8_t reserved; /* taken by fd_reserve, not open yet */
 };
 
 static struct ofile ofiles[FD_MAX];
 static struct fdent fds[FD_MAX];
+/* The iovecs of the read or write being served, checked. One syscall at a
+ * time runs today; when threads can block inside a read or write (a pipe,
+ * a socket), this moves to the thread (it is 16 KiB: not on the syscall
+ * stack). */
 static struct ukvm_iovec io_iov[UKVM_IOV_MAX];
 
-/* ---- tables -------------------------------------------------------------- */
+/* ---- open files ----------------------------------------------------------- */
 
-struct ofile *ofile_new(enum ofile_kind kind)
+struct ofile *ofile_new(const struct file_ops *ops, uint32_t flags)
 {
 	for (unsigned i = 0; i < FD_MAX; i++) {
-		if (ofiles[i].kind == OF_FREE) {
-			ofiles[i].kind = kind;
-			ofiles[i].refs = 0;
-			ofiles[i].flags = 0;
-			ofiles[i].pipe = NULL;
-			ofiles[i].path[0] = '\0';
+		if (!ofiles[i].ops) {
+			ofiles[i] = (struct ofile){.ops = ops, .refs = 1, .flags = flags};
 			return &ofiles[i];
 		}
 	}
 	return NULL;
 }
 
+struct ofile *ofile_get(struct ofile *of)
+{
+	of->refs++;
+	return of;
+}
+
 void ofile_put(struct ofile *of)
 {
 	if (--of->refs)
 		return;
-	if (of->kind == OF_FILE) {
-		struct ukvm_hc_fs_handle hc = {.handle = of->handle};
-		hypercall(UKVM_HC_FS_CLOSE, &hc);
-	} else if (of->kind == OF_PIPE) {
-		pipe_release(of);
-	}
-	of->kind = OF_FREE;
+	if (of->ops->release)
+		of->ops->release(of);
+	of->ops = NULL;
 }
 
-long fd_install(struct ofile *of, uint64_t min, int cloexec)
+void poll_table_wait(struct poll_table *pt, struct ofile *of)
 {
-	for (uint64_t fd = min; fd < FD_MAX; fd++) {
-		if (!fds[fd].of) {
-			fds[fd] = (struct fdent){of, cloexec};
-			of->refs++;
+	if (pt && !pt->waiter && of->ops->wait)
+		pt->waiter = of;
+}
+
+/* ---- the fd table ---------------------------------------------------------- */
+
+uint64_t fd_limit(void)
+{
+	uint64_t lim = rlimit_cur(RLIMIT_NOFILE);
+	return lim < FD_MAX ? lim : FD_MAX;
+}
+
+long fd_reserve(uint64_t min)
+{
+	for (uint64_t fd = min, lim = fd_limit(); fd < lim; fd++) {
+		if (!fds[fd].of && !fds[fd].reserved) {
+			fds[fd].reserved = 1;
 			return (long)fd;
 		}
 	}
 	return -EMFILE;
+}
+
+void fd_install(long fd, struct ofile *of, int cloexec)
+{
+	fds[fd] = (struct fdent){.of = of, .cloexec = !!cloexec};
+}
+
+void fd_unreserve(long fd)
+{
+	fds[fd].reserved = 0;
 }
 
 struct ofile *fd_get(uint64_t fd)
@@ -69,7 +98,7 @@ struct ofile *fd_get(uint64_t fd)
 	return fd < FD_MAX ? fds[fd].of : NULL;
 }
 
-void fd_close(uint64_t fd)
+static void fd_close(uint64_t fd)
 {
 	struct ofile *of = fds[fd].of;
 	fds[fd].of = NULL;
@@ -78,15 +107,20 @@ void fd_close(uint64_t fd)
 
 void fd_init(void)
 {
-	for (unsigned i = 0; i < 3; i++) {
-		struct ofile *of = ofile_new(OF_CONSOLE);
-		of->handle = (int32_t)i;
-		of->flags = i == 0 ? O_RDONLY : O_WRONLY;
-		fd_install(of, i, 0);
-	}
+	for (int i = 0; i < 3; i++)
+		fd_install(fd_reserve((uint64_t)i), console_ofile(i), 0);
 }
 
-/* ---- close, dup, fcntl ---------------------------------------------------- */
+/* A new fd >= min for of (one more reference), or -EMFILE. */
+static long fd_dup(struct ofile *of, uint64_t min, int cloexec)
+{
+	long fd = fd_reserve(min);
+	if (fd >= 0)
+		fd_install(fd, ofile_get(of), cloexec);
+	return fd;
+}
+
+/* ---- close, dup, fcntl, pipe ------------------------------------------------ */
 
 long sys_close(const struct syscall_frame *f)
 {
@@ -99,21 +133,22 @@ long sys_close(const struct syscall_frame *f)
 static long do_dup3(uint64_t oldfd, uint64_t newfd, int cloexec)
 {
 	struct ofile *of = fd_get(oldfd);
-	if (!of || newfd >= FD_MAX)
+	/* as Linux: a newfd at or above RLIMIT_NOFILE is EBADF, open or not */
+	if (!of || newfd >= fd_limit())
 		return -EBADF;
 	if (oldfd == newfd)
 		return (long)newfd;
-	of->refs++; /* keep it while newfd, which may share it, is closed */
+	ofile_get(of); /* newfd's reference, taken before newfd (maybe sharing it) is closed */
 	if (fds[newfd].of)
 		fd_close(newfd);
-	fds[newfd] = (struct fdent){of, cloexec};
+	fd_install((long)newfd, of, cloexec);
 	return (long)newfd;
 }
 
 long sys_dup(const struct syscall_frame *f)
 {
 	struct ofile *of = fd_get(f->a1);
-	return of ? fd_install(of, 0, 0) : -EBADF;
+	return of ? fd_dup(of, 0, 0) : -EBADF;
 }
 
 long sys_dup2(const struct syscall_frame *f)
@@ -142,9 +177,9 @@ long sys_fcntl(const struct syscall_frame *f)
 	switch (f->a2) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg >= FD_MAX)
+		if (arg >= fd_limit())
 			return -EINVAL;
-		return fd_install(of, arg, f->a2 == F_DUPFD_CLOEXEC);
+		return fd_dup(of, arg, f->a2 == F_DUPFD_CLOEXEC);
 	case F_GETFD:
 		return fds[f->a1].cloexec ? FD_CLOEXEC : 0;
 	case F_SETFD:
@@ -167,6 +202,43 @@ long sys_fcntl(const struct syscall_frame *f)
 	default:
 		return -EINVAL;
 	}
+}
+
+long sys_pipe2(const struct syscall_frame *f)
+{
+	uint64_t flags = f->a2;
+	struct ofile *end[2];
+	long fd[2];
+
+	if (flags & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	if (!user_range_ok(f->a1, 2 * sizeof(int)))
+		return -EFAULT;
+	long r = pipe_create((uint32_t)flags & O_NONBLOCK, end);
+	if (r < 0)
+		return r;
+	fd[0] = fd_reserve(0);
+	fd[1] = fd[0] < 0 ? fd[0] : fd_reserve(0);
+	if (fd[1] < 0) {
+		if (fd[0] >= 0)
+			fd_unreserve(fd[0]);
+		ofile_put(end[0]);
+		ofile_put(end[1]);
+		return fd[1];
+	}
+	for (int i = 0; i < 2; i++)
+		fd_install(fd[i], end[i], !!(flags & O_CLOEXEC));
+	int *out = (int *)(uintptr_t)f->a1;
+	out[0] = (int)fd[0];
+	out[1] = (int)fd[1];
+	return 0;
+}
+
+long sys_pipe(const struct syscall_frame *f)
+{
+	struct syscall_frame g = *f;
+	g.a2 = 0;
+	return sys_pipe2(&g);
 }
 
 /* ---- read and write ------------------------------------------------------ */
@@ -192,16 +264,6 @@ static long get_iov(uint64_t addr, uint64_t cnt, uint64_t *n)
 	return 0;
 }
 
-static long file_io(struct ofile *of, uint64_t cnt, int64_t off, int write)
-{
-	struct ukvm_hc_fs_io hc = {.handle = of->handle,
-				   .iovcnt = (uint32_t)cnt,
-				   .iov = (uint64_t)(uintptr_t)io_iov,
-				   .offset = off};
-	hypercall(write ? UKVM_HC_FS_PWRITEV : UKVM_HC_FS_PREADV, &hc);
-	return hc.ret;
-}
-
 /* read/write/readv/writev (off -1) and the p* forms (off >= 0) on io_iov. */
 static long fd_io(const struct syscall_frame *f, uint64_t fd, uint64_t cnt, int64_t off, int write)
 {
@@ -212,22 +274,13 @@ static long fd_io(const struct syscall_frame *f, uint64_t fd, uint64_t cnt, int6
 	uint32_t acc = of->flags & O_ACCMODE;
 	if (write ? acc == O_RDONLY : acc == O_WRONLY)
 		return -EBADF;
-	if (off != -1 && of->kind != OF_FILE && of->kind != OF_DEV)
-		return -ESPIPE;
-	switch (of->kind) {
-	case OF_CONSOLE:
-		if (write)
-			return console_writev(f, of->handle, io_iov, cnt);
-		return cnt ? console_read(io_iov[0].base, io_iov[0].len) : 0;
-	case OF_PIPE:
-		return write ? pipe_write(f, of, io_iov, cnt) : pipe_read(of, io_iov, cnt);
-	case OF_DEV:
-		return dev_io(of, io_iov, cnt, write);
-	case OF_FILE:
-		return file_io(of, cnt, off, write);
-	default:
-		return -EBADF;
-	}
+	const struct file_ops *ops = of->ops;
+	long (*op)(struct ofile *, const struct fd_io *) =
+	    off == -1 ? (write ? ops->write : ops->read) : (write ? ops->pwrite : ops->pread);
+	if (!op)
+		return off == -1 ? -EINVAL : -ESPIPE;
+	const struct fd_io io = {.f = f, .iov = io_iov, .cnt = cnt, .off = off};
+	return op(of, &io);
 }
 
 static long buf_io(const struct syscall_frame *f, int64_t off, int write)
@@ -291,14 +344,9 @@ long sys_lseek(const struct syscall_frame *f)
 		return -EBADF;
 	if (f->a3 > SEEK_END)
 		return -EINVAL;
-	if (of->kind == OF_DEV)
-		return 0; /* as Linux's null, zero and random devices */
-	if (of->kind != OF_FILE)
+	if (!of->ops->seek)
 		return -ESPIPE;
-	struct ukvm_hc_fs_handle hc = {
-	    .handle = of->handle, .op = (uint32_t)f->a3, .arg = (int64_t)f->a2};
-	hypercall(UKVM_HC_FS_SEEK, &hc);
-	return hc.ret;
+	return of->ops->seek(of, (int64_t)f->a2, (uint32_t)f->a3);
 }
 
 long sys_ioctl(const struct syscall_frame *f)
@@ -306,9 +354,7 @@ long sys_ioctl(const struct syscall_frame *f)
 	struct ofile *of = fd_get(f->a1);
 	if (!of)
 		return -EBADF;
-	if (of->kind == OF_CONSOLE)
-		return console_ioctl(of->handle, f->a2, f->a3);
-	return -ENOTTY;
+	return of->ops->ioctl ? of->ops->ioctl(of, f->a2, f->a3) : -ENOTTY;
 }
 
 long sys_ftruncate(const struct syscall_frame *f)
@@ -316,23 +362,17 @@ long sys_ftruncate(const struct syscall_frame *f)
 	struct ofile *of = fd_get(f->a1);
 	if (!of)
 		return -EBADF;
-	if (of->kind != OF_FILE || (int64_t)f->a2 < 0)
+	if (!of->ops->truncate || (int64_t)f->a2 < 0)
 		return -EINVAL;
-	struct ukvm_hc_fs_handle hc = {.handle = of->handle, .arg = (int64_t)f->a2};
-	hypercall(UKVM_HC_FS_TRUNCATE, &hc);
-	return hc.ret == -EROFS || (of->flags & O_ACCMODE) != O_RDONLY ? hc.ret : -EINVAL;
+	return of->ops->truncate(of, (int64_t)f->a2);
 }
 
-static long do_fsync(uint64_t fd, uint32_t data_only)
+static long do_fsync(uint64_t fd, int data_only)
 {
 	struct ofile *of = fd_get(fd);
 	if (!of)
 		return -EBADF;
-	if (of->kind != OF_FILE)
-		return -EINVAL;
-	struct ukvm_hc_fs_handle hc = {.handle = of->handle, .op = data_only};
-	hypercall(UKVM_HC_FS_FSYNC, &hc);
-	return hc.ret;
+	return of->ops->sync ? of->ops->sync(of, data_only) : -EINVAL;
 }
 
 long sys_fsync(const struct syscall_frame *f)
@@ -344,29 +384,32 @@ long sys_fdatasync(const struct syscall_frame *f)
 	return do_fsync(f->a1, 1);
 }
 
+long sys_getdents64(const struct syscall_frame *f)
+{
+	struct ofile *of = fd_get(f->a1);
+	if (!of)
+		return -EBADF;
+	if (!of->ops->getdents)
+		return -ENOTDIR;
+	if (!user_range_ok(f->a2, f->a3))
+		return -EFAULT;
+	return of->ops->getdents(of, f->a2, f->a3);
+}
+
 /* ---- poll ---------------------------------------------------------------- */
 
-/* What fd is ready for now, of events. */
-static short poll_one(int fd, short events, int *stdin_wait)
+/* What fd is ready for now, of events; a file poll can wait on goes to pt. */
+static short poll_one(int fd, short events, struct poll_table *pt)
 {
 	struct ofile *of = fd < 0 ? NULL : fd_get((uint64_t)fd);
-	short ready = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 
 	if (fd < 0)
 		return 0;
 	if (!of)
 		return POLLNVAL;
-	if (of->kind == OF_CONSOLE && of->handle == 0) {
-		if (!(events & (POLLIN | POLLRDNORM)))
-			return 0;
-		if (console_poll_stdin(0) > 0)
-			return events & (POLLIN | POLLRDNORM);
-		*stdin_wait = 1;
-		return 0;
-	}
-	if (of->kind == OF_PIPE)
-		return pipe_poll(of, events);
-	return ready & events;
+	if (!of->ops->poll)
+		return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	return of->ops->poll(of, events, pt);
 }
 
 /* Waits until one of p[0..n) is ready or timeout_ms (-1: none) passes;
@@ -374,17 +417,16 @@ static short poll_one(int fd, short events, int *stdin_wait)
 static long poll_wait(struct pollfd *p, uint64_t n, int64_t timeout_ms)
 {
 	for (;;) {
-		int stdin_wait = 0;
+		struct poll_table pt = {0};
 		long count = 0;
 		for (uint64_t i = 0; i < n; i++) {
-			p[i].revents = poll_one(p[i].fd, p[i].events, &stdin_wait);
+			p[i].revents = poll_one(p[i].fd, p[i].events, &pt);
 			count += p[i].revents != 0;
 		}
 		if (count || timeout_ms == 0)
 			return count;
-		if (stdin_wait) {
-			int r = console_poll_stdin(timeout_ms > INT32_MAX ? INT32_MAX
-									  : (int)timeout_ms);
+		if (pt.waiter) {
+			long r = pt.waiter->ops->wait(pt.waiter, timeout_ms);
 			if (r < 0)
 				return r;
 			if (r == 0 && timeout_ms > 0)
@@ -400,7 +442,7 @@ static long poll_wait(struct pollfd *p, uint64_t n, int64_t timeout_ms)
 
 static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
 {
-	if (n > FD_MAX)
+	if (n > fd_limit()) /* as Linux: more than RLIMIT_NOFILE entries */
 		return -EINVAL;
 	if (!user_range_ok(addr, n * sizeof(struct pollfd)))
 		return -EFAULT;
@@ -412,7 +454,7 @@ static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
 #define SELECT_MAX 1024 /* FD_SETSIZE */
 static long do_select(uint64_t nfds, const uint64_t set_addr[3], int64_t timeout_ms)
 {
-	static struct pollfd p[FD_MAX];
+	static struct pollfd p[FD_MAX]; /* per call, as io_iov: a thread's own once threads poll */
 	static const short ev[3] = {POLLIN, POLLOUT, POLLPRI};
 	uint64_t *sets[3];
 	uint64_t n = 0, words = (nfds + 63) / 64;

@@ -1,9 +1,14 @@
 /*
- * The guest's fd table (fd.c), shared by the files of --dir mappings
- * (files.c) and the in-guest pipes (pipe.c). A guest fd points at an open
- * file (struct ofile), shared by dup: one of the host's standard streams
- * (console.c), a file or directory of a --dir mapping (a VMM handle), or
- * one end of a pipe.
+ * Open files and the fd table (fd.c).
+ *
+ * A guest fd points at an open file (struct ofile), shared by dup and
+ * counted. Each kind of open file is one table of operations (struct
+ * file_ops) in its own file, which exports only its constructors:
+ * console.h (the host's standard streams), hostfile.h (a file or
+ * directory of a --dir mapping, a VMM handle), pipe.h (a pipe end),
+ * dev.h (the device files). fd.c and the path calls (files.c) call
+ * through the ops and never ask which kind a file is; an op a kind lacks
+ * gives the errno Linux gives for that kind of file, named at each op.
  */
 #ifndef LIBGUEST_FD_H
 #define LIBGUEST_FD_H
@@ -11,56 +16,110 @@
 #include <stdint.h>
 #include <unikvm/abi.h>
 
-#include "syscall.h"
+#define FD_MAX 256 /* guest fds; RLIMIT_NOFILE can only lower it (system.c) */
 
-#define FD_MAX 256 /* guest fds: RLIMIT_NOFILE (system.c) */
+struct ofile;
+struct syscall_frame;
+struct poll_table;
 
-enum ofile_kind { OF_FREE, OF_CONSOLE, OF_FILE, OF_PIPE, OF_DEV };
-
-struct pipe;
-
-struct ofile {
-	uint32_t refs;
-	enum ofile_kind kind;
-	uint32_t flags; /* O_ACCMODE, O_APPEND, O_NONBLOCK, O_DIRECTORY */
-	int32_t handle; /* OF_FILE: the VMM's handle; OF_CONSOLE: the stream 0..2;
-			 * OF_DEV: the device (dev.c) */
-	struct pipe *pipe;
-	char path[UKVM_FS_PATH_MAX]; /* OF_FILE: the normalised guest path */
+/* One read or write, as fd.c hands it to a kind: the iovecs are checked
+ * (inside guest RAM, each at most INT64_MAX) and none is empty. */
+struct fd_io {
+	const struct syscall_frame *f; /* the syscall: a fatal SIGPIPE reports its state */
+	const struct ukvm_iovec *iov;
+	uint64_t cnt; /* 0..UKVM_IOV_MAX (0: an empty buffer) */
+	int64_t off;  /* -1: at the file's own offset; >= 0: pread/pwrite */
 };
 
-/* A free open file of that kind with no references, or NULL. */
-struct ofile *ofile_new(enum ofile_kind kind);
-/* Drops a reference; the last one closes the VMM handle or pipe end. */
+struct file_ops {
+	/* read, readv / write, writev (io->off -1). The access mode is
+	 * checked before (EBADF). NULL: EINVAL. */
+	long (*read)(struct ofile *of, const struct fd_io *io);
+	long (*write)(struct ofile *of, const struct fd_io *io);
+	/* pread, preadv / pwrite, pwritev (io->off >= 0). NULL: ESPIPE (a
+	 * stream). */
+	long (*pread)(struct ofile *of, const struct fd_io *io);
+	long (*pwrite)(struct ofile *of, const struct fd_io *io);
+	/* lseek; whence is SEEK_SET, SEEK_CUR or SEEK_END. NULL: ESPIPE. */
+	long (*seek)(struct ofile *of, int64_t off, uint32_t whence);
+	/* NULL: ENOTTY. */
+	long (*ioctl)(struct ofile *of, uint64_t req, uint64_t arg);
+	/* fstat. Every kind has it. */
+	long (*stat)(struct ofile *of, struct ukvm_stat *u);
+	/* ftruncate; len >= 0. NULL: EINVAL. */
+	long (*truncate)(struct ofile *of, int64_t len);
+	/* fsync, fdatasync. NULL: EINVAL. */
+	long (*sync)(struct ofile *of, int data_only);
+	/* getdents64 into [buf, buf + len), checked. NULL: ENOTDIR. */
+	long (*getdents)(struct ofile *of, uint64_t buf, uint64_t len);
+	/* fchmod (mode & 07777). NULL: EINVAL. */
+	long (*chmod)(struct ofile *of, uint32_t mode);
+	/* futimens: atime sec, nsec, mtime sec, nsec (UTIME_NOW, UTIME_OMIT
+	 * as on Linux). NULL: EPERM. */
+	long (*utimens)(struct ofile *of, const int64_t times[4]);
+	/* The normalised guest path of an open directory: the base of
+	 * openat(dirfd, relative path) and fchdir's new cwd. NULL: ENOTDIR.
+	 * Paths are looked up again by name (files.c): a directory renamed
+	 * while open is not followed. */
+	const char *(*dir_path)(struct ofile *of);
+	/* poll(2) revents now, of events | POLLHUP | POLLERR. A kind with
+	 * nothing ready whose readiness comes from outside the guest (stdin
+	 * today; sockets next) calls poll_table_wait(pt, of), and poll then
+	 * waits through its wait op. NULL: always ready for reading and
+	 * writing (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM, as Linux's
+	 * files without a poll method). pt may be NULL. */
+	short (*poll)(struct ofile *of, short events, struct poll_table *pt);
+	/* Blocks until of may have become ready or timeout_ms (-1: none)
+	 * passes: 1 (look again), 0 (timed out) or -errno. */
+	long (*wait)(struct ofile *of, int64_t timeout_ms);
+	/* The last reference is gone: free the kind's state. NULL: nothing. */
+	void (*release)(struct ofile *of);
+};
+
+/* An open file: the state of one open(), shared by its dups. Each kind
+ * keeps its own state per open file behind priv, never in statics shared
+ * by all files of the kind. */
+struct ofile {
+	const struct file_ops *ops; /* NULL: a free slot */
+	uint32_t refs;		    /* fds and constructors' references */
+	uint32_t flags;		    /* O_ACCMODE, O_APPEND, O_NONBLOCK, O_DIRECTORY */
+	union {
+		void *ptr;   /* the kind's state (pipe end, host file) */
+		uint64_t id; /* or a number (console stream, device) */
+	} priv;
+};
+
+/* What poll learns while it asks each file (fd.c). With one thread today
+ * it is the first file poll can wait on; when threads block in poll it
+ * also collects the wait queues of guest-side files (a pipe's), where a
+ * writer wakes the parked reader, and sockets join stdin in one VMM wait. */
+struct poll_table {
+	struct ofile *waiter;
+};
+/* Called by a poll op that found nothing ready: poll may wait on of. */
+void poll_table_wait(struct poll_table *pt, struct ofile *of);
+
+/* A new open file with those ops and flags (priv zero) holding one
+ * reference, the caller's; NULL when none is free (ENFILE). */
+struct ofile *ofile_new(const struct file_ops *ops, uint32_t flags);
+/* One more reference to of; returns of. */
+struct ofile *ofile_get(struct ofile *of);
+/* Drops a reference; the last one calls the kind's release. */
 void ofile_put(struct ofile *of);
-/* The lowest free fd >= min, pointing at of (one more reference): the fd
- * or -EMFILE. */
-long fd_install(struct ofile *of, uint64_t min, int cloexec);
+
+/* The limit of new fds: RLIMIT_NOFILE's soft limit, at most FD_MAX. fds
+ * opened before it was lowered stay open and usable. */
+uint64_t fd_limit(void);
+/* Reserves the lowest free fd >= min below fd_limit(): the fd or -EMFILE
+ * (what open, dup, F_DUPFD and pipe give at the limit). The fd stays
+ * closed (fd_get: NULL) until fd_install or fd_unreserve. */
+long fd_reserve(uint64_t min);
+/* Points the reserved fd at of, taking over the caller's reference. */
+void fd_install(long fd, struct ofile *of, int cloexec);
+void fd_unreserve(long fd);
 /* The open file of fd, or NULL if fd is not open. */
 struct ofile *fd_get(uint64_t fd);
-/* Closes an open fd. */
-void fd_close(uint64_t fd);
 /* fd 0, 1, 2: the host's stdin, stdout, stderr. */
 void fd_init(void);
-
-/* files.c: fstat of an open file */
-long fd_stat(struct ofile *of, struct ukvm_stat *u);
-
-/* dev.c: /dev/null, /dev/zero, /dev/random, /dev/urandom, /dev/std* */
-/* The device at normalised path abs, or -1. */
-int dev_lookup(const char *abs);
-long dev_open(int dev, uint32_t flags, int cloexec);
-long dev_io(const struct ofile *of, const struct ukvm_iovec *iov, uint64_t cnt, int write);
-long dev_stat(int dev, struct ukvm_stat *u);
-
-/* pipe.c */
-long pipe_read(struct ofile *of, const struct ukvm_iovec *iov, uint64_t cnt);
-long pipe_write(const struct syscall_frame *f, struct ofile *of, const struct ukvm_iovec *iov,
-		uint64_t cnt);
-/* The end of of is closed. */
-void pipe_release(struct ofile *of);
-void pipe_stat(const struct ofile *of, struct ukvm_stat *u);
-/* poll(2) revents of of for events. */
-short pipe_poll(const struct ofile *of, short events);
 
 #endif

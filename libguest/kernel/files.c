@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "kernel.h"
+#include "dev.h"
 #include "fd.h"
+#include "hostfile.h"
 #include "common/path.h"
 #include "syscall.h"
 
@@ -31,7 +33,6 @@ static uint32_t cur_umask = 022;
 
 void files_init(void)
 {
-	fd_init();
 	for (nmounts = 0; nmounts < UKVM_FS_MOUNTS_MAX; nmounts++) {
 		struct ukvm_hc_fs_mount hc = {.index = nmounts,
 					      .path = (uint64_t)(uintptr_t)mount_names[nmounts],
@@ -61,7 +62,48 @@ static long user_string(uint64_t addr, char *buf, size_t size)
 	return -ENAMETOOLONG;
 }
 
+/* The host's stat of p (a mapping and a relative path) into u; flags:
+ * AT_SYMLINK_NOFOLLOW or 0. */
+static long host_stat(const struct ukvm_fs_path *p, uint32_t flags, struct ukvm_stat *u)
+{
+	struct ukvm_hc_fs_stat hc = {
+	    .handle = -1, .flags = flags, .p = *p, .st = (uint64_t)(uintptr_t)u};
+	hypercall(UKVM_HC_FS_STAT, &hc);
+	return hc.ret;
+}
+
+/* The path's view of prefix, a component that a '/' follows (path.h): a
+ * device is not a directory (ENOTDIR); a mapped one the VMM does not get to
+ * see, because "." or ".." fold it away or it ends the path, is looked up
+ * here, so that "file/.." is ENOTDIR and "missing/.." ENOENT as on Linux.
+ * A missing last component ("newdir/") is left to the call. */
+static long dir_check(const char *prefix, enum path_dir_use use, void *ctx)
+{
+	struct ukvm_stat u;
+	const char *rel;
+	long r = -ENOENT;
+
+	(void)ctx;
+	if (dev_lookup(prefix) >= 0)
+		return -ENOTDIR;
+	if (use == PATH_DIR_INNER)
+		return 0; /* the VMM's lookup of the whole path sees it */
+	int m = path_find_mount(prefix, mounts, nmounts, &rel);
+	if (m >= 0) {
+		struct ukvm_fs_path p = {.mount = (uint32_t)m,
+					 .len = (uint32_t)kstrlen(rel),
+					 .path = (uint64_t)(uintptr_t)rel};
+		r = host_stat(&p, 0, &u);
+	}
+	if (r == -ENOENT && use == PATH_DIR_TRAILING)
+		return 0;
+	if (r < 0)
+		return r;
+	return (u.mode & S_IFMT) == S_IFDIR ? 0 : -ENOTDIR;
+}
+
 struct gpath {
+	char path[UKVM_FS_PATH_MAX]; /* as the program gave it */
 	char abs[UKVM_FS_PATH_MAX];
 	struct ukvm_fs_path p;
 	int mount;
@@ -71,31 +113,28 @@ struct gpath {
 #define R_EMPTY_OK 1 /* "" is dirfd's own path (AT_EMPTY_PATH) */
 #define R_DEV_OK 2   /* the caller serves devices; others get EACCES */
 
-/* Resolves (dirfd, user path) to a mapping and a relative path, or to a
+/* Resolves (dirfd, g->path) to a mapping and a relative path, or to a
  * device. An empty path is ENOENT unless R_EMPTY_OK. */
-static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
+static long resolve_path(uint64_t dirfd, struct gpath *g, int flags)
 {
-	char path[UKVM_FS_PATH_MAX];
 	const char *base = cwd;
-	long r = user_string(upath, path, sizeof(path));
+	long r;
 
-	if (r < 0)
-		return r;
-	if (path[0] != '/' && (int)dirfd != AT_FDCWD) {
+	if (g->path[0] != '/' && (int)dirfd != AT_FDCWD) {
 		struct ofile *of = fd_get(dirfd);
 		if (!of)
 			return -EBADF;
-		if (of->kind != OF_FILE)
+		if (!of->ops->dir_path)
 			return -ENOTDIR;
-		base = of->path;
+		base = of->ops->dir_path(of);
 	}
-	if (!path[0]) {
+	if (!g->path[0]) {
 		if (!(flags & R_EMPTY_OK))
 			return -ENOENT;
-		path[0] = '.';
-		path[1] = '\0';
+		g->path[0] = '.';
+		g->path[1] = '\0';
 	}
-	if ((r = path_normalize(g->abs, sizeof(g->abs), base, path)) < 0)
+	if ((r = path_normalize_dirs(g->abs, sizeof(g->abs), base, g->path, dir_check, NULL)) < 0)
 		return r;
 	g->dev = dev_lookup(g->abs);
 	if (g->dev >= 0)
@@ -110,38 +149,49 @@ static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
 	return 0;
 }
 
+/* Copies the user's path at upath into g and resolves it (resolve_path). */
+static long resolve(uint64_t dirfd, uint64_t upath, struct gpath *g, int flags)
+{
+	long r = user_string(upath, g->path, sizeof(g->path));
+	return r < 0 ? r : resolve_path(dirfd, g, flags);
+}
+
 /* ---- open --------------------------------------------------------------- */
+
+/* Opens what g->path names: *of gets a reference. */
+static long open_path(uint64_t dirfd, struct gpath *g, uint64_t flags, uint64_t mode,
+		      struct ofile **of)
+{
+	long r = resolve_path(dirfd, g, R_DEV_OK);
+	if (r < 0)
+		return r;
+	if (g->dev >= 0)
+		return dev_open(g->dev, (uint32_t)flags, of);
+	uint32_t hflags = (uint32_t)flags & ~(uint32_t)O_CLOEXEC;
+	if (flags & O_PATH)
+		hflags = O_RDONLY | (hflags & (O_DIRECTORY | O_NOFOLLOW));
+	return hostfile_open(&g->p, g->abs, hflags, (uint32_t)mode & ~cur_umask & 07777, of);
+}
 
 static long do_open(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
 {
 	static struct gpath g;
-	long r = resolve(dirfd, upath, &g, R_DEV_OK);
-	if (r < 0)
-		return r;
-	if (g.dev >= 0)
-		return dev_open(g.dev, (uint32_t)flags, !!(flags & O_CLOEXEC));
-	struct ofile *of = ofile_new(OF_FILE);
-	if (!of)
-		return -EMFILE;
-	uint32_t hflags = (uint32_t)flags & ~(uint32_t)O_CLOEXEC;
-	if (flags & O_PATH)
-		hflags = O_RDONLY | (hflags & (O_DIRECTORY | O_NOFOLLOW));
-	struct ukvm_hc_fs_path hc = {
-	    .p = g.p, .flags = hflags, .mode = (uint32_t)mode & ~cur_umask & 07777};
-	hypercall(UKVM_HC_FS_OPEN, &hc);
-	if (hc.ret < 0) {
-		of->kind = OF_FREE;
-		return hc.ret;
-	}
-	of->handle = (int32_t)hc.ret;
-	of->flags = hflags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY);
-	kmemcpy(of->path, g.abs, kstrlen(g.abs) + 1);
-	r = fd_install(of, 0, !!(flags & O_CLOEXEC));
+	struct ofile *of;
+	long r = user_string(upath, g.path, sizeof(g.path));
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	/* as Linux: the fd is taken before the path is looked up, so at
+	 * RLIMIT_NOFILE any open is EMFILE */
+	long fd = fd_reserve(0);
+	if (fd < 0)
+		return fd;
+	r = open_path(dirfd, &g, flags, mode, &of);
 	if (r < 0) {
-		of->refs = 1;
-		ofile_put(of);
+		fd_unreserve(fd);
+		return r;
 	}
-	return r;
+	fd_install(fd, of, !!(flags & O_CLOEXEC));
+	return fd;
 }
 
 long sys_open(const struct syscall_frame *f)
@@ -161,20 +211,6 @@ long sys_creat(const struct syscall_frame *f)
 
 /* ---- stat ---------------------------------------------------------------- */
 
-/* The stat of fd (handle >= 0 / console) or of g into u. */
-long fd_stat(struct ofile *of, struct ukvm_stat *u)
-{
-	if (of->kind == OF_PIPE) {
-		pipe_stat(of, u);
-		return 0;
-	}
-	if (of->kind == OF_DEV)
-		return dev_stat(of->handle, u);
-	struct ukvm_hc_fs_stat hc = {.handle = of->handle, .st = (uint64_t)(uintptr_t)u};
-	hypercall(UKVM_HC_FS_STAT, &hc);
-	return hc.ret;
-}
-
 /* Stats (dirfd, path) into u; AT_EMPTY_PATH with "" stats dirfd itself. */
 static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_stat *u)
 {
@@ -189,7 +225,7 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_
 	if (!c && (flags & AT_EMPTY_PATH_)) {
 		struct ofile *of = (int)dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
 		if (of)
-			return fd_stat(of, u);
+			return of->ops->stat(of, u);
 		if ((int)dirfd != AT_FDCWD)
 			return -EBADF;
 	}
@@ -199,12 +235,7 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_
 		return r;
 	if (g.dev >= 0)
 		return dev_stat(g.dev, u);
-	struct ukvm_hc_fs_stat hc = {.handle = -1,
-				     .flags = (uint32_t)flags & AT_SYMLINK_NOFOLLOW,
-				     .p = g.p,
-				     .st = (uint64_t)(uintptr_t)u};
-	hypercall(UKVM_HC_FS_STAT, &hc);
-	return hc.ret;
+	return host_stat(&g.p, (uint32_t)flags & AT_SYMLINK_NOFOLLOW, u);
 }
 
 static long put_stat(long r, const struct ukvm_stat *u, uint64_t addr)
@@ -235,7 +266,7 @@ long sys_fstat(const struct syscall_frame *f)
 {
 	struct ukvm_stat u;
 	struct ofile *of = fd_get(f->a1);
-	return of ? put_stat(fd_stat(of, &u), &u, f->a2) : -EBADF;
+	return of ? put_stat(of->ops->stat(of, &u), &u, f->a2) : -EBADF;
 }
 
 long sys_stat(const struct syscall_frame *f)
@@ -316,20 +347,6 @@ long sys_statx(const struct syscall_frame *f)
 }
 
 /* ---- directories and names ---------------------------------------------- */
-
-long sys_getdents64(const struct syscall_frame *f)
-{
-	struct ofile *of = fd_get(f->a1);
-	if (!of)
-		return -EBADF;
-	if (of->kind != OF_FILE)
-		return -ENOTDIR;
-	if (!user_range_ok(f->a2, f->a3))
-		return -EFAULT;
-	struct ukvm_hc_fs_buf hc = {.handle = of->handle, .buf = f->a2, .len = f->a3};
-	hypercall(UKVM_HC_FS_GETDENTS, &hc);
-	return hc.ret;
-}
 
 static long path_call(unsigned nr, uint64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode)
 {
@@ -484,9 +501,8 @@ long sys_chdir(const struct syscall_frame *f)
 		return r;
 	if (g.dev >= 0)
 		return -ENOTDIR;
-	struct ukvm_hc_fs_stat hc = {.handle = -1, .p = g.p, .st = (uint64_t)(uintptr_t)&u};
-	hypercall(UKVM_HC_FS_STAT, &hc);
-	return hc.ret < 0 ? hc.ret : set_cwd(g.abs, &u);
+	r = host_stat(&g.p, 0, &u);
+	return r < 0 ? r : set_cwd(g.abs, &u);
 }
 
 long sys_fchdir(const struct syscall_frame *f)
@@ -495,36 +511,35 @@ long sys_fchdir(const struct syscall_frame *f)
 	struct ofile *of = fd_get(f->a1);
 	if (!of)
 		return -EBADF;
-	if (of->kind != OF_FILE)
+	if (!of->ops->dir_path)
 		return -ENOTDIR;
-	long r = fd_stat(of, &u);
-	return r < 0 ? r : set_cwd(of->path, &u);
+	long r = of->ops->stat(of, &u);
+	return r < 0 ? r : set_cwd(of->ops->dir_path(of), &u);
 }
 
 /* ---- attributes: mode, times, owner; links ------------------------------- */
 
-/* chmod/utimens of fd (upath 0) or of (dirfd, upath). */
+/* chmod/utimens of the open file dirfd (upath 0) or of (dirfd, upath). */
 static long attr_call(unsigned nr, uint64_t dirfd, uint64_t upath, uint32_t flags,
 		      struct ukvm_hc_fs_attr *hc)
 {
 	static struct gpath g;
 	if (flags & ~(uint32_t)AT_SYMLINK_NOFOLLOW)
 		return -EINVAL;
-	hc->flags = flags;
 	if (!upath) {
 		struct ofile *of = fd_get(dirfd);
 		if (!of)
 			return -EBADF;
-		if (of->kind != OF_FILE)
-			return nr == UKVM_HC_FS_CHMOD ? -EINVAL : -EPERM;
-		hc->handle = of->handle;
-	} else {
-		long r = resolve(dirfd, upath, &g, 0);
-		if (r < 0)
-			return r;
-		hc->handle = -1;
-		hc->p = g.p;
+		if (nr == UKVM_HC_FS_CHMOD)
+			return of->ops->chmod ? of->ops->chmod(of, hc->mode) : -EINVAL;
+		return of->ops->utimens ? of->ops->utimens(of, hc->times) : -EPERM;
 	}
+	long r = resolve(dirfd, upath, &g, 0);
+	if (r < 0)
+		return r;
+	hc->flags = flags;
+	hc->handle = -1;
+	hc->p = g.p;
 	hypercall(nr, hc);
 	return hc->ret;
 }
@@ -555,6 +570,10 @@ long sys_utimensat(const struct syscall_frame *f)
 		if (!user_range_ok(f->a3, 2 * sizeof(struct timespec)))
 			return -EFAULT;
 		const struct timespec *ts = (const struct timespec *)(uintptr_t)f->a3;
+		/* as Linux: nothing to do, and the fd, path and flags are not
+		 * even looked at */
+		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+			return 0;
 		for (int i = 0; i < 2; i++) {
 			long ns = ts[i].tv_nsec;
 			if ((ns < 0 || ns >= 1000000000) && ns != UTIME_NOW && ns != UTIME_OMIT)
@@ -579,7 +598,7 @@ static long do_chown(uint64_t dirfd, uint64_t upath, uint64_t uid, uint64_t gid,
 	if (!upath) {
 		if (!(of = fd_get(dirfd)))
 			return -EBADF;
-		r = fd_stat(of, &u);
+		r = of->ops->stat(of, &u);
 	} else {
 		r = stat_at(dirfd, upath, flags, &u);
 	}

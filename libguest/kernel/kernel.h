@@ -56,6 +56,9 @@ long mm_munmap(uint64_t addr, uint64_t len);
 long mm_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr);
 uint64_t mm_free_bytes(void);
 
+/* system.c: the soft limit of resource res (RLIMIT_*), as setrlimit left it */
+uint64_t rlimit_cur(unsigned res);
+
 /* Whether [addr, addr + len) lies inside guest RAM above page 0: the check
  * every syscall applies to a user pointer before using it. An empty range
  * is valid anywhere. */

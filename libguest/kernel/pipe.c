@@ -1,8 +1,12 @@
 /*
- * Pipes inside the guest: a 64 KiB buffer each, at most four. There is one
- * process, so a read that would wait for ever fails with EDEADLK instead
- * (EAGAIN with O_NONBLOCK), and so does a write to a full pipe; a write
- * with no reader left ends the program as SIGPIPE would.
+ * Pipes inside the guest (pipe.h): a 64 KiB buffer each, at most four.
+ * There is one process, so a read that would wait for ever fails with
+ * EDEADLK instead (EAGAIN with O_NONBLOCK), and so does a write to a full
+ * pipe; a write with no reader left ends the program as SIGPIPE would.
+ * Each end is an open file whose priv.ptr is its pipe; the access mode
+ * says which end it is. When threads come, a reader of an empty pipe (a
+ * writer of a full one) parks on a wait queue of the pipe instead of
+ * failing, and the other end's write (read, close) wakes it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "kernel.h"
-#include "fd.h"
+#include "pipe.h"
 #include "syscall.h"
 
 #define PIPE_SIZE 65536
@@ -24,68 +28,21 @@ struct pipe {
 
 static struct pipe pipes[4];
 
-long sys_pipe2(const struct syscall_frame *f)
+static int is_reader(const struct ofile *of)
 {
-	struct pipe *p = NULL;
-	uint64_t flags = f->a2;
-
-	if (flags & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK))
-		return -EINVAL;
-	if (!user_range_ok(f->a1, 2 * sizeof(int)))
-		return -EFAULT;
-	for (unsigned i = 0; i < ARRAY_SIZE(pipes) && !p; i++)
-		if (!pipes[i].readers && !pipes[i].writers)
-			p = &pipes[i];
-	if (!p)
-		return -ENFILE;
-	struct ofile *r = ofile_new(OF_PIPE);
-	if (!r)
-		return -EMFILE;
-	struct ofile *w = ofile_new(OF_PIPE);
-	if (!w) {
-		r->kind = OF_FREE;
-		return -EMFILE;
-	}
-	*p = (struct pipe){.readers = 1, .writers = 1};
-	r->pipe = w->pipe = p;
-	r->flags = O_RDONLY | ((uint32_t)flags & O_NONBLOCK);
-	w->flags = O_WRONLY | ((uint32_t)flags & O_NONBLOCK);
-	long rfd = fd_install(r, 0, !!(flags & O_CLOEXEC));
-	long wfd = rfd < 0 ? rfd : fd_install(w, 0, !!(flags & O_CLOEXEC));
-	if (wfd < 0) {
-		if (rfd >= 0)
-			fd_close((uint64_t)rfd);
-		else {
-			r->refs = 1;
-			ofile_put(r);
-		}
-		w->refs = 1;
-		ofile_put(w);
-		return wfd;
-	}
-	int *out = (int *)(uintptr_t)f->a1;
-	out[0] = (int)rfd;
-	out[1] = (int)wfd;
-	return 0;
+	return (of->flags & O_ACCMODE) == O_RDONLY;
 }
 
-long sys_pipe(const struct syscall_frame *f)
+static long pipe_read(struct ofile *of, const struct fd_io *io)
 {
-	struct syscall_frame g = *f;
-	g.a2 = 0;
-	return sys_pipe2(&g);
-}
-
-long pipe_read(struct ofile *of, const struct ukvm_iovec *iov, uint64_t cnt)
-{
-	struct pipe *p = of->pipe;
+	struct pipe *p = of->priv.ptr;
 	long total = 0;
 
 	if (p->len == 0)
 		return !p->writers ? 0 : (of->flags & O_NONBLOCK) ? -EAGAIN : -EDEADLK;
-	for (uint64_t i = 0; i < cnt && p->len; i++) {
-		uint8_t *dst = (uint8_t *)(uintptr_t)iov[i].base;
-		for (uint64_t k = 0; k < iov[i].len && p->len; k++) {
+	for (uint64_t i = 0; i < io->cnt && p->len; i++) {
+		uint8_t *dst = (uint8_t *)(uintptr_t)io->iov[i].base;
+		for (uint64_t k = 0; k < io->iov[i].len && p->len; k++) {
 			dst[k] = p->buf[p->head];
 			p->head = (p->head + 1) % PIPE_SIZE;
 			p->len--;
@@ -95,20 +52,19 @@ long pipe_read(struct ofile *of, const struct ukvm_iovec *iov, uint64_t cnt)
 	return total;
 }
 
-long pipe_write(const struct syscall_frame *f, struct ofile *of, const struct ukvm_iovec *iov,
-		uint64_t cnt)
+static long pipe_write(struct ofile *of, const struct fd_io *io)
 {
-	struct pipe *p = of->pipe;
+	struct pipe *p = of->priv.ptr;
 	long total = 0;
 
 	if (!p->readers) {
 		struct ukvm_cpu_state st;
-		frame_state(f, &st);
+		frame_state(io->f, &st);
 		guest_die_by_signal(SIGPIPE, &st);
 	}
-	for (uint64_t i = 0; i < cnt; i++) {
-		const uint8_t *src = (const uint8_t *)(uintptr_t)iov[i].base;
-		for (uint64_t k = 0; k < iov[i].len; k++) {
+	for (uint64_t i = 0; i < io->cnt; i++) {
+		const uint8_t *src = (const uint8_t *)(uintptr_t)io->iov[i].base;
+		for (uint64_t k = 0; k < io->iov[i].len; k++) {
 			if (p->len == PIPE_SIZE && total)
 				return total;
 			if (p->len == PIPE_SIZE)
@@ -121,33 +77,79 @@ long pipe_write(const struct syscall_frame *f, struct ofile *of, const struct uk
 	return total;
 }
 
-void pipe_release(struct ofile *of)
+static long pipe_stat(struct ofile *of, struct ukvm_stat *u)
 {
-	if ((of->flags & O_ACCMODE) == O_WRONLY)
-		of->pipe->writers--;
-	else
-		of->pipe->readers--;
-}
-
-void pipe_stat(const struct ofile *of, struct ukvm_stat *u)
-{
+	const struct pipe *p = of->priv.ptr;
 	*u = (struct ukvm_stat){.mode = S_IFIFO | 0600,
 				.nlink = 1,
 				.blksize = 4096,
 				.dev = 12,
-				.ino = (uint64_t)(of->pipe - pipes) + 1};
+				.ino = (uint64_t)(p - pipes) + 1};
+	return 0;
 }
 
-short pipe_poll(const struct ofile *of, short events)
+static short pipe_poll(struct ofile *of, short events, struct poll_table *pt)
 {
-	const struct pipe *p = of->pipe;
+	const struct pipe *p = of->priv.ptr;
 	short ready;
 
-	if ((of->flags & O_ACCMODE) == O_RDONLY)
+	(void)pt; /* only this guest's own calls change a pipe (one thread) */
+	if (is_reader(of))
 		ready = p->len ? POLLIN | POLLRDNORM : !p->writers ? POLLHUP : 0;
 	else if (!p->readers)
 		ready = POLLERR;
 	else
 		ready = p->len < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0;
 	return (short)(ready & (events | POLLHUP | POLLERR));
+}
+
+static void pipe_release(struct ofile *of)
+{
+	struct pipe *p = of->priv.ptr;
+	if (is_reader(of))
+		p->readers--;
+	else
+		p->writers--;
+}
+
+static const struct file_ops pipe_ops = {
+    .read = pipe_read,
+    .write = pipe_write,
+    .stat = pipe_stat,
+    .poll = pipe_poll,
+    .release = pipe_release,
+};
+
+/* An end of p, or NULL. */
+static struct ofile *pipe_end(struct pipe *p, uint32_t flags)
+{
+	struct ofile *of = ofile_new(&pipe_ops, flags);
+	if (of)
+		of->priv.ptr = p;
+	return of;
+}
+
+long pipe_create(uint32_t flags, struct ofile *end[2])
+{
+	struct pipe *p = NULL;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(pipes) && !p; i++)
+		if (!pipes[i].readers && !pipes[i].writers)
+			p = &pipes[i];
+	if (!p)
+		return -ENFILE;
+	*p = (struct pipe){.readers = 1, .writers = 1};
+	end[0] = pipe_end(p, O_RDONLY | (flags & O_NONBLOCK));
+	end[1] = pipe_end(p, O_WRONLY | (flags & O_NONBLOCK));
+	if (end[0] && end[1])
+		return 0;
+	if (end[0])
+		ofile_put(end[0]);
+	else
+		p->readers = 0;
+	if (end[1])
+		ofile_put(end[1]);
+	else
+		p->writers = 0;
+	return -ENFILE;
 }

@@ -32,17 +32,9 @@ uint64_t time_uptime_ns(void);
 struct ukvm_cpu_state;
 void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st);
 
-/* console.c: the host's stdin (0), stdout (1) and stderr (2) */
-long console_writev(const struct syscall_frame *f, int stream, const struct ukvm_iovec *iov,
-		    uint64_t cnt);
-long console_read(uint64_t buf, uint64_t len);
-long console_ioctl(int stream, uint64_t req, uint64_t arg);
-/* 1 when stdin is readable (or at EOF), 0 after timeout_ms (-1: none). */
-int console_poll_stdin(int timeout_ms);
-
-/* files.c: the mount table, cwd, umask and fd 0..2 */
+/* files.c: the mount table, cwd and umask */
 void files_init(void);
-/* fd.c, pipe.c, files.c, system.c */
+/* fd.c, files.c, system.c */
 #define FILE_SYSCALL(name) long sys_##name(const struct syscall_frame *f);
 /* clang-format off */
 FILE_SYSCALL(read) FILE_SYSCALL(write) FILE_SYSCALL(readv) FILE_SYSCALL(writev)

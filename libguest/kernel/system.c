@@ -43,7 +43,7 @@ long sys_sysinfo(const struct syscall_frame *f)
 	return 0;
 }
 
-/* ---- resource limits: kept, enforced where the guest has the resource --- */
+/* ---- resource limits: kept; RLIMIT_NOFILE limits new fds (fd.c) -------- */
 
 static struct rlimit limits[RLIM_NLIMITS];
 static int limits_ready;
@@ -59,6 +59,13 @@ static void limits_init(void)
 	limits[RLIMIT_AS] = limits[RLIMIT_DATA] =
 	    (struct rlimit){boot_info.mem_size, boot_info.mem_size};
 	limits_ready = 1;
+}
+
+uint64_t rlimit_cur(unsigned res)
+{
+	if (!limits_ready)
+		limits_init();
+	return limits[res].rlim_cur;
 }
 
 static long do_prlimit(uint64_t pid, uint64_t res, uint64_t new, uint64_t old)

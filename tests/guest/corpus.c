@@ -3,12 +3,88 @@
  * and in the VM. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "show_calls.h"
+
+/* RLIMIT_NOFILE is enforced as on Linux (libc-test's
+ * regression/rlimit-open-files): new fds stay below the soft limit. Only
+ * what does not depend on the fds the host build inherits is printed. */
+static void nofile_limit(void)
+{
+	struct rlimit old, rl;
+	int fds[64], n = 0, fd, maxfd = -1, p[2];
+	struct pollfd pf[43];
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	SHOW(dup2(1, 50)); /* opened before the limit: stays usable */
+	rl = (struct rlimit){42, old.rlim_max};
+	SHOW(setrlimit(RLIMIT_NOFILE, &rl));
+	SHOW(sysconf(_SC_OPEN_MAX));
+	while (n < 64 && (fd = dup(1)) >= 0) {
+		fds[n++] = fd;
+		maxfd = fd > maxfd ? fd : maxfd;
+	}
+	printf("dup up to fd %d, then: %s\n", maxfd, strerror(errno));
+	errno = 0;
+	SHOW(open("/dev/null", O_RDONLY));
+	SHOW(open("/no/such/dir/file", O_RDONLY)); /* the fd is taken first */
+	SHOW(pipe(p));
+	SHOW(fcntl(1, F_DUPFD, 0));
+	SHOW(fcntl(1, F_DUPFD, 41));
+	SHOW(fcntl(1, F_DUPFD, 42));
+	SHOW(fcntl(1, F_DUPFD_CLOEXEC, 100));
+	SHOW(dup2(1, 42));
+	SHOW(dup3(1, 45, 0));
+	SHOW(dup2(1, 50)); /* open, but at or above the limit */
+	SHOW(dup2(50, 50));
+	SHOW(fcntl(50, F_GETFD));
+	SHOW(write(50, "", 0));
+	SHOW(dup2(1, 41));
+	for (int i = 0; i < 43; i++)
+		pf[i] = (struct pollfd){.fd = -1};
+	SHOW(poll(pf, 43, 0));
+	SHOW(poll(pf, 42, 0));
+	SHOW(close(maxfd));
+	SHOW(pipe(p));	       /* one fd free: none taken */
+	SHOW(dup(1) == maxfd); /* it is still free */
+	SHOW(close(maxfd));
+	SHOW(close(maxfd - 1));
+	SHOW(pipe(p));
+	SHOW(p[0] < 42 && p[1] < 42);
+	close(p[0]);
+	close(p[1]);
+	rl.rlim_cur = 0;
+	SHOW(setrlimit(RLIMIT_NOFILE, &rl));
+	SHOW(dup(1));
+	SHOW(setrlimit(RLIMIT_NOFILE, &old));
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	close(50);
+	SHOW(dup(1) < 42);
+}
+
+/* A path through a device file, a non-directory, is ENOTDIR (libc-test's
+ * functional/utime: utimensat(AT_FDCWD, "/dev/null/invalid", ...)). */
+static void through_devices(void)
+{
+	/* not /dev/std*: the test sandbox's /dev has no such links */
+	static const char *paths[] = {"/dev/null/invalid", "/dev/null/.",   "/dev/null/..",
+				      "/dev/null/../zero", "/dev/zero/x/y", "/dev/null/"};
+	struct timespec omit[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		show_path_calls(paths[i], NULL);
+	SHOW(utimensat(-1, NULL, omit, 0));
+	SHOW(utimensat(AT_FDCWD, "", omit, 12345));
+}
 
 int main(void)
 {
@@ -74,5 +150,8 @@ int main(void)
 	printf("| %ld %ld", random(), random());
 	srand48(3);
 	printf("| %.10f %ld\n", drand48(), lrand48());
+	fflush(stdout);
+	nofile_limit();
+	through_devices();
 	return 0;
 }

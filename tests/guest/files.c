@@ -15,16 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define SHOW(expr) show(#expr, (long)(expr))
-
-static void show(const char *what, long r)
-{
-	if (r < 0)
-		printf("%s = %ld (%s)\n", what, r, strerror(errno));
-	else
-		printf("%s = %ld\n", what, r);
-	errno = 0;
-}
+#include "show_calls.h"
 
 static int cmp(const void *a, const void *b)
 {
@@ -68,6 +59,63 @@ static void show_stat(const char *path, int follow)
 	}
 	printf("%sstat(%s): type %o perm %o size %lld nlink %ld\n", follow ? "" : "l", path,
 	       st.st_mode & S_IFMT, st.st_mode & 07777, (long long)st.st_size, (long)st.st_nlink);
+}
+
+/* A path through a non-directory is ENOTDIR, also where folding "." and
+ * ".." would hide it ("hello.txt/.."), and a missing directory before
+ * ".." is ENOENT. */
+static void through_files(void)
+{
+	static const char *paths[] = {
+	    "hello.txt/x",	"hello.txt/.",		"hello.txt/..", "hello.txt/../sub",
+	    "link-to-hello/..", "missing/../hello.txt", "sub/x/../y",	"hello.txt/",
+	    "link-to-hello/",	"/dev/null/x"};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		show_path_calls(paths[i], "hello.txt");
+	/* a trailing slash is fine on directories, and on a new directory */
+	SHOW(access("sub/", F_OK));
+	SHOW(mkdir("slashed/", 0700));
+	SHOW(rename("slashed/", "slashed2/"));
+	SHOW(rmdir("slashed2/"));
+	SHOW(access("sub/../hello.txt", F_OK));
+	show_stat("sub/./inside.txt", 1);
+}
+
+/* Calls on an fd act on the open file, never on its path: a tmpfile()
+ * (its name removed at once) takes them all (libc-test functional/utime
+ * failed futimens there). /tmp: the test machine's own, the unikernel's a
+ * --dir mapping of an empty directory in it (differential --tmp). */
+static void unlinked_file(void)
+{
+	struct timespec ts[2] = {{1000000000, 5}, {1234567890, 123456789}};
+	struct stat st;
+	char buf[8] = {0};
+	FILE *f = tmpfile();
+
+	SHOW(f != NULL);
+	if (!f)
+		return;
+	int fd = fileno(f);
+	SHOW(write(fd, "content", 7));
+	SHOW(fstat(fd, &st));
+	printf("nlink %ld size %lld mode %o\n", (long)st.st_nlink, (long long)st.st_size,
+	       st.st_mode & 07777);
+	SHOW(fchmod(fd, 0640));
+	SHOW(fchown(fd, st.st_uid, st.st_gid));
+	SHOW(fchown(fd, (uid_t)-1, (gid_t)-1));
+	SHOW(ftruncate(fd, 4));
+	SHOW(futimens(fd, ts));
+	SHOW(fsync(fd));
+	SHOW(fdatasync(fd));
+	SHOW(fstat(fd, &st));
+	printf("nlink %ld size %lld mode %o mtime %lld.%09ld atime %lld\n", (long)st.st_nlink,
+	       (long long)st.st_size, st.st_mode & 07777, (long long)st.st_mtim.tv_sec,
+	       st.st_mtim.tv_nsec, (long long)st.st_atim.tv_sec);
+	SHOW(pread(fd, buf, sizeof(buf) - 1, 0));
+	printf("[%s]\n", buf);
+	SHOW(futimens(fd, NULL));
+	SHOW(fclose(f));
 }
 
 int main(void)
@@ -286,6 +334,8 @@ int main(void)
 	show_stat("hard-to-link", 0);
 	SHOW(umask(077));
 	SHOW(umask(022));
+	through_files();
+	unlinked_file();
 	list(".");
 	unlink("made-by-stdio.txt");
 	return 0;

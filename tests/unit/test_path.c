@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -65,11 +66,65 @@ static void test_find_mount(void **state)
 	assert_int_equal(path_find_mount("/data", m, 0, &rel), -1);
 }
 
+/* Records the checks path_normalize_dirs asks for, as "prefix:use" lines,
+ * and fails the one whose prefix is ctx's "fail" (if any). */
+struct checks {
+	char log[256];
+	const char *fail;
+};
+
+static long record(const char *prefix, enum path_dir_use use, void *ctx)
+{
+	struct checks *c = ctx;
+	static const char use_name[] = {'i', 'f', 't'};
+	size_t n = strlen(c->log);
+	snprintf(c->log + n, sizeof(c->log) - n, "%s:%c ", prefix, use_name[use]);
+	return c->fail && !strcmp(prefix, c->fail) ? -ENOTDIR : 0;
+}
+
+static void check_dirs(const char *base, const char *path, const char *want_log,
+		       const char *out_want)
+{
+	struct checks c = {.log = "", .fail = NULL};
+	char out[64];
+	long n = path_normalize_dirs(out, sizeof(out), base, path, record, &c);
+	assert_string_equal(c.log, want_log);
+	assert_int_equal(n, (long)strlen(out_want));
+	assert_string_equal(out, out_want);
+}
+
+static void test_normalize_dirs(void **state)
+{
+	(void)state;
+	/* base components are directories already: never asked about */
+	check_dirs("/a/b", "c", "", "/a/b/c");
+	check_dirs("/a/b", "../c", "", "/a/c");
+	check_dirs("/", "/dev/null/x", "/dev:i /dev/null:i ", "/dev/null/x");
+	check_dirs("/", "/dev/null/", "/dev:i /dev/null:t ", "/dev/null");
+	check_dirs("/", "/dev/null//.", "/dev:i /dev/null:f ", "/dev/null");
+	check_dirs("/w", "f/..", "/w/f:f ", "/w");
+	check_dirs("/w", "f/../g", "/w/f:f ", "/w/g");
+	check_dirs("/w", "a/b/../../c", "/w/a:i /w/a/b:f ", "/w/c");
+	check_dirs("/w", "a/./b", "/w/a:f ", "/w/a/b");
+	check_dirs("/w", "..a/...", "/w/..a:i ", "/w/..a/...");
+	check_dirs("/w", "x", "", "/w/x");
+
+	struct checks c = {.log = "", .fail = "/dev/null"};
+	char out[64];
+	assert_int_equal(
+	    path_normalize_dirs(out, sizeof(out), "/", "/dev/null/../zero", record, &c), -ENOTDIR);
+	assert_string_equal(c.log, "/dev:i /dev/null:f ");
+	/* without a check it is path_normalize */
+	assert_int_equal(path_normalize_dirs(out, sizeof(out), "/", "/a/../b/", NULL, NULL), 2);
+	assert_string_equal(out, "/b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_normalize),
 	    cmocka_unit_test(test_normalize_errors),
+	    cmocka_unit_test(test_normalize_dirs),
 	    cmocka_unit_test(test_find_mount),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
