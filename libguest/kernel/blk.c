@@ -54,7 +54,7 @@ unsigned blk_count(void)
 {
 	if (!count_known) {
 		struct ukvm_hc_blk_info hc = {.disk = 0};
-		hypercall(UKVM_HC_BLK_INFO, &hc);
+		hc_blk_info(&hc);
 		disk_count = hc.count < UKVM_BLK_MAX ? hc.count : UKVM_BLK_MAX;
 		count_known = 1;
 	}
@@ -71,11 +71,11 @@ static struct disk *disk_get(unsigned n)
 		return d;
 
 	struct ukvm_hc_blk_info info = {.disk = n};
-	hypercall(UKVM_HC_BLK_INFO, &info);
+	hc_blk_info(&info);
 	if (info.ret)
 		return NULL;
 	struct ukvm_hc_blk_setup setup = {.disk = n, .ring = (uint64_t)(uintptr_t)&rings[n]};
-	hypercall(UKVM_HC_BLK_SETUP, &setup);
+	hc_blk_setup(&setup);
 	if (setup.ret)
 		return NULL;
 	d->info = (struct blk_info){

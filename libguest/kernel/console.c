@@ -23,7 +23,7 @@ static long console_read(struct ofile *of, const struct fd_io *io)
 		return 0;
 	/* The first buffer only: a short read, as from a terminal or pipe. */
 	struct ukvm_hc_read hc = {.fd = 0, .buf = io->iov[0].base, .len = io->iov[0].len};
-	hypercall(UKVM_HC_READ, &hc);
+	hc_read(&hc);
 	return hc.ret;
 }
 
@@ -32,7 +32,7 @@ static long console_write(struct ofile *of, const struct fd_io *io)
 	struct ukvm_hc_writev hc = {.fd = (uint32_t)of->priv.id,
 				    .iovcnt = (uint32_t)io->cnt,
 				    .iov = (uint64_t)(uintptr_t)io->iov};
-	hypercall(UKVM_HC_WRITEV, &hc);
+	hc_writev(&hc);
 	if (hc.ret == -EPIPE) {
 		/* Like Linux: the default action of SIGPIPE ends the program. */
 		struct ukvm_cpu_state st;
@@ -60,7 +60,7 @@ static long console_stat(struct ofile *of, struct ukvm_stat *u)
 	/* handles 0..2 are the VMM's own streams: a pipe, a terminal, a
 	 * regular file and /dev/null look as they are */
 	struct ukvm_hc_fs_stat hc = {.handle = (int32_t)of->priv.id, .st = (uint64_t)(uintptr_t)u};
-	hypercall(UKVM_HC_FS_STAT, &hc);
+	hc_fs_stat(&hc);
 	return hc.ret;
 }
 
@@ -69,7 +69,7 @@ static long stdin_poll_host(int64_t timeout_ms)
 {
 	struct ukvm_hc_poll_stdin hc = {.timeout_ms = timeout_ms > INT32_MAX ? INT32_MAX
 									     : (int32_t)timeout_ms};
-	hypercall(UKVM_HC_POLL_STDIN, &hc);
+	hc_poll_stdin(&hc);
 	return hc.ret;
 }
 

@@ -54,7 +54,7 @@ static long dev_read(struct ofile *of, const struct fd_io *io)
 		}
 		for (uint64_t done = 0; done < v->len;) {
 			struct ukvm_hc_fs_buf hc = {.buf = v->base + done, .len = v->len - done};
-			hypercall(UKVM_HC_RANDOM, &hc);
+			hc_random(&hc);
 			if (hc.ret <= 0)
 				return hc.ret < 0 ? hc.ret : -EIO;
 			done += (uint64_t)hc.ret;

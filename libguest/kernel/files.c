@@ -37,7 +37,7 @@ void files_init(void)
 		struct ukvm_hc_fs_mount hc = {.index = nmounts,
 					      .path = (uint64_t)(uintptr_t)mount_names[nmounts],
 					      .len = UKVM_FS_PATH_MAX};
-		hypercall(UKVM_HC_FS_MOUNT, &hc);
+		hc_fs_mount(&hc);
 		cur_umask = hc.umask & 0777;
 		if (hc.ret < 0)
 			break;
@@ -68,7 +68,7 @@ static long host_stat(const struct ukvm_fs_path *p, uint32_t flags, struct ukvm_
 {
 	struct ukvm_hc_fs_stat hc = {
 	    .handle = -1, .flags = flags, .p = *p, .st = (uint64_t)(uintptr_t)u};
-	hypercall(UKVM_HC_FS_STAT, &hc);
+	hc_fs_stat(&hc);
 	return hc.ret;
 }
 
@@ -422,7 +422,7 @@ static long do_rename(uint64_t olddir, uint64_t oldpath, uint64_t newdir, uint64
 	    (r = resolve(newdir, newpath, &to, 0)) < 0)
 		return r;
 	struct ukvm_hc_fs_rename hc = {.from = from.p, .to = to.p, .flags = (uint32_t)flags};
-	hypercall(UKVM_HC_FS_RENAME, &hc);
+	hc_fs_rename(&hc);
 	return hc.ret;
 }
 
@@ -453,7 +453,7 @@ static long do_readlink(uint64_t dirfd, uint64_t upath, uint64_t buf, uint64_t l
 	if (g.dev >= 0)
 		return -EINVAL; /* not a symlink */
 	struct ukvm_hc_fs_readlink hc = {.p = g.p, .buf = buf, .len = len};
-	hypercall(UKVM_HC_FS_READLINK, &hc);
+	hc_fs_readlink(&hc);
 	return hc.ret;
 }
 
@@ -641,7 +641,7 @@ static long do_symlink(uint64_t target, uint64_t dirfd, uint64_t upath)
 		return r;
 	struct ukvm_hc_fs_symlink hc = {
 	    .target = (uint64_t)(uintptr_t)t, .target_len = (uint64_t)len, .p = g.p};
-	hypercall(UKVM_HC_FS_SYMLINK, &hc);
+	hc_fs_symlink(&hc);
 	return hc.ret;
 }
 
@@ -666,7 +666,7 @@ static long do_link(uint64_t olddir, uint64_t oldpath, uint64_t newdir, uint64_t
 	    (r = resolve(newdir, newpath, &to, 0)) < 0)
 		return r;
 	struct ukvm_hc_fs_rename hc = {.from = from.p, .to = to.p};
-	hypercall(UKVM_HC_FS_LINK, &hc);
+	hc_fs_link(&hc);
 	return hc.ret;
 }
 

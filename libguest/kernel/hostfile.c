@@ -61,7 +61,7 @@ static long hostfile_seek(struct ofile *of, int64_t off, uint32_t whence)
 static long hostfile_stat(struct ofile *of, struct ukvm_stat *u)
 {
 	struct ukvm_hc_fs_stat hc = {.handle = handle_of(of), .st = (uint64_t)(uintptr_t)u};
-	hypercall(UKVM_HC_FS_STAT, &hc);
+	hc_fs_stat(&hc);
 	return hc.ret;
 }
 
@@ -81,7 +81,7 @@ static long hostfile_sync(struct ofile *of, int data_only)
 static long hostfile_getdents(struct ofile *of, uint64_t buf, uint64_t len)
 {
 	struct ukvm_hc_fs_buf hc = {.handle = handle_of(of), .buf = buf, .len = len};
-	hypercall(UKVM_HC_FS_GETDENTS, &hc);
+	hc_fs_getdents(&hc);
 	return hc.ret;
 }
 
@@ -112,7 +112,7 @@ static const char *hostfile_dir_path(struct ofile *of)
 static void hostfile_close(struct hostfile *h)
 {
 	struct ukvm_hc_fs_handle hc = {.handle = h->handle};
-	hypercall(UKVM_HC_FS_CLOSE, &hc);
+	hc_fs_close(&hc);
 	h->handle = 0;
 }
 
@@ -147,7 +147,7 @@ long hostfile_open(const struct ukvm_fs_path *p, const char *abs, uint32_t hflag
 	if (!h)
 		return -EMFILE; /* the VMM's limit of open host files */
 	struct ukvm_hc_fs_path hc = {.p = *p, .flags = hflags, .mode = mode};
-	hypercall(UKVM_HC_FS_OPEN, &hc);
+	hc_fs_open(&hc);
 	if (hc.ret < 0)
 		return hc.ret;
 	h->handle = (int32_t)hc.ret;

@@ -17,13 +17,13 @@ NORETURN static void stop_here(void)
 void guest_exit(int status)
 {
 	struct ukvm_hc_exit hc = {.status = (uint32_t)status & 0xff};
-	hypercall(UKVM_HC_EXIT, &hc);
+	hc_exit(&hc);
 	stop_here();
 }
 
 void guest_die_by_signal(int sig, const struct ukvm_cpu_state *st)
 {
 	struct ukvm_hc_crash hc = {.kind = UKVM_CRASH_SIGNAL, .info = (uint32_t)sig, .state = *st};
-	hypercall(UKVM_HC_CRASH, &hc);
+	hc_crash(&hc);
 	stop_here();
 }

@@ -320,7 +320,7 @@ long syscall_dispatch(struct syscall_frame *f)
 		return table[f->nr](f);
 	if (boot_info.flags & UKVM_BOOT_TRACE_NOSYS) {
 		struct ukvm_hc_nosys hc = {.nr = f->nr, .rip = f->rip};
-		hypercall(UKVM_HC_NOSYS, &hc);
+		hc_nosys(&hc);
 	}
 	return -ENOSYS;
 }

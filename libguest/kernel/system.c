@@ -150,7 +150,7 @@ long sys_getrandom(const struct syscall_frame *f)
 		return -EFAULT;
 	while (done < len) {
 		struct ukvm_hc_fs_buf hc = {.buf = buf + done, .len = len - done};
-		hypercall(UKVM_HC_RANDOM, &hc);
+		hc_random(&hc);
 		if (hc.ret <= 0)
 			return done ? (long)done : hc.ret;
 		done += (uint64_t)hc.ret;

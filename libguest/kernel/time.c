@@ -22,7 +22,7 @@ static uint64_t tsc_at_boot;
 void time_init(void)
 {
 	uint64_t before = rdtsc();
-	hypercall(UKVM_HC_CLOCK, &host);
+	hc_clock(&host);
 	uint64_t after = rdtsc();
 	tsc_at_boot = before + (after - before) / 2;
 }

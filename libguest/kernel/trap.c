@@ -151,6 +151,6 @@ void trap_dispatch(struct trap_frame *f)
 		    .fs_base = rdmsr(MSR_FS_BASE),
 		},
 	};
-	hypercall(UKVM_HC_CRASH, &hc);
+	hc_crash(&hc);
 	triple_fault(); /* not reached: the VMM ends the run */
 }
