@@ -256,6 +256,101 @@ static int m_phdrs_cut(struct bad_buf *b)
 	return 0;
 }
 
+/* Program headers spaced other than sizeof(Elf64_Phdr) apart. */
+static int set_phentsize(struct bad_buf *b, unsigned size)
+{
+	Elf64_Ehdr eh;
+	NEED(!ehdr_get(b, &eh), "short file");
+	eh.e_phentsize = (Elf64_Half)size;
+	ehdr_put(b, &eh);
+	expect(b, "program header entry size %u (e_phentsize), not %zu: a corrupt ELF file", size,
+	       PHDR_SIZE);
+	return 0;
+}
+
+static int m_phentsize_64(struct bad_buf *b)
+{
+	return set_phentsize(b, 64);
+}
+
+static int m_phentsize_0(struct bad_buf *b)
+{
+	return set_phentsize(b, 0);
+}
+
+/* The expected message for a range [off, +size) past the end of the file. */
+static void expect_past_end(struct bad_buf *b, const char *what, uint64_t off, uint64_t size)
+{
+	expect(b,
+	       "truncated or corrupt: %s [0x%llx, +0x%llx) ends past the end of the file (0x%zx "
+	       "bytes)",
+	       what, (unsigned long long)off, (unsigned long long)size, b->size);
+}
+
+/* Cut to new_size, which keeps every loadable segment but loses the section
+ * header table at the end of the file. */
+static int cut_keeping_segments(struct bad_buf *b, size_t new_size)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	NEED(!ehdr_get(b, &eh), "short file");
+	NEED(eh.e_shnum && eh.e_shoff + eh.e_shnum * sizeof(Elf64_Shdr) == b->size,
+	     "the section header table is not at the end of the file");
+	for (unsigned i = 0; phdr_get(b, i, &ph) == 0; i++)
+		NEED(ph.p_offset + ph.p_filesz <= new_size, "segment %u does not survive the cut",
+		     i);
+	b->size = new_size;
+	expect_past_end(b, "the section header table", eh.e_shoff, eh.e_shnum * sizeof(Elf64_Shdr));
+	return 0;
+}
+
+static int m_cut_one_byte(struct bad_buf *b)
+{
+	return cut_keeping_segments(b, b->size - 1);
+}
+
+static int m_cut_half(struct bad_buf *b)
+{
+	return cut_keeping_segments(b, b->size / 2);
+}
+
+/* The symbol table's data moved to past the end of the file. */
+static int m_section_beyond_eof(struct bad_buf *b)
+{
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh;
+	NEED(!ehdr_get(b, &eh), "short file");
+	for (unsigned i = 1; i < eh.e_shnum; i++) {
+		size_t off = (size_t)(eh.e_shoff + i * sizeof(sh));
+		NEED(off + sizeof(sh) <= b->size, "section header %u past the end", i);
+		memcpy(&sh, b->data + off, sizeof(sh));
+		if (sh.sh_type != SHT_SYMTAB)
+			continue;
+		sh.sh_offset = b->size - sh.sh_size + 1;
+		memcpy(b->data + off, &sh, sizeof(sh));
+		char what[32];
+		snprintf(what, sizeof(what), "section %u", i);
+		expect_past_end(b, what, sh.sh_offset, sh.sh_size);
+		return 0;
+	}
+	return need_fail(b, "no SHT_SYMTAB section");
+}
+
+/* A segment that loads nothing (GNU_STACK) given file data past the end. */
+static int m_segment_beyond_eof(struct bad_buf *b)
+{
+	Elf64_Phdr ph;
+	FIND(s, PT_GNU_STACK, -1);
+	NEED(!phdr_get(b, (unsigned)s, &ph), "program header %d unreadable", (int)s);
+	ph.p_offset = b->size;
+	ph.p_filesz = 1;
+	phdr_put(b, (unsigned)s, &ph);
+	char what[32];
+	snprintf(what, sizeof(what), "segment %d", s);
+	expect_past_end(b, what, ph.p_offset, ph.p_filesz);
+	return 0;
+}
+
 /* Cut in the middle of the text segment's file data. */
 static int m_cut_segment(struct bad_buf *b)
 {
@@ -282,7 +377,9 @@ static int m_cut_segment_noshdr(struct bad_buf *b)
 	NEED(!phdr_get(b, (unsigned)t, &ph), "program header %d unreadable", (int)t);
 	NEED(ph.p_filesz >= 2 && ph.p_offset + ph.p_filesz <= b->size, "odd text segment");
 	b->size = (size_t)(ph.p_offset + ph.p_filesz / 2);
-	expect(b, "segment %d: data beyond the end of the file (truncated?)", t);
+	char what[32];
+	snprintf(what, sizeof(what), "segment %d", t);
+	expect_past_end(b, what, ph.p_offset, ph.p_filesz);
 	return 0;
 }
 
@@ -294,7 +391,9 @@ static int m_offset_wrap(struct bad_buf *b)
 	NEED(!phdr_get(b, (unsigned)d, &ph), "program header %d unreadable", (int)d);
 	ph.p_offset = UINT64_MAX - 0xf;
 	phdr_put(b, (unsigned)d, &ph);
-	expect(b, "segment %d: data beyond the end of the file (truncated?)", d);
+	char what[32];
+	snprintf(what, sizeof(what), "segment %d", d);
+	expect_past_end(b, what, ph.p_offset, ph.p_filesz);
 	return 0;
 }
 
@@ -627,6 +726,9 @@ static int m_note_beyond_eof(struct bad_buf *b)
 	NEED(!phdr_get(b, (unsigned)n, &ph), "program header %d unreadable", (int)n);
 	ph.p_offset = b->size - ph.p_filesz + 1;
 	phdr_put(b, (unsigned)n, &ph);
+	char what[32];
+	snprintf(what, sizeof(what), "segment %d", n);
+	expect_past_end(b, what, ph.p_offset, ph.p_filesz);
 	return 0;
 }
 
@@ -707,11 +809,17 @@ const struct bad_image bad_images[] = {
     {"header-cut-40", BAD, "truncated or corrupt ELF header", m_cut_header, 0},
     /* program headers and segments */
     {"no-phdrs", BAD, "no program headers", m_no_phdrs, 0},
-    {"phdrs-cut", BAD, "truncated", m_phdrs_cut, 0},
-    {"segment-cut", BAD, "(truncated?)", m_cut_segment, 0},
-    {"segment-cut-noshdr", BAD, "data beyond the end of the file (truncated?)",
-     m_cut_segment_noshdr, 0},
-    {"segment-offset-wrap", BAD, "data beyond the end of the file", m_offset_wrap, 0},
+    {"phentsize-64", BAD, "program header entry size 64 (e_phentsize), not 56", m_phentsize_64, 0},
+    {"phentsize-0", BAD, "program header entry size 0 (e_phentsize), not 56", m_phentsize_0, 0},
+    {"phdrs-cut", BAD, "truncated or corrupt: the program header table", m_phdrs_cut, 0},
+    {"segment-cut", BAD, "truncated or corrupt: segment", m_cut_segment, 0},
+    {"segment-cut-noshdr", BAD, "ends past the end of the file", m_cut_segment_noshdr, 0},
+    {"segment-offset-wrap", BAD, "ends past the end of the file", m_offset_wrap, 0},
+    {"segment-beyond-eof", BAD, "ends past the end of the file", m_segment_beyond_eof, 0},
+    /* cut short, every segment intact; sections */
+    {"cut-one-byte", BAD, "truncated or corrupt: the section header table", m_cut_one_byte, 0},
+    {"cut-half", BAD, "truncated or corrupt: the section header table", m_cut_half, 0},
+    {"section-beyond-eof", BAD, "truncated or corrupt: section", m_section_beyond_eof, 0},
     {"load-low", BAD, "overlaps the VMM's low area", m_load_low, 0},
     {"load-page0", BAD, "overlaps the VMM's low area", m_load_page0, 0},
     {"load-past-mem-max", BAD, "is outside guest memory", m_load_past_max, 0},
@@ -738,8 +846,7 @@ const struct bad_image bad_images[] = {
     {"note-no-phdr", BAD, "no unikvm ABI note", m_note_no_phdr, 0},
     {"note-descsz", BAD, "malformed unikvm note", m_note_descsz, 0},
     {"note-twice", BAD, "more than one unikvm ABI note", m_note_twice, 0},
-    {"note-beyond-eof", BAD, "note segment beyond the end of the file (truncated?)",
-     m_note_beyond_eof, 0},
+    {"note-beyond-eof", BAD, "ends past the end of the file", m_note_beyond_eof, 0},
     {"abi-version", BAD, "built for unikvm ABI version", m_abi_version, 0},
     {"abi-version-0", BAD, "built for unikvm ABI version 0", m_abi_version0, 0},
     {"note-flags", BAD, "unknown flags 0x80 in the unikvm note", m_note_flags, 0},

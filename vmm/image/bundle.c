@@ -17,16 +17,17 @@
 #define BUNDLE_MAX_FILE (1280ULL << 20) /* a 1 GiB image plus the VMM */
 #define CORRUPT(...) ukvm_fail(err, errlen, EXIT_BAD_IMAGE, __VA_ARGS__)
 
-static void extend(uint64_t *extent, uint64_t off, uint64_t len)
+static int extend(const struct elf_range *r, void *ctx)
 {
-	if (off + len >= off && off + len > *extent)
-		*extent = off + len;
+	uint64_t *extent = ctx;
+	if (r->offset + r->size >= r->offset && r->offset + r->size > *extent)
+		*extent = r->offset + r->size;
+	return 0;
 }
 
 int elf_extent(const void *data, size_t size, uint64_t *extent)
 {
 	GElf_Ehdr eh;
-	size_t n;
 	Elf *elf;
 
 	if (size < SELFMAG || memcmp(data, ELFMAG, SELFMAG))
@@ -38,20 +39,7 @@ int elf_extent(const void *data, size_t size, uint64_t *extent)
 		return -2;
 	}
 	*extent = eh.e_ehsize;
-	extend(extent, eh.e_phoff, (uint64_t)eh.e_phnum * eh.e_phentsize);
-	extend(extent, eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize);
-	if (elf_getphdrnum(elf, &n) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			GElf_Phdr ph;
-			if (gelf_getphdr(elf, (int)i, &ph))
-				extend(extent, ph.p_offset, ph.p_filesz);
-		}
-	}
-	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
-		GElf_Shdr sh;
-		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS)
-			extend(extent, sh.sh_offset, sh.sh_size);
-	}
+	elf_ranges(elf, extend, extent);
 	elf_end(elf);
 	return 0;
 }

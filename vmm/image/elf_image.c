@@ -55,10 +55,121 @@ static int check_header(Elf *elf, GElf_Ehdr *eh, char *err, size_t errlen)
 	if (eh->e_type != ET_EXEC)
 		return BAD("not a static executable (ELF type %u%s): build it with unikvm-cc",
 			   eh->e_type, eh->e_type == ET_DYN ? ", a shared object or PIE" : "");
+	/* libelf and musl (AT_PHENT is sizeof(Elf64_Phdr): libguest/kernel/
+	 * start.c) read the table with a stride of 56 whatever this says, so
+	 * another value means the file is not what its header claims (readelf
+	 * refuses it too). */
+	if (eh->e_phnum && eh->e_phentsize != sizeof(Elf64_Phdr))
+		return BAD(
+		    "program header entry size %u (e_phentsize), not %zu: a corrupt ELF file",
+		    eh->e_phentsize, sizeof(Elf64_Phdr));
 	return 0;
 }
 
-static int check_load(const GElf_Phdr *ph, size_t i, size_t file_size, char *err, size_t errlen)
+/* n entries of size bytes each, saturating. */
+static uint64_t table_size(uint64_t n, uint64_t size)
+{
+	return n > UINT64_MAX / size ? UINT64_MAX : n * size;
+}
+
+int elf_ranges(Elf *elf, int (*fn)(const struct elf_range *r, void *ctx), void *ctx)
+{
+	GElf_Ehdr eh;
+	size_t n;
+	int r;
+
+	if (!gelf_getehdr(elf, &eh))
+		return 0;
+	/* libelf counts only the headers that fit in the file: the header's
+	 * count, unless it is PN_XNUM (the count is in section 0). */
+	n = eh.e_phnum;
+	if (n == PN_XNUM && elf_getphdrnum(elf, &n))
+		n = 0;
+	if (n) {
+		struct elf_range t = {ELF_RANGE_PHDRS, 0, eh.e_phoff,
+				      table_size(n, sizeof(Elf64_Phdr))};
+		if ((r = fn(&t, ctx)))
+			return r;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Phdr ph;
+			struct elf_range s = {ELF_RANGE_SEGMENT, i, 0, 0};
+			if (!gelf_getphdr(elf, (int)i, &ph))
+				continue;
+			s.offset = ph.p_offset;
+			s.size = ph.p_filesz;
+			if ((r = fn(&s, ctx)))
+				return r;
+		}
+	}
+	/* libelf counts no sections when their table is past the end of the
+	 * file: again the header's count, unless it is 0 (extended numbering:
+	 * the count is in section 0, which then must exist). */
+	n = eh.e_shnum;
+	if (eh.e_shoff && !n && (elf_getshdrnum(elf, &n) || !n))
+		n = 1;
+	if (eh.e_shoff && n) {
+		struct elf_range t = {ELF_RANGE_SHDRS, 0, eh.e_shoff,
+				      table_size(n, sizeof(Elf64_Shdr))};
+		if ((r = fn(&t, ctx)))
+			return r;
+		for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS ||
+			    sh.sh_type == SHT_NULL)
+				continue;
+			struct elf_range s = {ELF_RANGE_SECTION, elf_ndxscn(scn), sh.sh_offset,
+					      sh.sh_size};
+			if ((r = fn(&s, ctx)))
+				return r;
+		}
+	}
+	return 0;
+}
+
+struct range_check {
+	size_t file_size;
+	char *err;
+	size_t errlen;
+};
+
+static int check_range(const struct elf_range *range, void *ctx)
+{
+	const struct range_check *c = ctx;
+	char *err = c->err;
+	size_t errlen = c->errlen;
+	char what[64];
+
+	if (range->offset <= c->file_size && range->size <= c->file_size - range->offset)
+		return 0;
+	switch (range->kind) {
+	case ELF_RANGE_PHDRS:
+		snprintf(what, sizeof(what), "the program header table");
+		break;
+	case ELF_RANGE_SEGMENT:
+		snprintf(what, sizeof(what), "segment %zu", range->index);
+		break;
+	case ELF_RANGE_SHDRS:
+		snprintf(what, sizeof(what), "the section header table");
+		break;
+	case ELF_RANGE_SECTION:
+		snprintf(what, sizeof(what), "section %zu", range->index);
+		break;
+	}
+	return BAD("truncated or corrupt: %s [0x%llx, +0x%llx) ends past the end of the file "
+		   "(0x%zx bytes)",
+		   what, (unsigned long long)range->offset, (unsigned long long)range->size,
+		   c->file_size);
+}
+
+/* Every table, segment and section the headers describe is inside the file:
+ * a truncated image can keep its loadable segments and lose the rest. */
+static int check_file_ranges(Elf *elf, size_t file_size, char *err, size_t errlen)
+{
+	struct range_check c = {file_size, err, errlen};
+	return elf_ranges(elf, check_range, &c);
+}
+
+static int check_load(const GElf_Phdr *ph, size_t i, char *err, size_t errlen)
 {
 	if (ph->p_flags & ~(uint64_t)(PF_R | PF_W | PF_X))
 		return BAD("segment %zu: unknown flags 0x%x", i, (unsigned)ph->p_flags);
@@ -67,8 +178,6 @@ static int check_load(const GElf_Phdr *ph, size_t i, size_t file_size, char *err
 	if (ph->p_filesz > ph->p_memsz)
 		return BAD("segment %zu: file size 0x%lx larger than memory size 0x%lx", i,
 			   (unsigned long)ph->p_filesz, (unsigned long)ph->p_memsz);
-	if (ph->p_offset > file_size || ph->p_filesz > file_size - ph->p_offset)
-		return BAD("segment %zu: data beyond the end of the file (truncated?)", i);
 	if (ph->p_vaddr < UKVM_IMAGE_BASE)
 		return BAD("segment %zu at 0x%lx overlaps the VMM's low area (below 0x%x)", i,
 			   (unsigned long)ph->p_vaddr, UKVM_IMAGE_BASE);
@@ -115,7 +224,7 @@ static int check_segments(struct image *img, Elf *elf, const GElf_Ehdr *eh, char
 				   elf_errmsg(-1));
 		switch (ph.p_type) {
 		case PT_LOAD:
-			if ((r = check_load(&ph, i, img->file_size, err, errlen)))
+			if ((r = check_load(&ph, i, err, errlen)))
 				return r;
 			if (img->nseg == IMAGE_MAX_SEGMENTS)
 				return BAD("more than %d loadable segments", IMAGE_MAX_SEGMENTS);
@@ -129,9 +238,6 @@ static int check_segments(struct image *img, Elf *elf, const GElf_Ehdr *eh, char
 			return BAD("dynamically linked: a unikernel must be static (build it with "
 				   "unikvm-cc)");
 		case PT_NOTE:
-			if (ph.p_offset > img->file_size ||
-			    ph.p_filesz > img->file_size - ph.p_offset)
-				return BAD("note segment beyond the end of the file (truncated?)");
 			if (read_note(elf, &ph, &img->note, &notes))
 				return BAD("malformed unikvm note");
 			break;
@@ -234,6 +340,8 @@ int image_parse(struct image *img, const void *data, size_t size, char *err, siz
 		return BAD("truncated or corrupt ELF header: %s", elf_errmsg(-1));
 	}
 	r = check_header(elf, &eh, err, errlen);
+	if (!r)
+		r = check_file_ranges(elf, size, err, errlen);
 	if (!r)
 		r = check_segments(img, elf, &eh, err, errlen);
 	if (!r)

@@ -1,9 +1,10 @@
 /*
  * A unikernel image: an x86-64 ELF checked with libelf before anything is
  * loaded. image_open() validates everything the VMM relies on (class,
- * machine, type, the unikvm ABI note, every PT_LOAD against the memory map
- * and the file size, W^X, the entry point) and keeps the symbol table for
- * crash reports.
+ * machine, type, the program header entry size, every table, segment and
+ * section inside the file, the unikvm ABI note, every PT_LOAD against the
+ * memory map, W^X, the entry point) and keeps the symbol table for crash
+ * reports.
  */
 #ifndef UKVM_ELF_IMAGE_H
 #define UKVM_ELF_IMAGE_H
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <gelf.h>
 #include <unikvm/abi.h>
 
 #include "core/gmem.h"
@@ -54,6 +56,20 @@ void image_close(struct image *img);
  * 0, or EXIT_NO_IMAGE / EXIT_BAD_IMAGE / EXIT_HOST_ERROR with a reason. */
 int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size, char *err,
 		    size_t errlen);
+
+/* A range of an ELF file that its headers say holds data. */
+struct elf_range {
+	enum { ELF_RANGE_PHDRS, ELF_RANGE_SEGMENT, ELF_RANGE_SHDRS, ELF_RANGE_SECTION } kind;
+	size_t index; /* the segment's or section's */
+	uint64_t offset, size;
+};
+
+/* Calls fn for each range of elf's file that its headers describe, in this
+ * order: the program header table, each segment's file data, the section
+ * header table, each section's data (not SHT_NOBITS). Headers libelf
+ * cannot read are skipped. Stops at the first nonzero result of fn and
+ * returns it; 0 after the last. */
+int elf_ranges(Elf *elf, int (*fn)(const struct elf_range *r, void *ctx), void *ctx);
 
 /* Copies the segments into guest memory (already zeroed). */
 void image_load(const struct image *img, const struct gmem *m);
