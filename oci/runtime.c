@@ -363,7 +363,13 @@ static int mkdir_p(const char *path, mode_t mode)
 	return r;
 }
 
-static int cmd_create(int argc, char **argv)
+/* What `create` was given. */
+struct create_args {
+	const char *bundle, *pid_file, *console_socket, *id;
+};
+
+/* create's options and its one ID; 0, or -1 after an error. */
+static int parse_create_args(int argc, char **argv, struct create_args *a)
 {
 	static const struct option opts[] = {
 	    {"bundle", required_argument, NULL, 'b'},
@@ -374,24 +380,24 @@ static int cmd_create(int argc, char **argv)
 	    {"preserve-fds", required_argument, NULL, 'P'},
 	    {0},
 	};
-	const char *bundle = ".", *pid_file = NULL, *console_socket = NULL;
 	int c;
+	*a = (struct create_args){.bundle = "."};
 	while ((c = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			bundle = optarg;
+			a->bundle = optarg;
 			break;
 		case 'p':
-			pid_file = optarg;
+			a->pid_file = optarg;
 			break;
 		case 'c':
-			console_socket = optarg;
+			a->console_socket = optarg;
 			break;
 		case 'P':
 			if (strcmp(optarg, "0")) {
 				oci_error("--preserve-fds: a unikernel takes no file descriptors "
 					  "but stdio");
-				return 1;
+				return -1;
 			}
 			break;
 		case 'N':
@@ -399,122 +405,160 @@ static int cmd_create(int argc, char **argv)
 			break;
 		default:
 			oci_error("create: bad option (see unikvm-oci --help)");
-			return 1;
+			return -1;
 		}
 	}
 	if (optind != argc - 1) {
 		oci_error("create: give exactly one container ID");
-		return 1;
+		return -1;
 	}
-	const char *id = argv[optind];
-	if (!valid_id(id)) {
-		oci_error("invalid container id '%s'", id);
-		return 1;
+	a->id = argv[optind];
+	if (!valid_id(a->id)) {
+		oci_error("invalid container id '%s'", a->id);
+		return -1;
 	}
-	char bundle_abs[PATH_MAX];
-	if (!realpath(bundle, bundle_abs)) {
-		oci_error("bundle %s: %s", bundle, strerror(errno));
-		return 1;
-	}
+	return 0;
+}
 
+/* The bundle's config.json as a `unikvm run` command line, the bundle's
+ * absolute path in bundle_abs; 0, or -1 after an error. */
+static int load_bundle(const struct create_args *a, char *bundle_abs, struct oci_spec *spec)
+{
 	char err[2048];
-	struct oci_spec spec;
+	if (!realpath(a->bundle, bundle_abs)) {
+		oci_error("bundle %s: %s", a->bundle, strerror(errno));
+		return -1;
+	}
 	char *unikvm = sibling_unikvm();
-	int r = oci_spec_load(bundle_abs, unikvm, &spec, err, sizeof(err));
+	int r = oci_spec_load(bundle_abs, unikvm, spec, err, sizeof(err));
 	free(unikvm);
 	if (r) {
 		oci_error("%s", err);
-		return 1;
+		return -1;
 	}
-
-	if (spec.terminal != !!console_socket) {
-		oci_error(spec.terminal
+	if (spec->terminal != !!a->console_socket) {
+		oci_error(spec->terminal
 			      ? "process.terminal needs --console-socket to hand the "
 				"terminal to"
 			      : "--console-socket without process.terminal: no terminal to send");
-		oci_spec_free(&spec);
-		return 1;
+		oci_spec_free(spec);
+		return -1;
 	}
+	return 0;
+}
 
+/* ROOT/ID with its FIFO; 0, or -1 after an error (nothing left behind). */
+static int make_state_dir(const char *id)
+{
 	char *dir = state_path(id, NULL), *fifo = state_path(id, EXEC_FIFO);
-	int master = -1;
-	char pts[64];
-	char *stf = state_path(id, STATE_FILE);
-	pid_t pid = -1;
-	r = 1;
+	int r = -1;
 	if (mkdir_p(root_dir, 0711)) {
 		oci_error("--root %s: %s", root_dir, strerror(errno));
-		goto out;
-	}
-	if (mkdir(dir, 0700)) {
+	} else if (mkdir(dir, 0700)) {
 		oci_error(errno == EEXIST ? "container with id %s already exists" : "%s: %s", id,
 			  strerror(errno));
-		goto out;
-	}
-	if (mkfifo(fifo, 0600)) {
+	} else if (mkfifo(fifo, 0600)) {
 		oci_error("%s: %s", fifo, strerror(errno));
-		goto out_remove;
+		remove_state(id);
+	} else {
+		r = 0;
 	}
-	if (spec.terminal) {
-		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (master < 0 || grantpt(master) || unlockpt(master) ||
-		    ptsname_r(master, pts, sizeof(pts))) {
-			oci_error("a terminal (pty): %s", strerror(errno));
-			goto out_remove;
-		}
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		oci_error("fork: %s", strerror(errno));
-		goto out_remove;
-	}
-	if (pid == 0)
-		child_wait_and_exec(fifo, &spec, spec.terminal ? pts : NULL);
-	if (master >= 0 && send_console(console_socket, master, pts)) {
-		oci_error("--console-socket %s: %s", console_socket, strerror(errno));
-		goto out_kill;
-	}
+	free(dir);
+	free(fifo);
+	return r;
+}
 
-	char pstate;
+/* A new pty: its master (the fd), its slave's name in pts; -1 after an
+ * error. */
+static int open_pty(char *pts, size_t len)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) || unlockpt(master) || ptsname_r(master, pts, len)) {
+		oci_error("a terminal (pty): %s", strerror(errno));
+		if (master >= 0)
+			close(master);
+		return -1;
+	}
+	return master;
+}
+
+/* ROOT/ID/state.json for the container's process pid. */
+static int write_state(const char *id, pid_t pid, const char *bundle_abs,
+		       const struct oci_spec *spec)
+{
+	char pstate, when[64];
 	long long start_time = proc_start_time(pid, &pstate);
-	char when[64];
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	size_t wl = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", gmtime(&now.tv_sec));
 	snprintf(when + wl, sizeof(when) - wl, ".%09ldZ", now.tv_nsec);
 	json_t *st = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:O}", "id", id, "pid", (int)pid,
 			       "start_time", (json_int_t)start_time, "bundle", bundle_abs, "rootfs",
-			       spec.rootfs, "created", when, "annotations", spec.annotations);
-	char *text = json_dumps(st, JSON_INDENT(1));
+			       spec->rootfs, "created", when, "annotations", spec->annotations);
+	char *text = json_dumps(st, JSON_INDENT(1)), *stf = state_path(id, STATE_FILE);
 	json_decref(st);
-	if (write_file_atomic(stf, text)) {
+	int r = write_file_atomic(stf, text);
+	if (r)
 		oci_error("%s: %s", stf, strerror(errno));
-		free(text);
+	free(text);
+	free(stf);
+	return r;
+}
+
+static int write_pid_file(const char *pid_file, pid_t pid)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	if (write_file_atomic(pid_file, num)) {
+		oci_error("--pid-file %s: %s", pid_file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* create: check the bundle, make the state, fork the container's process
+ * (it waits for `start`), hand over its terminal, record it. */
+static int cmd_create(int argc, char **argv)
+{
+	struct create_args a;
+	struct oci_spec spec;
+	char bundle_abs[PATH_MAX], pts[64];
+	int master = -1, r = 1;
+	pid_t pid;
+
+	if (parse_create_args(argc, argv, &a) || load_bundle(&a, bundle_abs, &spec))
+		return 1;
+	if (make_state_dir(a.id))
+		goto out;
+	if (spec.terminal && (master = open_pty(pts, sizeof(pts))) < 0)
+		goto out_remove;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		oci_error("fork: %s", strerror(errno));
+		goto out_remove;
+	}
+	if (pid == 0) {
+		char *fifo = state_path(a.id, EXEC_FIFO);
+		child_wait_and_exec(fifo, &spec, spec.terminal ? pts : NULL);
+	}
+	if (master >= 0 && send_console(a.console_socket, master, pts)) {
+		oci_error("--console-socket %s: %s", a.console_socket, strerror(errno));
 		goto out_kill;
 	}
-	free(text);
-	if (pid_file) {
-		char num[32];
-		snprintf(num, sizeof(num), "%d", (int)pid);
-		if (write_file_atomic(pid_file, num)) {
-			oci_error("--pid-file %s: %s", pid_file, strerror(errno));
-			goto out_kill;
-		}
-	}
+	if (write_state(a.id, pid, bundle_abs, &spec) ||
+	    (a.pid_file && write_pid_file(a.pid_file, pid)))
+		goto out_kill;
 	r = 0;
 	goto out;
 out_kill:
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 out_remove:
-	remove_state(id);
+	remove_state(a.id);
 out:
 	if (master >= 0)
 		close(master);
-	free(dir);
-	free(fifo);
-	free(stf);
 	oci_spec_free(&spec);
 	return r;
 }

@@ -17,7 +17,9 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <unikvm/abi.h>
 
+#include "base/log.h"
 #include "image/elf_image.h"
 #include "spec.h"
 
@@ -64,11 +66,8 @@ void oci_spec_free(struct oci_spec *spec)
 	*spec = (struct oci_spec){0};
 }
 
-#define FAIL(...)                                                                                  \
-	do {                                                                                       \
-		snprintf(err, errlen, __VA_ARGS__);                                                \
-		goto fail;                                                                         \
-	} while (0)
+/* Formats a one-line reason into err; -1. */
+#define FAIL(...) ukvm_fail(err, errlen, -1, __VA_ARGS__)
 
 /* Opens path (absolute or not: relative to the root) inside the directory
  * rootfd as if it were "/", following links without leaving it. */
@@ -209,25 +208,27 @@ static int map_mounts(json_t *mounts, const char *cwd, struct strvec *dirs, bool
 		const char *dest = json_str(m, "destination");
 		json_t *opts = json_object_get(m, "options");
 		if (!dest)
-			FAIL("mounts[%zu]: no destination", i);
+			return FAIL("mounts[%zu]: no destination", i);
 		bool bind = (type && !strcmp(type, "bind")) || has_option(opts, "bind") ||
 			    has_option(opts, "rbind");
 		if (!bind)
 			continue; /* a Linux kernel file system: a unikernel has none */
 		if (!src || src[0] != '/')
-			FAIL("mount on %s: the source must be an absolute host path", dest);
+			return FAIL("mount on %s: the source must be an absolute host path", dest);
 		if (dest[0] != '/')
-			FAIL("mount on %s: the destination must be an absolute path", dest);
+			return FAIL("mount on %s: the destination must be an absolute path", dest);
 		if (strchr(src, ':') || strchr(dest, ':'))
-			FAIL("mount %s on %s: unikvm cannot map a path containing ':'", src, dest);
+			return FAIL("mount %s on %s: unikvm cannot map a path containing ':'", src,
+				    dest);
 		struct stat st;
 		if (stat(src, &st))
-			FAIL("mount %s on %s: %s", src, dest, strerror(errno));
+			return FAIL("mount %s on %s: %s", src, dest, strerror(errno));
 		if (!S_ISDIR(st.st_mode)) {
 			if (is_kubelet_file(dest))
 				continue;
-			FAIL("mount %s on %s: only directories can be mapped into a unikernel", src,
-			     dest);
+			return FAIL(
+			    "mount %s on %s: only directories can be mapped into a unikernel", src,
+			    dest);
 		}
 		char *d = strdup(dest);
 		trim_slashes(d);
@@ -249,8 +250,6 @@ static int map_mounts(json_t *mounts, const char *cwd, struct strvec *dirs, bool
 		free(d);
 	}
 	return 0;
-fail:
-	return -1;
 }
 
 /* The host's node of block device maj:min: udev's /dev/block/MAJ:MIN, else
@@ -283,24 +282,24 @@ static int map_devices(json_t *devices, struct strvec *cmd, char *err, size_t er
 		if (!path)
 			path = "?";
 		if (!type || strcmp(type, "b"))
-			FAIL("device %s: a unikernel has block devices only (type \"b\"), not "
-			     "\"%s\"",
-			     path, type ? type : "");
+			return FAIL(
+			    "device %s: a unikernel has block devices only (type \"b\"), not "
+			    "\"%s\"",
+			    path, type ? type : "");
 		if (!json_is_integer(maj) || !json_is_integer(min) || json_integer_value(maj) < 0 ||
 		    json_integer_value(min) < 0)
-			FAIL("device %s: no major and minor number", path);
+			return FAIL("device %s: no major and minor number", path);
 		node = host_block_node(path, json_integer_value(maj), json_integer_value(min), buf,
 				       sizeof(buf));
 		if (!node)
-			FAIL("device %s (%lld:%lld): the host has no such block device (neither %s "
-			     "nor %s is it)",
-			     path, (long long)json_integer_value(maj),
-			     (long long)json_integer_value(min), buf, path);
+			return FAIL(
+			    "device %s (%lld:%lld): the host has no such block device (neither %s "
+			    "nor %s is it)",
+			    path, (long long)json_integer_value(maj),
+			    (long long)json_integer_value(min), buf, path);
 		strvec_pushf(cmd, "--disk=%s", node);
 	}
 	return 0;
-fail:
-	return -1;
 }
 
 /* The image's /unikvm.json: "mem" (a --mem value) into *mem, "disks"
@@ -311,15 +310,15 @@ static int read_run_config(int rootfd, struct strvec *cmd, char **mem, char *err
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		FAIL("/%s in the container's root: %s", OCI_RUN_CONFIG, strerror(errno));
+		return FAIL("/%s in the container's root: %s", OCI_RUN_CONFIG, strerror(errno));
 	}
 	json_error_t je;
 	json_t *rc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
 	close(fd);
 	if (!json_is_object(rc)) {
 		json_decref(rc);
-		FAIL("/%s in the container's root: not a JSON object (%s)", OCI_RUN_CONFIG,
-		     rc ? "wrong type" : je.text);
+		return FAIL("/%s in the container's root: not a JSON object (%s)", OCI_RUN_CONFIG,
+			    rc ? "wrong type" : je.text);
 	}
 	const char *m = json_str(rc, "mem");
 	if (m)
@@ -332,8 +331,8 @@ static int read_run_config(int rootfd, struct strvec *cmd, char **mem, char *err
 		char *host = p ? resolve_in_root(rootfd, p, true) : NULL;
 		if (!host) {
 			json_decref(rc);
-			FAIL("/%s: disk %zu: %s", OCI_RUN_CONFIG, i,
-			     p ? strerror(errno) : "no path");
+			return FAIL("/%s: disk %zu: %s", OCI_RUN_CONFIG, i,
+				    p ? strerror(errno) : "no path");
 		}
 		strvec_pushf(cmd, "--disk=%s%s", host,
 			     json_is_true(json_object_get(d, "ro")) ? ",ro" : "");
@@ -341,190 +340,253 @@ static int read_run_config(int rootfd, struct strvec *cmd, char **mem, char *err
 	}
 	json_decref(rc);
 	return 0;
-fail:
-	return -1;
+}
+
+/* What oci_spec_load works on: config.json's parts and what it resolved. */
+struct bundle_load {
+	const char *bundle; /* absolute */
+	char *path;	    /* BUNDLE/config.json, for messages */
+	json_t *cfg;	    /* config.json (owned) */
+	json_t *proc;	    /* its process object */
+	int rootfd;	    /* the root file system, O_PATH */
+	bool root_ro;	    /* root.readonly */
+	char *cwd;	    /* process.cwd, trailing slashes stripped */
+	char *image;	    /* the host path of process.args[0], inside the root */
+};
+
+/* config.json: a JSON object of OCI version 1.x; NULL with a reason. */
+static json_t *read_config(const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *cfg = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!cfg) {
+		if (access(path, F_OK))
+			FAIL("%s: %s", path, strerror(errno));
+		else
+			FAIL("%s: line %d: %s", path, je.line, je.text);
+		return NULL;
+	}
+	const char *ver = json_str(cfg, "ociVersion");
+	if (!json_is_object(cfg))
+		FAIL("%s: not a JSON object", path);
+	else if (!ver || strncmp(ver, "1.", 2))
+		FAIL("%s: ociVersion \"%s\": this runtime reads version 1.x", path, ver ? ver : "");
+	else
+		return cfg;
+	json_decref(cfg);
+	return NULL;
+}
+
+/* A Kubernetes pod's sandbox container (see OCI_CRI_CONTAINER_TYPE). */
+static bool is_pod_sandbox(json_t *annotations)
+{
+	const char *ctype = json_str(annotations, OCI_CRI_CONTAINER_TYPE);
+	return ctype && !strcmp(ctype, "sandbox");
+}
+
+/* root.path (relative to the bundle, or absolute) -> spec->rootfs, l->rootfd,
+ * l->root_ro. */
+static int open_root(struct bundle_load *l, struct oci_spec *spec, char *err, size_t errlen)
+{
+	json_t *root = json_object_get(l->cfg, "root");
+	const char *rp = json_str(root, "path");
+	char *rootfs;
+	if (!rp)
+		return FAIL("%s: no root.path", l->path);
+	if (asprintf(&rootfs, "%s%s%s", rp[0] == '/' ? "" : l->bundle, rp[0] == '/' ? "" : "/",
+		     rp) < 0)
+		abort();
+	spec->rootfs = realpath(rootfs, NULL);
+	if (!spec->rootfs) {
+		FAIL("root %s: %s", rootfs, strerror(errno));
+		free(rootfs);
+		return -1;
+	}
+	free(rootfs);
+	l->rootfd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->rootfd < 0)
+		return FAIL("root %s: %s", spec->rootfs, strerror(errno));
+	l->root_ro = json_is_true(json_object_get(root, "readonly"));
+	return 0;
+}
+
+/* process: an object whose args are strings, at least one -> l->proc,
+ * l->cwd, spec->terminal. */
+static int read_process(struct bundle_load *l, struct oci_spec *spec, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *a;
+	l->proc = json_object_get(l->cfg, "process");
+	if (!json_is_object(l->proc))
+		return FAIL("%s: no process", l->path);
+	spec->terminal = json_is_true(json_object_get(l->proc, "terminal"));
+	json_t *args = json_object_get(l->proc, "args");
+	if (!json_is_array(args) || !json_array_size(args))
+		return FAIL("%s: process.args is empty: nothing to run", l->path);
+	json_array_foreach(args, i, a)
+	{
+		if (!json_is_string(a))
+			return FAIL("%s: process.args[%zu] is not a string", l->path, i);
+	}
+	const char *cwd = json_str(l->proc, "cwd");
+	l->cwd = strdup(cwd && cwd[0] ? cwd : "/");
+	trim_slashes(l->cwd);
+	return 0;
+}
+
+/* process.args[0] -> l->image, which must be a unikernel. */
+static int find_image(struct bundle_load *l, char *err, size_t errlen)
+{
+	const char *arg0 = json_string_value(json_array_get(json_object_get(l->proc, "args"), 0));
+	struct image img;
+	char why[256];
+	l->image = find_program(l->rootfd, arg0, l->cwd, json_object_get(l->proc, "env"));
+	if (!l->image)
+		return FAIL("%s: not found in the container's root file system (%s)", arg0,
+			    strerror(errno));
+	if (image_open(&img, l->image, why, sizeof(why)))
+		return FAIL("%s is not a unikernel (%s): unikvm-oci runs only images built with "
+			    "unikvm-cc; run Linux containers with runc",
+			    arg0, why);
+	image_close(&img);
+	return 0;
+}
+
+/* The root at /, the bind mounts -> --dir options, the working directory's
+ * mapping first (the guest starts in the first mapping's path). */
+static int map_files(const struct bundle_load *l, const char *rootfs, struct strvec *cmd, char *err,
+		     size_t errlen)
+{
+	struct strvec dirs = {0};
+	bool cwd_mapped = !strcmp(l->cwd, "/");
+	int r = -1;
+	if (cwd_mapped)
+		strvec_pushf(&dirs, "--dir=%s:/%s", rootfs, l->root_ro ? ":ro" : "");
+	if (map_mounts(json_object_get(l->cfg, "mounts"), l->cwd, &dirs, &cwd_mapped, err, errlen))
+		goto out;
+	if (!cwd_mapped) {
+		FAIL("process.cwd %s: a unikernel starts in / or in a mounted directory; %s is "
+		     "neither",
+		     l->cwd, l->cwd);
+		goto out;
+	}
+	if (strcmp(l->cwd, "/"))
+		strvec_pushf(&dirs, "--dir=%s:/%s", rootfs, l->root_ro ? ":ro" : "");
+	for (size_t i = 0; i < dirs.n; i++)
+		strvec_push(cmd, dirs.v[i]);
+	r = 0;
+out:
+	strvec_free(&dirs);
+	return r;
+}
+
+/* The image's /unikvm.json disks; memory: the container's limit (in whole
+ * MiB, within unikvm's bounds), else the image's own. */
+static int map_memory(const struct bundle_load *l, struct strvec *cmd, char *err, size_t errlen)
+{
+	const long long min_mib = UKVM_MEM_MIN >> 20, max_mib = UKVM_MEM_MAX >> 20;
+	char *mem = NULL;
+	if (read_run_config(l->rootfd, cmd, &mem, err, errlen)) {
+		free(mem);
+		return -1;
+	}
+	json_t *limit = json_object_get(
+	    json_object_get(json_object_get(json_object_get(l->cfg, "linux"), "resources"),
+			    "memory"),
+	    "limit");
+	if (json_is_integer(limit) && json_integer_value(limit) > 0) {
+		long long mib = json_integer_value(limit) >> 20;
+		free(mem);
+		mem = NULL;
+		if (mib < min_mib)
+			return FAIL("memory limit %lld bytes: a unikernel needs at least %lldM",
+				    (long long)json_integer_value(limit), min_mib);
+		if (asprintf(&mem, "%lldM", mib > max_mib ? max_mib : mib) < 0)
+			abort();
+	}
+	if (mem)
+		strvec_pushf(cmd, "--mem=%s", mem);
+	free(mem);
+	return 0;
+}
+
+/* process.env -> --env: only NAME=VALUE (a bare NAME would pass the host's). */
+static int map_env(json_t *env, struct strvec *cmd, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(env, i, e)
+	{
+		const char *s = json_string_value(e);
+		if (!s || !strchr(s, '=') || s[0] == '=')
+			return FAIL("process.env[%zu]: not NAME=VALUE", i);
+		strvec_pushf(cmd, "--env=%s", s);
+	}
+	return 0;
+}
+
+/* The image, relative to the root (unikvm runs there: the guest's argv[0]
+ * then names no host directory), then -- and process.args[1..]. */
+static int push_program(const struct bundle_load *l, const char *rootfs, struct strvec *cmd,
+			char *err, size_t errlen)
+{
+	json_t *args = json_object_get(l->proc, "args"), *a;
+	size_t i, rl = strlen(rootfs);
+	if (strncmp(l->image, rootfs, rl) || l->image[rl] != '/')
+		return FAIL("%s: resolved outside the container's root",
+			    json_string_value(json_array_get(args, 0)));
+	strvec_pushf(cmd, "./%s", l->image + rl + 1);
+	strvec_push(cmd, "--");
+	json_array_foreach(args, i, a)
+	{
+		if (i)
+			strvec_push(cmd, json_string_value(a));
+	}
+	return 0;
 }
 
 int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec, char *err,
 		  size_t errlen)
 {
-	json_t *cfg = NULL;
-	int rootfd = -1;
-	char *path = NULL, *mem = NULL, *image = NULL;
-	struct strvec dirs = {0};
+	struct bundle_load l = {.bundle = bundle, .rootfd = -1};
+	int r = -1;
 
 	*spec = (struct oci_spec){0};
-	if (asprintf(&path, "%s/config.json", bundle) < 0)
+	if (asprintf(&l.path, "%s/config.json", bundle) < 0)
 		abort();
-	json_error_t je;
-	cfg = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (!cfg) {
-		if (access(path, F_OK))
-			FAIL("%s: %s", path, strerror(errno));
-		FAIL("%s: line %d: %s", path, je.line, je.text);
-	}
-	if (!json_is_object(cfg))
-		FAIL("%s: not a JSON object", path);
-	const char *ver = json_str(cfg, "ociVersion");
-	if (!ver || strncmp(ver, "1.", 2))
-		FAIL("%s: ociVersion \"%s\": this runtime reads version 1.x", path, ver ? ver : "");
-
-	json_t *ann = json_object_get(cfg, "annotations");
+	if (!(l.cfg = read_config(l.path, err, errlen)))
+		goto out;
+	json_t *ann = json_object_get(l.cfg, "annotations");
 	spec->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
-
-	const char *ctype = json_str(spec->annotations, OCI_CRI_CONTAINER_TYPE);
-	if (ctype && !strcmp(ctype, "sandbox")) {
+	if (is_pod_sandbox(spec->annotations)) {
 		spec->placeholder = true;
 		spec->rootfs = strdup("/");
 		spec->cwd = strdup("/");
-		free(path);
-		json_decref(cfg);
-		return 0;
+		r = 0;
+		goto out;
 	}
-
-	/* the root file system */
-	json_t *root = json_object_get(cfg, "root");
-	const char *rp = json_str(root, "path");
-	if (!rp)
-		FAIL("%s: no root.path", path);
-	char *rootfs;
-	if (asprintf(&rootfs, "%s%s%s", rp[0] == '/' ? "" : bundle, rp[0] == '/' ? "" : "/", rp) <
-	    0)
-		abort();
-	spec->rootfs = realpath(rootfs, NULL);
-	if (!spec->rootfs) {
-		snprintf(err, errlen, "root %s: %s", rootfs, strerror(errno));
-		free(rootfs);
-		goto fail;
-	}
-	free(rootfs);
-	rootfd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		FAIL("root %s: %s", spec->rootfs, strerror(errno));
-	bool root_ro = json_is_true(json_object_get(root, "readonly"));
-
-	/* the process */
-	json_t *proc = json_object_get(cfg, "process");
-	if (!json_is_object(proc))
-		FAIL("%s: no process", path);
-	spec->terminal = json_is_true(json_object_get(proc, "terminal"));
-	json_t *args = json_object_get(proc, "args");
-	if (!json_is_array(args) || !json_array_size(args))
-		FAIL("%s: process.args is empty: nothing to run", path);
-	size_t i;
-	json_t *a;
-	json_array_foreach(args, i, a)
-	{
-		if (!json_is_string(a))
-			FAIL("%s: process.args[%zu] is not a string", path, i);
-	}
-	json_t *env = json_object_get(proc, "env");
-	const char *cwd0 = json_str(proc, "cwd");
-	char *cwd = strdup(cwd0 && cwd0[0] ? cwd0 : "/");
-	trim_slashes(cwd);
-
-	const char *arg0 = json_string_value(json_array_get(args, 0));
-	image = find_program(rootfd, arg0, cwd, env);
-	if (!image) {
-		free(cwd);
-		FAIL("%s: not found in the container's root file system (%s)", arg0,
-		     strerror(errno));
-	}
-	struct image img;
-	char why[256];
-	if (image_open(&img, image, why, sizeof(why))) {
-		free(cwd);
-		FAIL("%s is not a unikernel (%s): unikvm-oci runs only images built with "
-		     "unikvm-cc; run Linux containers with runc",
-		     arg0, why);
-	}
-	image_close(&img);
-
+	if (open_root(&l, spec, err, errlen) || read_process(&l, spec, err, errlen) ||
+	    find_image(&l, err, errlen))
+		goto out;
 	strvec_push(&spec->cmd, unikvm);
 	strvec_push(&spec->cmd, "run");
-
-	/* files: the root at /, the bind mounts; the working directory first */
-	bool cwd_mapped = !strcmp(cwd, "/");
-	if (cwd_mapped)
-		strvec_pushf(&dirs, "--dir=%s:/%s", spec->rootfs, root_ro ? ":ro" : "");
-	if (map_mounts(json_object_get(cfg, "mounts"), cwd, &dirs, &cwd_mapped, err, errlen)) {
-		free(cwd);
-		goto fail;
-	}
-	if (!cwd_mapped) {
-		snprintf(err, errlen,
-			 "process.cwd %s: a unikernel starts in / or in a mounted directory; %s is "
-			 "neither",
-			 cwd, cwd);
-		free(cwd);
-		goto fail;
-	}
-	if (strcmp(cwd, "/"))
-		strvec_pushf(&dirs, "--dir=%s:/%s", spec->rootfs, root_ro ? ":ro" : "");
-	free(cwd);
-	for (i = 0; i < dirs.n; i++)
-		strvec_push(&spec->cmd, dirs.v[i]);
-
-	/* memory: the container's limit, else the image's own */
-	if (read_run_config(rootfd, &spec->cmd, &mem, err, errlen))
-		goto fail;
-	json_t *limit = json_object_get(
-	    json_object_get(json_object_get(json_object_get(cfg, "linux"), "resources"), "memory"),
-	    "limit");
-	if (json_is_integer(limit) && json_integer_value(limit) > 0) {
-		long long mib = json_integer_value(limit) >> 20;
-		if (mib < OCI_MEM_MIN_MIB)
-			FAIL("memory limit %lld bytes: a unikernel needs at least %dM",
-			     (long long)json_integer_value(limit), OCI_MEM_MIN_MIB);
-		free(mem);
-		if (asprintf(&mem, "%lldM", mib > OCI_MEM_MAX_MIB ? OCI_MEM_MAX_MIB : mib) < 0)
-			abort();
-	}
-	if (mem)
-		strvec_pushf(&spec->cmd, "--mem=%s", mem);
-
-	if (map_devices(json_object_get(json_object_get(cfg, "linux"), "devices"), &spec->cmd, err,
-			errlen))
-		goto fail;
-
-	/* the environment: only NAME=VALUE (a bare NAME would pass the host's) */
-	json_array_foreach(env, i, a)
-	{
-		const char *s = json_string_value(a);
-		if (!s || !strchr(s, '=') || s[0] == '=')
-			FAIL("process.env[%zu]: not NAME=VALUE", i);
-		strvec_pushf(&spec->cmd, "--env=%s", s);
-	}
-
-	/* the image, relative to the root (unikvm runs there): the guest's
-	 * argv[0] then names no host directory */
-	size_t rl = strlen(spec->rootfs);
-	if (strncmp(image, spec->rootfs, rl) || image[rl] != '/')
-		FAIL("%s: resolved outside the container's root", arg0);
-	strvec_pushf(&spec->cmd, "./%s", image + rl + 1);
-	strvec_push(&spec->cmd, "--");
-	json_array_foreach(args, i, a)
-	{
-		if (i)
-			strvec_push(&spec->cmd, json_string_value(a));
-	}
+	if (map_files(&l, spec->rootfs, &spec->cmd, err, errlen) ||
+	    map_memory(&l, &spec->cmd, err, errlen) ||
+	    map_devices(json_object_get(json_object_get(l.cfg, "linux"), "devices"), &spec->cmd,
+			err, errlen) ||
+	    map_env(json_object_get(l.proc, "env"), &spec->cmd, err, errlen) ||
+	    push_program(&l, spec->rootfs, &spec->cmd, err, errlen))
+		goto out;
 	spec->cwd = strdup(spec->rootfs);
-
-	free(path);
-	free(mem);
-	free(image);
-	strvec_free(&dirs);
-	close(rootfd);
-	json_decref(cfg);
-	return 0;
-fail:
-	free(path);
-	free(mem);
-	free(image);
-	strvec_free(&dirs);
-	if (rootfd >= 0)
-		close(rootfd);
-	json_decref(cfg);
-	oci_spec_free(spec);
-	return -1;
+	r = 0;
+out:
+	free(l.path);
+	free(l.cwd);
+	free(l.image);
+	if (l.rootfd >= 0)
+		close(l.rootfd);
+	json_decref(l.cfg);
+	if (r)
+		oci_spec_free(spec);
+	return r;
 }

@@ -33,10 +33,6 @@ void strvec_free(struct strvec *sv);
  * (written by unikvm-oci-image): the guest memory it wants and its disks. */
 #define OCI_RUN_CONFIG "unikvm.json"
 
-/* The smallest and largest guest RAM unikvm accepts, in MiB. */
-#define OCI_MEM_MIN_MIB 32
-#define OCI_MEM_MAX_MIB 3072
-
 struct oci_spec {
 	char *rootfs;	     /* the bundle's root file system, absolute */
 	json_t *annotations; /* config.json's annotations (an object; owned) */
