@@ -1,8 +1,11 @@
+# add_unikernel(NAME src... [CFLAGS flag...])
 # add_unikernel(NAME SOURCES src... [CFLAGS flag...])
 #
 # Builds NAME, a unikernel ELF, with the compiler driver unikvm-cc, which
-# holds every guest compile and link flag. Header dependencies come from
-# the driver's depfile. UNIKVM_CFLAGS (a list) is added to every compile.
+# holds every guest compile and link flag. The sources follow NAME, as with
+# add_executable, or the SOURCES keyword (or both: those before the first
+# keyword and those after SOURCES). Header dependencies come from the
+# driver's depfile. UNIKVM_CFLAGS (a list) is added to every compile.
 # The target's UNIKERNEL property is the image's path.
 #
 # In this project (UKVM_CC is build/tools/unikvm-cc) and in the installed
@@ -12,11 +15,12 @@
 # as files in the installed prefix.
 function(add_unikernel name)
   cmake_parse_arguments(UK "" "" "SOURCES;CFLAGS" ${ARGN})
-  if(NOT UK_SOURCES)
-    message(FATAL_ERROR "add_unikernel(${name}): no SOURCES")
+  set(sources ${UK_UNPARSED_ARGUMENTS} ${UK_SOURCES})
+  if(NOT sources)
+    message(FATAL_ERROR "add_unikernel(${name}): no sources (add_unikernel(${name} a.c b.c [CFLAGS ...]))")
   endif()
   set(objs)
-  foreach(src IN LISTS UK_SOURCES)
+  foreach(src IN LISTS sources)
     get_filename_component(abs ${src} ABSOLUTE)
     get_filename_component(base ${src} NAME)
     set(obj ${CMAKE_CURRENT_BINARY_DIR}/${name}.objs/${base}.o)
