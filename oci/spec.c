@@ -510,18 +510,28 @@ static int map_memory(const struct bundle_load *l, struct strvec *cmd, char *err
 	return 0;
 }
 
-/* process.env -> --env: only NAME=VALUE (a bare NAME would pass the host's). */
+/* process.env -> --env: only NAME=VALUE (a bare NAME would pass the
+ * host's). It replaces unikvm's default environment, as in runc, which
+ * adds only HOME when process.env has none (or an empty one): the user's
+ * home, "/" for a user without a passwd entry, as a unikernel's is. */
 static int map_env(json_t *env, struct strvec *cmd, char *err, size_t errlen)
 {
 	size_t i;
 	json_t *e;
+	bool home = false;
+	strvec_push(cmd, "--no-default-env");
 	json_array_foreach(env, i, e)
 	{
 		const char *s = json_string_value(e);
 		if (!s || !strchr(s, '=') || s[0] == '=')
 			return FAIL("process.env[%zu]: not NAME=VALUE", i);
+		if (!strcmp(s, "HOME="))
+			continue;
+		home |= !strncmp(s, "HOME=", 5);
 		strvec_pushf(cmd, "--env=%s", s);
 	}
+	if (!home)
+		strvec_push(cmd, "--env=HOME=/");
 	return 0;
 }
 

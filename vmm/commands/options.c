@@ -97,11 +97,42 @@ static int add_env(struct run_options *o, char *arg)
 	return 0;
 }
 
-enum { OPT_STATS = 256, OPT_TRACE_NOSYS, OPT_CORE, OPT_DISK, OPT_NO_SECCOMP, OPT_SECCOMP_LOG };
+/* Whether an --env of o gives the variable of "NAME=VALUE" var. */
+static bool env_given(const struct run_options *o, const char *var)
+{
+	size_t n = strcspn(var, "=") + 1; /* the name and its '=' */
+	for (int i = 0; i < o->nenv; i++)
+		if (!strncmp(o->env[i], var, n))
+			return true;
+	return false;
+}
+
+void run_options_guest_env(const struct run_options *o, char **out)
+{
+	static const char *const defaults[DEFAULT_ENV_COUNT] = {DEFAULT_ENV_PATH, DEFAULT_ENV_HOME};
+	int n = 0;
+	for (int i = 0; i < DEFAULT_ENV_COUNT && !o->no_default_env; i++)
+		if (!env_given(o, defaults[i]))
+			out[n++] = (char *)defaults[i];
+	for (int i = 0; i < o->nenv; i++)
+		out[n++] = o->env[i];
+	out[n] = NULL;
+}
+
+enum {
+	OPT_STATS = 256,
+	OPT_TRACE_NOSYS,
+	OPT_CORE,
+	OPT_DISK,
+	OPT_NO_SECCOMP,
+	OPT_SECCOMP_LOG,
+	OPT_NO_DEFAULT_ENV
+};
 
 static const struct option longopts[] = {
     {"mem", required_argument, NULL, 'm'},
     {"env", required_argument, NULL, 'e'},
+    {"no-default-env", no_argument, NULL, OPT_NO_DEFAULT_ENV},
     {"timeout", required_argument, NULL, 't'},
     {"stats", no_argument, NULL, OPT_STATS},
     {"core", required_argument, NULL, OPT_CORE},
@@ -137,6 +168,9 @@ static int apply_option(struct run_options *o, int c, char *arg)
 		return set_mem(o, arg);
 	case 'e':
 		return add_env(o, arg);
+	case OPT_NO_DEFAULT_ENV:
+		o->no_default_env = true;
+		return 0;
 	case 't':
 		if (parse_seconds(arg, &o->timeout_ms) < 0)
 			return usage_error("--timeout '%s': not a number of seconds > 0", arg);

@@ -14,6 +14,13 @@
 #include "core/seccomp.h"
 
 #define ENV_MAX 4096
+/* The environment every guest starts with unless --no-default-env:
+ * host-independent, as a container's (docker gives PATH and HOME too);
+ * an --env of the same name replaces one. */
+#define DEFAULT_ENV_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
+#define DEFAULT_ENV_HOME "HOME=/"
+#define DEFAULT_ENV_COUNT 2
+#define GUEST_ENV_MAX (ENV_MAX + DEFAULT_ENV_COUNT)
 #define RUN_OPTIONS_HELP (-1) /* -h/--help: the caller prints its usage */
 
 struct run_options {
@@ -23,6 +30,7 @@ struct run_options {
 	const char *mem_arg;
 	char *env[ENV_MAX + 1]; /* into argv or environ */
 	int nenv;
+	bool no_default_env;
 	bool stats, trace_nosys;
 	enum ukvm_seccomp seccomp; /* UKVM_SECCOMP_KILL (0) unless asked */
 	uint64_t timeout_ms;
@@ -44,6 +52,11 @@ int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, i
  * 0, RUN_OPTIONS_HELP, or EXIT_HOST_ERROR after a one-line message. */
 int run_options_scan(int argc, char **argv, const char **output, char **kept, int *nkept,
 		     int *first);
+
+/* The guest's environment into out (GUEST_ENV_MAX + 1 entries, NULL-
+ * terminated): the default variables whose names no --env gives (unless
+ * --no-default-env), then the --env ones in their order. */
+void run_options_guest_env(const struct run_options *o, char **out);
 
 /* "unikvm: " fmt with arg, and a hint to --help, on stderr; returns
  * EXIT_HOST_ERROR. */

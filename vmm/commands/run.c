@@ -43,9 +43,10 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 	struct layout layout;
 	struct vm vm = {.kvm_fd = -1, .fd = -1, .vcpu_fd = -1};
 	struct timespec t1, t2;
-	char err[512];
+	char err[512], *genv[GUEST_ENV_MAX + 1];
 	int r;
 
+	run_options_guest_env(o, genv);
 	vm.img = img;
 	vm.stats = o->stats;
 	vm.trace_nosys = o->trace_nosys;
@@ -67,7 +68,7 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 		r = EXIT_BAD_IMAGE;
 		goto out;
 	}
-	if ((r = layout_plan(&layout, img, mem, gargv, o->env, err, sizeof(err)))) {
+	if ((r = layout_plan(&layout, img, mem, gargv, genv, err, sizeof(err)))) {
 		ukvm_err("%s: %s", name, err);
 		goto out;
 	}
@@ -78,7 +79,7 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 	if ((r = devices_start(&vm)))
 		goto out;
 	image_load(img, &vm.mem);
-	layout_write(&layout, &vm, gargv, o->env, o->trace_nosys ? UKVM_BOOT_TRACE_NOSYS : 0);
+	layout_write(&layout, &vm, gargv, genv, o->trace_nosys ? UKVM_BOOT_TRACE_NOSYS : 0);
 	if ((r = x86_boot_vcpu(&vm, &layout, err, sizeof(err)))) {
 		ukvm_err("%s", err);
 		goto out;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "commands/commands.h"
+#include "commands/options.h"
 #include "core/device.h"
 
 static const char usage_head[] =
@@ -22,7 +23,10 @@ static const char usage_head[] =
     "                        Host memory is only used as the guest touches it.\n"
     "  -e, --env NAME=VALUE  set an environment variable in the guest (repeatable);\n"
     "  -e, --env NAME        pass the host's NAME through. Nothing else of the\n"
-    "                        host's environment reaches the guest.\n"
+    "                        host's environment reaches the guest, which starts\n"
+    "                        with " DEFAULT_ENV_PATH " and " DEFAULT_ENV_HOME "\n"
+    "                        unless --env gives them\n"
+    "      --no-default-env  without those two: only the --env variables\n"
     "  -t, --timeout SECONDS end the guest after SECONDS (decimals allowed) with\n"
     "                        status 124, as timeout(1) does\n";
 
