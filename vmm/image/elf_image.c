@@ -141,20 +141,12 @@ static int check_range(const struct elf_range *range, void *ctx)
 
 	if (range->offset <= c->file_size && range->size <= c->file_size - range->offset)
 		return 0;
-	switch (range->kind) {
-	case ELF_RANGE_PHDRS:
-		snprintf(what, sizeof(what), "the program header table");
-		break;
-	case ELF_RANGE_SEGMENT:
-		snprintf(what, sizeof(what), "segment %zu", range->index);
-		break;
-	case ELF_RANGE_SHDRS:
-		snprintf(what, sizeof(what), "the section header table");
-		break;
-	case ELF_RANGE_SECTION:
-		snprintf(what, sizeof(what), "section %zu", range->index);
-		break;
-	}
+	if (range->kind == ELF_RANGE_SEGMENT || range->kind == ELF_RANGE_SECTION)
+		snprintf(what, sizeof(what), "%s %zu",
+			 range->kind == ELF_RANGE_SEGMENT ? "segment" : "section", range->index);
+	else
+		snprintf(what, sizeof(what), "the %s header table",
+			 range->kind == ELF_RANGE_PHDRS ? "program" : "section");
 	return BAD("truncated or corrupt: %s [0x%llx, +0x%llx) ends past the end of the file "
 		   "(0x%zx bytes)",
 		   what, (unsigned long long)range->offset, (unsigned long long)range->size,
