@@ -1,6 +1,6 @@
 /*
  * Files of the --dir mappings: the mount table, paths, and the calls that
- * take a path (open, stat, directories, names, attributes, links).
+ * take a path (open, stat, statfs, directories, names, attributes, links).
  *
  * Paths are resolved here, lexically: the cwd or a directory fd's path
  * joined with the path, ".." and "." folded (path.c), then matched against
@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -344,6 +345,57 @@ long sys_statx(const struct syscall_frame *f)
 	    .dev_minor = dev_minor(u.dev),
 	};
 	return 0;
+}
+
+/* ---- statfs --------------------------------------------------------------- */
+
+static long put_statfs(long r, const struct ukvm_statfs *u, uint64_t addr)
+{
+	if (r < 0)
+		return r;
+	if (!user_range_ok(addr, sizeof(struct statfs)))
+		return -EFAULT;
+	struct statfs *s = (struct statfs *)(uintptr_t)addr;
+	kmemset(s, 0, sizeof(*s));
+	s->f_type = u->type;
+	s->f_bsize = u->bsize;
+	s->f_blocks = u->blocks;
+	s->f_bfree = u->bfree;
+	s->f_bavail = u->bavail;
+	s->f_files = u->files;
+	s->f_ffree = u->ffree;
+	s->f_fsid.__val[0] = (int)u->fsid[0];
+	s->f_fsid.__val[1] = (int)u->fsid[1];
+	s->f_namelen = u->namelen;
+	s->f_frsize = u->frsize;
+	s->f_flags = u->flags;
+	return 0;
+}
+
+/* statfs follows a last symlink (inside the mapping), as on Linux. */
+long sys_statfs(const struct syscall_frame *f)
+{
+	static struct gpath g;
+	struct ukvm_statfs u;
+	long r = resolve((uint64_t)AT_FDCWD, f->a1, &g, R_DEV_OK);
+	if (r < 0)
+		return r;
+	if (g.dev >= 0) {
+		r = dev_statfs(g.dev, &u);
+	} else {
+		struct ukvm_hc_fs_statfs hc = {
+		    .handle = -1, .p = g.p, .sfs = (uint64_t)(uintptr_t)&u};
+		hc_fs_statfs(&hc);
+		r = hc.ret;
+	}
+	return put_statfs(r, &u, f->a2);
+}
+
+long sys_fstatfs(const struct syscall_frame *f)
+{
+	struct ukvm_statfs u;
+	struct ofile *of = fd_get(f->a1);
+	return of ? put_statfs(of->ops->statfs(of, &u), &u, f->a2) : -EBADF;
 }
 
 /* ---- directories and names ---------------------------------------------- */
