@@ -73,6 +73,14 @@ static long host_stat(const struct ukvm_fs_path *p, uint32_t flags, struct ukvm_
 	return hc.ret;
 }
 
+/* The host's statfs of what p names (a last symlink followed). */
+static long host_statfs(const struct ukvm_fs_path *p, struct ukvm_statfs *u)
+{
+	struct ukvm_hc_fs_statfs hc = {.handle = -1, .p = *p, .sfs = (uint64_t)(uintptr_t)u};
+	hc_fs_statfs(&hc);
+	return hc.ret;
+}
+
 /* The path's view of prefix, a component that a '/' follows (path.h): a
  * device is not a directory (ENOTDIR); a mapped one the VMM does not get to
  * see, because "." or ".." fold it away or it ends the path, is looked up
@@ -239,14 +247,23 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_
 	return host_stat(&g.p, (uint32_t)flags & AT_SYMLINK_NOFOLLOW, u);
 }
 
+/* The user's buffer [addr, +size) for a result, zeroed; NULL when it is
+ * not all in guest RAM (EFAULT). */
+static void *user_result(uint64_t addr, size_t size)
+{
+	if (!user_range_ok(addr, size))
+		return NULL;
+	kmemset((void *)(uintptr_t)addr, 0, size);
+	return (void *)(uintptr_t)addr;
+}
+
 static long put_stat(long r, const struct ukvm_stat *u, uint64_t addr)
 {
+	struct stat *st;
 	if (r < 0)
 		return r;
-	if (!user_range_ok(addr, sizeof(struct stat)))
+	if (!(st = user_result(addr, sizeof(*st))))
 		return -EFAULT;
-	struct stat *st = (struct stat *)(uintptr_t)addr;
-	kmemset(st, 0, sizeof(*st));
 	st->st_dev = u->dev;
 	st->st_ino = u->ino;
 	st->st_nlink = u->nlink;
@@ -320,12 +337,11 @@ long sys_statx(const struct syscall_frame *f)
 {
 	struct ukvm_stat u;
 	long r = stat_at(f->a1, f->a2, f->a3 & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH_), &u);
+	struct kstatx *x;
 	if (r < 0)
 		return r;
-	if (!user_range_ok(f->a5, sizeof(struct kstatx)))
+	if (!(x = user_result(f->a5, sizeof(*x))))
 		return -EFAULT;
-	struct kstatx *x = (struct kstatx *)(uintptr_t)f->a5;
-	kmemset(x, 0, sizeof(*x));
 	*x = (struct kstatx){
 	    .mask = STATX_BASIC_STATS,
 	    .blksize = u.blksize,
@@ -351,24 +367,24 @@ long sys_statx(const struct syscall_frame *f)
 
 static long put_statfs(long r, const struct ukvm_statfs *u, uint64_t addr)
 {
+	struct statfs *s;
 	if (r < 0)
 		return r;
-	if (!user_range_ok(addr, sizeof(struct statfs)))
+	if (!(s = user_result(addr, sizeof(*s))))
 		return -EFAULT;
-	struct statfs *s = (struct statfs *)(uintptr_t)addr;
-	kmemset(s, 0, sizeof(*s));
-	s->f_type = u->type;
-	s->f_bsize = u->bsize;
-	s->f_blocks = u->blocks;
-	s->f_bfree = u->bfree;
-	s->f_bavail = u->bavail;
-	s->f_files = u->files;
-	s->f_ffree = u->ffree;
-	s->f_fsid.__val[0] = (int)u->fsid[0];
-	s->f_fsid.__val[1] = (int)u->fsid[1];
-	s->f_namelen = u->namelen;
-	s->f_frsize = u->frsize;
-	s->f_flags = u->flags;
+	*s = (struct statfs){
+	    .f_type = u->type,
+	    .f_bsize = u->bsize,
+	    .f_blocks = u->blocks,
+	    .f_bfree = u->bfree,
+	    .f_bavail = u->bavail,
+	    .f_files = u->files,
+	    .f_ffree = u->ffree,
+	    .f_fsid = {{(int)u->fsid[0], (int)u->fsid[1]}},
+	    .f_namelen = u->namelen,
+	    .f_frsize = u->frsize,
+	    .f_flags = u->flags,
+	};
 	return 0;
 }
 
@@ -378,16 +394,8 @@ long sys_statfs(const struct syscall_frame *f)
 	static struct gpath g;
 	struct ukvm_statfs u;
 	long r = resolve((uint64_t)AT_FDCWD, f->a1, &g, R_DEV_OK);
-	if (r < 0)
-		return r;
-	if (g.dev >= 0) {
-		r = dev_statfs(g.dev, &u);
-	} else {
-		struct ukvm_hc_fs_statfs hc = {
-		    .handle = -1, .p = g.p, .sfs = (uint64_t)(uintptr_t)&u};
-		hc_fs_statfs(&hc);
-		r = hc.ret;
-	}
+	if (r == 0)
+		r = g.dev >= 0 ? dev_statfs(g.dev, &u) : host_statfs(&g.p, &u);
 	return put_statfs(r, &u, f->a2);
 }
 
