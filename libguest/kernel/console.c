@@ -2,8 +2,8 @@
  * The host's standard streams as open files (console.h): stdout and
  * stderr through the writev hypercall (a closed pipe ends the program as
  * SIGPIPE would), stdin through the read hypercall and polled in the VMM,
- * the terminal window size from the boot info, fstat from the VMM's own
- * fstat of its stream. priv.id is the stream, 0..2.
+ * the terminal window size from the boot info, fstat and fstatfs from the
+ * VMM's own fstat and fstatfs of its stream. priv.id is the stream, 0..2.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +64,15 @@ static long console_stat(struct ofile *of, struct ukvm_stat *u)
 	return hc.ret;
 }
 
+static long console_statfs(struct ofile *of, struct ukvm_statfs *u)
+{
+	/* the file systems of the VMM's own streams: pipefs, devpts, ... */
+	struct ukvm_hc_fs_statfs hc = {.handle = (int32_t)of->priv.id,
+				       .sfs = (uint64_t)(uintptr_t)u};
+	hc_fs_statfs(&hc);
+	return hc.ret;
+}
+
 /* 1 when stdin is readable (or at EOF), 0 after timeout_ms (-1: none). */
 static long stdin_poll_host(int64_t timeout_ms)
 {
@@ -96,6 +105,7 @@ static const struct file_ops console_ops = {
     .write = console_write,
     .ioctl = console_ioctl,
     .stat = console_stat,
+    .statfs = console_statfs,
     .poll = console_poll,
     .wait = console_wait,
 };

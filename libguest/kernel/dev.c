@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "kernel.h"
 #include "dev.h"
@@ -23,6 +24,8 @@ static const struct {
 };
 #define DEV_NULL 0
 #define DEV_ZERO 1
+#define DEV_FS_DEV 5	       /* st_dev of the devices, devtmpfs's; and its fsid */
+#define TMPFS_MAGIC 0x01021994 /* linux/magic.h */
 
 static int streq(const char *a, const char *b)
 {
@@ -78,24 +81,60 @@ static long dev_seek(struct ofile *of, int64_t off, uint32_t whence)
 	return 0; /* as Linux's null, zero and random devices */
 }
 
+/* The open file /dev/std* stands for (fd 0, 1 or 2), NULL if that is
+ * closed; dev is one of them. */
+static struct ofile *dev_stream(int dev)
+{
+	return fd_get((uint64_t)devs[dev].stream);
+}
+
 long dev_stat(int dev, struct ukvm_stat *u)
 {
 	if (devs[dev].stream >= 0) {
-		struct ofile *of = fd_get((uint64_t)devs[dev].stream);
+		struct ofile *of = dev_stream(dev);
 		return of ? of->ops->stat(of, u) : -ENOENT;
 	}
 	*u = (struct ukvm_stat){.mode = S_IFCHR | 0666,
 				.nlink = 1,
 				.rdev = devs[dev].rdev,
 				.blksize = 4096,
-				.dev = 5,
+				.dev = DEV_FS_DEV,
 				.ino = (uint64_t)dev + 1};
+	return 0;
+}
+
+/* As Linux's devtmpfs, a tmpfs (mounted without options, as the kernel
+ * and this machine's /dev: ST_RELATIME) of half the RAM, in pages, and as
+ * many inodes; the devices take some of them. */
+long dev_statfs(int dev, struct ukvm_statfs *u)
+{
+	if (devs[dev].stream >= 0) {
+		struct ofile *of = dev_stream(dev);
+		return of ? of->ops->statfs(of, u) : -ENOENT;
+	}
+	uint64_t pages = boot_info.mem_size / 2 / UKVM_PAGE_SIZE;
+	*u = (struct ukvm_statfs){.type = TMPFS_MAGIC,
+				  .bsize = UKVM_PAGE_SIZE,
+				  .blocks = pages,
+				  .bfree = pages,
+				  .bavail = pages,
+				  .files = pages,
+				  .ffree = pages - ARRAY_SIZE(devs),
+				  .fsid = {DEV_FS_DEV, 0},
+				  .namelen = 255,
+				  .frsize = UKVM_PAGE_SIZE,
+				  .flags = ST_VALID | ST_RELATIME};
 	return 0;
 }
 
 static long dev_fstat(struct ofile *of, struct ukvm_stat *u)
 {
 	return dev_stat((int)of->priv.id, u);
+}
+
+static long dev_fstatfs(struct ofile *of, struct ukvm_statfs *u)
+{
+	return dev_statfs((int)of->priv.id, u);
 }
 
 static const struct file_ops dev_ops = {
@@ -105,12 +144,13 @@ static const struct file_ops dev_ops = {
     .pwrite = dev_write,
     .seek = dev_seek,
     .stat = dev_fstat,
+    .statfs = dev_fstatfs,
 };
 
 long dev_open(int dev, uint32_t flags, struct ofile **of)
 {
 	if (devs[dev].stream >= 0) {
-		struct ofile *s = fd_get((uint64_t)devs[dev].stream);
+		struct ofile *s = dev_stream(dev);
 		if (!s)
 			return -ENOENT;
 		*of = ofile_get(s);

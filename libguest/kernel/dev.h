@@ -10,7 +10,8 @@ int dev_lookup(const char *abs);
 /* Opens device dev (open flags): *of gets a reference (/dev/std*: to the
  * open file of fd 0, 1 or 2). 0 or -errno. */
 long dev_open(int dev, uint32_t flags, struct ofile **of);
-/* stat of device dev by its path. */
+/* stat, statfs of device dev by its path. */
 long dev_stat(int dev, struct ukvm_stat *u);
+long dev_statfs(int dev, struct ukvm_statfs *u);
 
 #endif

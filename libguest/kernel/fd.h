@@ -16,7 +16,8 @@
 #include <stdint.h>
 #include <unikvm/abi.h>
 
-#define FD_MAX 256 /* guest fds; RLIMIT_NOFILE can only lower it (system.c) */
+#define FD_MAX 256    /* guest fds; RLIMIT_NOFILE can only lower it (system.c) */
+#define ST_VALID 0x20 /* statfs f_flags: they are valid (Linux's; musl has none) */
 
 struct ofile;
 struct syscall_frame;
@@ -46,6 +47,10 @@ struct file_ops {
 	long (*ioctl)(struct ofile *of, uint64_t req, uint64_t arg);
 	/* fstat. Every kind has it. */
 	long (*stat)(struct ofile *of, struct ukvm_stat *u);
+	/* fstatfs: the file system the file is on, as Linux describes it
+	 * (pipefs for a pipe, ...; f_flags with ST_VALID). Every kind has
+	 * it. */
+	long (*statfs)(struct ofile *of, struct ukvm_statfs *u);
 	/* ftruncate; len >= 0. NULL: EINVAL. */
 	long (*truncate)(struct ofile *of, int64_t len);
 	/* fsync, fdatasync. NULL: EINVAL. */

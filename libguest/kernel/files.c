@@ -1,6 +1,6 @@
 /*
  * Files of the --dir mappings: the mount table, paths, and the calls that
- * take a path (open, stat, directories, names, attributes, links).
+ * take a path (open, stat, statfs, directories, names, attributes, links).
  *
  * Paths are resolved here, lexically: the cwd or a directory fd's path
  * joined with the path, ".." and "." folded (path.c), then matched against
@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -69,6 +70,14 @@ static long host_stat(const struct ukvm_fs_path *p, uint32_t flags, struct ukvm_
 	struct ukvm_hc_fs_stat hc = {
 	    .handle = -1, .flags = flags, .p = *p, .st = (uint64_t)(uintptr_t)u};
 	hc_fs_stat(&hc);
+	return hc.ret;
+}
+
+/* The host's statfs of what p names (a last symlink followed). */
+static long host_statfs(const struct ukvm_fs_path *p, struct ukvm_statfs *u)
+{
+	struct ukvm_hc_fs_statfs hc = {.handle = -1, .p = *p, .sfs = (uint64_t)(uintptr_t)u};
+	hc_fs_statfs(&hc);
 	return hc.ret;
 }
 
@@ -238,14 +247,23 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, struct ukvm_
 	return host_stat(&g.p, (uint32_t)flags & AT_SYMLINK_NOFOLLOW, u);
 }
 
+/* The user's buffer [addr, +size) for a result, zeroed; NULL when it is
+ * not all in guest RAM (EFAULT). */
+static void *user_result(uint64_t addr, size_t size)
+{
+	if (!user_range_ok(addr, size))
+		return NULL;
+	kmemset((void *)(uintptr_t)addr, 0, size);
+	return (void *)(uintptr_t)addr;
+}
+
 static long put_stat(long r, const struct ukvm_stat *u, uint64_t addr)
 {
+	struct stat *st;
 	if (r < 0)
 		return r;
-	if (!user_range_ok(addr, sizeof(struct stat)))
+	if (!(st = user_result(addr, sizeof(*st))))
 		return -EFAULT;
-	struct stat *st = (struct stat *)(uintptr_t)addr;
-	kmemset(st, 0, sizeof(*st));
 	st->st_dev = u->dev;
 	st->st_ino = u->ino;
 	st->st_nlink = u->nlink;
@@ -319,12 +337,11 @@ long sys_statx(const struct syscall_frame *f)
 {
 	struct ukvm_stat u;
 	long r = stat_at(f->a1, f->a2, f->a3 & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH_), &u);
+	struct kstatx *x;
 	if (r < 0)
 		return r;
-	if (!user_range_ok(f->a5, sizeof(struct kstatx)))
+	if (!(x = user_result(f->a5, sizeof(*x))))
 		return -EFAULT;
-	struct kstatx *x = (struct kstatx *)(uintptr_t)f->a5;
-	kmemset(x, 0, sizeof(*x));
 	*x = (struct kstatx){
 	    .mask = STATX_BASIC_STATS,
 	    .blksize = u.blksize,
@@ -344,6 +361,49 @@ long sys_statx(const struct syscall_frame *f)
 	    .dev_minor = dev_minor(u.dev),
 	};
 	return 0;
+}
+
+/* ---- statfs --------------------------------------------------------------- */
+
+static long put_statfs(long r, const struct ukvm_statfs *u, uint64_t addr)
+{
+	struct statfs *s;
+	if (r < 0)
+		return r;
+	if (!(s = user_result(addr, sizeof(*s))))
+		return -EFAULT;
+	*s = (struct statfs){
+	    .f_type = u->type,
+	    .f_bsize = u->bsize,
+	    .f_blocks = u->blocks,
+	    .f_bfree = u->bfree,
+	    .f_bavail = u->bavail,
+	    .f_files = u->files,
+	    .f_ffree = u->ffree,
+	    .f_fsid = {{(int)u->fsid[0], (int)u->fsid[1]}},
+	    .f_namelen = u->namelen,
+	    .f_frsize = u->frsize,
+	    .f_flags = u->flags,
+	};
+	return 0;
+}
+
+/* statfs follows a last symlink (inside the mapping), as on Linux. */
+long sys_statfs(const struct syscall_frame *f)
+{
+	static struct gpath g;
+	struct ukvm_statfs u;
+	long r = resolve((uint64_t)AT_FDCWD, f->a1, &g, R_DEV_OK);
+	if (r == 0)
+		r = g.dev >= 0 ? dev_statfs(g.dev, &u) : host_statfs(&g.p, &u);
+	return put_statfs(r, &u, f->a2);
+}
+
+long sys_fstatfs(const struct syscall_frame *f)
+{
+	struct ukvm_statfs u;
+	struct ofile *of = fd_get(f->a1);
+	return of ? put_statfs(of->ops->statfs(of, &u), &u, f->a2) : -EBADF;
 }
 
 /* ---- directories and names ---------------------------------------------- */

@@ -65,6 +65,13 @@ static long hostfile_stat(struct ofile *of, struct ukvm_stat *u)
 	return hc.ret;
 }
 
+static long hostfile_statfs(struct ofile *of, struct ukvm_statfs *u)
+{
+	struct ukvm_hc_fs_statfs hc = {.handle = handle_of(of), .sfs = (uint64_t)(uintptr_t)u};
+	hc_fs_statfs(&hc);
+	return hc.ret;
+}
+
 static long hostfile_truncate(struct ofile *of, int64_t len)
 {
 	long r = handle_call(of, UKVM_HC_FS_TRUNCATE, 0, len);
@@ -128,6 +135,7 @@ static const struct file_ops hostfile_ops = {
     .pwrite = hostfile_write,
     .seek = hostfile_seek,
     .stat = hostfile_stat,
+    .statfs = hostfile_statfs,
     .truncate = hostfile_truncate,
     .sync = hostfile_sync,
     .getdents = hostfile_getdents,

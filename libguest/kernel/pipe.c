@@ -19,6 +19,12 @@
 #include "syscall.h"
 
 #define PIPE_SIZE 65536
+/* What Linux says of its pipes: st_dev is pipefs's, an anonymous device
+ * (its number varies between machines), which statfs also gives as the
+ * fsid (as recent Linux does); statfs: pipefs's magic (linux/magic.h),
+ * PAGE_SIZE blocks of which there are none, NAME_MAX, flags ST_VALID. */
+#define PIPE_DEV 12
+#define PIPEFS_MAGIC 0x50495045
 
 struct pipe {
 	unsigned readers, writers;
@@ -83,8 +89,20 @@ static long pipe_stat(struct ofile *of, struct ukvm_stat *u)
 	*u = (struct ukvm_stat){.mode = S_IFIFO | 0600,
 				.nlink = 1,
 				.blksize = 4096,
-				.dev = 12,
+				.dev = PIPE_DEV,
 				.ino = (uint64_t)(p - pipes) + 1};
+	return 0;
+}
+
+static long pipe_statfs(struct ofile *of, struct ukvm_statfs *u)
+{
+	(void)of; /* all pipes are on the one pipefs */
+	*u = (struct ukvm_statfs){.type = PIPEFS_MAGIC,
+				  .bsize = UKVM_PAGE_SIZE,
+				  .fsid = {PIPE_DEV, 0},
+				  .namelen = 255,
+				  .frsize = UKVM_PAGE_SIZE,
+				  .flags = ST_VALID};
 	return 0;
 }
 
@@ -116,6 +134,7 @@ static const struct file_ops pipe_ops = {
     .read = pipe_read,
     .write = pipe_write,
     .stat = pipe_stat,
+    .statfs = pipe_statfs,
     .poll = pipe_poll,
     .release = pipe_release,
 };

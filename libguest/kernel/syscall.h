@@ -53,6 +53,7 @@ FILE_SYSCALL(ppoll) FILE_SYSCALL(chmod) FILE_SYSCALL(fchmod) FILE_SYSCALL(fchmod
 FILE_SYSCALL(utimensat) FILE_SYSCALL(chown) FILE_SYSCALL(lchown) FILE_SYSCALL(fchown)
 FILE_SYSCALL(fchownat) FILE_SYSCALL(symlink) FILE_SYSCALL(symlinkat) FILE_SYSCALL(link)
 FILE_SYSCALL(linkat) FILE_SYSCALL(select) FILE_SYSCALL(pselect6) FILE_SYSCALL(flock)
+FILE_SYSCALL(statfs) FILE_SYSCALL(fstatfs)
 /* system.c */
 FILE_SYSCALL(uname) FILE_SYSCALL(sysinfo) FILE_SYSCALL(getrlimit) FILE_SYSCALL(setrlimit)
 FILE_SYSCALL(prlimit64) FILE_SYSCALL(sched_getaffinity) FILE_SYSCALL(id_zero)

@@ -286,6 +286,12 @@ static struct ukvm_hc_fs_rename arg_fs_link(struct ram *r)
 					  .to = fs_path(r, DATA2, "h")};
 }
 
+static struct ukvm_hc_fs_statfs arg_fs_statfs(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_fs_statfs){.handle = 2 /* the VMM's stderr */, .sfs = at(DATA2)};
+}
+
 /* seed_NAME: the argument of hypercall NAME at the start of the arena. A
  * hypercall of the list without an arg_NAME above fails the build. */
 #define HC_SEED(nr, NAME, name, type)                                                              \
@@ -427,6 +433,8 @@ static void call(struct out *o, unsigned nr, uint8_t fix, const void *arg, size_
 #define TWO(o, NAME, ma, a, mb, b) CALL(o, NAME, FIX, a, b, .from.mount = (ma), .to.mount = (mb))
 #define STAT(o, h, mnt, path, fl)                                                                  \
 	CALL(o, FS_STAT, FIX, path, NONE, .handle = H(h), .flags = (fl), .p.mount = (mnt))
+#define STATFS(o, h, mnt, path)                                                                    \
+	CALL(o, FS_STATFS, FIX, path, NONE, .handle = H(h), .p.mount = (mnt))
 /* chmod, utimens by path */
 #define ATTR(o, NAME, mnt, path, fl)                                                               \
 	CALL(o, NAME, FIX, path, NONE, .handle = H(-1), .flags = (fl), .p.mount = (mnt),           \
@@ -439,6 +447,7 @@ static void files_file_io(struct out *o)
 	ON_HANDLE(o, FS_SEEK, 3, SEEK_SET, 0);
 	IO(o, FS_PREADV, -1);
 	STAT(o, 3, 0, NONE, 0);
+	STATFS(o, 3, 0, NONE);
 	ON_HANDLE(o, FS_TRUNCATE, 3, 0, 3);
 	ON_HANDLE(o, FS_FSYNC, 3, 1, 0);
 	ON_HANDLE(o, FS_CLOSE, 3, 0, 0);
@@ -489,6 +498,8 @@ static void files_readonly(struct out *o)
 	OPEN(o, 1, S("f"), O_RDONLY, FIX);
 	ON_HANDLE(o, FS_TRUNCATE, 3, 0, 0);
 	IO(o, FS_PWRITEV, -1);
+	STATFS(o, 3, 1, NONE);
+	STATFS(o, -1, 1, S("d"));
 }
 
 static void files_dir(struct out *o)
@@ -500,6 +511,9 @@ static void files_dir(struct out *o)
 	BY_PATH(o, FS_ACCESS, 0, S("d/g"), 0, R_OK | W_OK, FIX);
 	STAT(o, -1, 0, S("up"), AT_SYMLINK_NOFOLLOW);
 	STAT(o, -1, 0, S("abs"), 0);
+	STATFS(o, -1, 0, S("up"));
+	STATFS(o, -1, 0, S("magic/etc"));
+	STATFS(o, 1, 0, NONE);
 	CALL(o, FS_MOUNT, FIX, NONE, NONE, .index = 1, .len = 64);
 }
 

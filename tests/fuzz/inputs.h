@@ -89,7 +89,8 @@ _Static_assert(sizeof(struct blk_head) == 32, "fuzz_blk's head is 32 bytes");
 	X(FS_CHMOD,    _,     p,    _,    _,     _,         handle, _,    _,   _,  _,      _)   \
 	X(FS_UTIMENS,  _,     p,    _,    _,     _,         handle, _,    _,   _,  _,      _)   \
 	X(FS_SYMLINK,  _,     p,    _,    target, target_len, _,    _,    _,   _,  _,      _)   \
-	X(FS_LINK,     _,     from, to,   _,     _,         _,      _,    _,   _,  _,      _)
+	X(FS_LINK,     _,     from, to,   _,     _,         _,      _,    _,   _,  _,      _)   \
+	X(FS_STATFS,   _,     p,    _,    _,     _,         handle, _,    _,   sfs, _,     _)
 /* clang-format on */
 
 /* Offsets into the argument; -1: none. */

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -80,6 +82,75 @@ static void through_files(void)
 	SHOW(rmdir("slashed2/"));
 	SHOW(access("sub/../hello.txt", F_OK));
 	show_stat("sub/./inside.txt", 1);
+}
+
+/* statfs and fstatfs, and musl's statvfs and fstatvfs on them: only what
+ * stays the same between two calls (not the free counts), flags without
+ * ST_RDONLY (which says how the host mounted the copy). */
+static void show_statfs(const char *what, int r, const struct statfs *s)
+{
+	if (r < 0) {
+		printf("%s: %s\n", what, strerror(errno));
+		return;
+	}
+	printf("%s: type %lx bsize %ld namelen %ld frsize %ld blocks %d flags %lx\n", what,
+	       (unsigned long)s->f_type, (long)s->f_bsize, (long)s->f_namelen, (long)s->f_frsize,
+	       s->f_blocks > 0, (unsigned long)s->f_flags & ~(unsigned long)ST_RDONLY);
+}
+
+static void show_statvfs(const char *what, int r, const struct statvfs *s)
+{
+	if (r < 0) {
+		printf("%s: %s\n", what, strerror(errno));
+		return;
+	}
+	printf("%s: bsize %lu frsize %lu namemax %lu blocks %d flag %lx\n", what, s->f_bsize,
+	       s->f_frsize, s->f_namemax, s->f_blocks > 0, s->f_flag & ~(unsigned long)ST_RDONLY);
+}
+
+static void file_systems(void)
+{
+	static const char *const paths[] = {"hello.txt", "sub", ".", "link-to-hello", "sub/.."};
+	struct statfs sf;
+	struct statvfs sv;
+	char what[64];
+	int p[2];
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		snprintf(what, sizeof(what), "statfs(%s)", paths[i]);
+		show_statfs(what, statfs(paths[i], &sf), &sf);
+		snprintf(what, sizeof(what), "statvfs(%s)", paths[i]);
+		show_statvfs(what, statvfs(paths[i], &sv), &sv);
+		int fd = open(paths[i], O_RDONLY);
+		snprintf(what, sizeof(what), "fstatfs(open %s)", paths[i]);
+		show_statfs(what, fstatfs(fd, &sf), &sf);
+		snprintf(what, sizeof(what), "fstatvfs(open %s)", paths[i]);
+		show_statvfs(what, fstatvfs(fd, &sv), &sv);
+		close(fd);
+	}
+	int fd = open("sub", O_PATH);
+	show_statfs("fstatfs(O_PATH sub)", fstatfs(fd, &sf), &sf);
+	close(fd);
+	SHOW(pipe(p));
+	show_statfs("fstatfs(pipe read end)", fstatfs(p[0], &sf), &sf);
+	show_statfs("fstatfs(pipe write end)", fstatfs(p[1], &sf), &sf);
+	show_statvfs("fstatvfs(pipe)", fstatvfs(p[0], &sv), &sv);
+	close(p[0]);
+	close(p[1]);
+	show_statfs("fstatfs(stdout)", fstatfs(1, &sf), &sf); /* a file of the test's */
+	show_statfs("statfs(missing)", statfs("missing", &sf), &sf);
+	show_statfs("statfs(empty)", statfs("", &sf), &sf);
+	show_statfs("statfs(hello.txt/)", statfs("hello.txt/", &sf), &sf);
+	show_statfs("fstatfs(closed)", fstatfs(p[0], &sf), &sf);
+	show_statvfs("statvfs(missing)", statvfs("missing", &sv), &sv);
+	show_statvfs("fstatvfs(closed)", fstatvfs(p[0], &sv), &sv);
+	/* a buffer or path outside the program's memory: EFAULT (musl's
+	 * wrappers would clear the buffer first and crash) */
+	SHOW(syscall(SYS_statfs, "hello.txt", (void *)8));
+	SHOW(syscall(SYS_statfs, (const char *)8, &sf));
+	SHOW(syscall(SYS_fstatfs, 1, (void *)8));
+	SHOW(syscall(SYS_statfs, "missing", (void *)8)); /* the path first */
+	SHOW(syscall(SYS_fstatfs, 99, (void *)8));	 /* the fd first */
 }
 
 /* Calls on an fd act on the open file, never on its path: a tmpfile()
@@ -335,6 +406,7 @@ int main(void)
 	SHOW(umask(077));
 	SHOW(umask(022));
 	through_files();
+	file_systems();
 	unlinked_file();
 	list(".");
 	unlink("made-by-stdio.txt");

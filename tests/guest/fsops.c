@@ -1,6 +1,6 @@
 /* fsops OP ARGS...: one file operation, printed as "OP: ok" or "OP: strerror"
- * (exit 0 / 1). Used by tests/scripts/dir-cases on --dir mappings; its host
- * build computes the same checksums on the host. */
+ * (exit 0 / 1), or what it found (statfs PATH...). Used by tests/scripts/dir-cases on --dir
+ * mappings; its host build computes the same checksums on the host. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +103,43 @@ static int read_loop(const char *path, int n, const char *forbidden)
 	return leaked != 0;
 }
 
+/* For each path: whether statfs, fstatfs, statvfs and fstatvfs say
+ * ST_RDONLY; for a device, what statfs says of its file system. */
+static int statfs_paths(int n, char **paths)
+{
+	struct statfs sf;
+	struct statvfs sv;
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		const char *p = paths[i];
+		int fd = open(p, O_RDONLY);
+		if (fd < 0 || statfs(p, &sf) < 0) {
+			bad |= report(p, -1);
+			continue;
+		}
+		if (!strncmp(p, "/dev/", 5)) {
+			printf(
+			    "%s: type %lx bsize %ld blocks %llu bfree %llu bavail %llu files %llu "
+			    "ffree %llu namelen %ld frsize %ld flags %lx\n",
+			    p, (unsigned long)sf.f_type, (long)sf.f_bsize,
+			    (unsigned long long)sf.f_blocks, (unsigned long long)sf.f_bfree,
+			    (unsigned long long)sf.f_bavail, (unsigned long long)sf.f_files,
+			    (unsigned long long)sf.f_ffree, (long)sf.f_namelen, (long)sf.f_frsize,
+			    (unsigned long)sf.f_flags);
+			close(fd);
+			continue;
+		}
+		int s = !!(sf.f_flags & ST_RDONLY);
+		int f = fstatfs(fd, &sf) == 0 && (sf.f_flags & ST_RDONLY);
+		int v = statvfs(p, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+		int fv = fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
+		printf("%s: read-only statfs %d fstatfs %d statvfs %d fstatvfs %d\n", p, s, f, v,
+		       fv);
+		close(fd);
+	}
+	return bad;
+}
+
 #ifdef UKVM_GUEST
 #include <unikvm/abi.h>
 void hypercall(unsigned nr, void *arg); /* libguest */
@@ -191,6 +230,8 @@ int main(int argc, char **argv)
 			printf("readlink: %.*s\n", (int)n, buf);
 		return n < 0 ? report(op, -1) : 0;
 	}
+	if (!strcmp(op, "statfs"))
+		return statfs_paths(argc - 2, argv + 2);
 	if (!strcmp(op, "emfile")) {
 		int n = 0;
 		while (open(a, O_RDONLY) >= 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 /* What a call gave: its result, or -1 and errno's text. */
@@ -32,6 +33,7 @@ static void show_path_calls(const char *path, const char *existing)
 {
 	struct timespec ts[2] = {{1, 0}, {2, 0}};
 	struct timespec omit[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+	struct statfs sfs;
 	struct stat st;
 	char buf[16];
 
@@ -39,6 +41,7 @@ static void show_path_calls(const char *path, const char *existing)
 	SHOW(open(path, O_RDONLY));
 	SHOW(stat(path, &st));
 	SHOW(lstat(path, &st));
+	SHOW(statfs(path, &sfs));
 	SHOW(access(path, F_OK));
 	SHOW(readlink(path, buf, sizeof(buf)));
 	SHOW(chmod(path, 0600));

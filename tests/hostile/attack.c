@@ -991,6 +991,30 @@ static void fs_stat_low(void)
 	st = (struct ukvm_hc_fs_stat){.handle = -1, .p = fs_path(""), .st = LOW_BOOT_INFO};
 	hc(UKVM_HC_FS_STAT, addr(&st));
 }
+/* statfs of what lies outside, by "..", by each link: refused, and the
+ * result buffer is left as it was. */
+static void fs_statfs_out(void)
+{
+	static const char *const paths[] = {"../outside", "rel-link", "abs-link", "sub/../.."};
+	static struct ukvm_hc_fs_statfs sf;
+	static struct ukvm_statfs out;
+	printf("%s:", way_now);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		memset(&out, 0x5a, sizeof(out));
+		sf = (struct ukvm_hc_fs_statfs){
+		    .handle = -1, .p = fs_path(paths[i]), .sfs = addr(&out), .ret = 0x7777};
+		hc(UKVM_HC_FS_STATFS, addr(&sf));
+		printf(" %ld%s", (long)sf.ret,
+		       out.type == 0x5a5a5a5a5a5a5a5aULL ? "" : " (written)");
+	}
+	printf("\n");
+}
+static void fs_statfs_low(void)
+{
+	static struct ukvm_hc_fs_statfs sf;
+	sf = (struct ukvm_hc_fs_statfs){.handle = -1, .p = fs_path(""), .sfs = LOW_BOOT_INFO};
+	hc(UKVM_HC_FS_STATFS, addr(&sf));
+}
 
 /* ---- resource bounds (see reruns.c) -----------------------------------------
  * Every path of the VMM that could allocate for the guest, at its limit:
@@ -1160,6 +1184,8 @@ static const struct {
     WAY("fs-path-end", fs_path_end),
     WAY("fs-readlink-low", fs_readlink_low),
     WAY("fs-stat-low", fs_stat_low),
+    WAY("fs-statfs-out", fs_statfs_out),
+    WAY("fs-statfs-low", fs_statfs_low),
     WAY("hammer", hammer),
 };
 

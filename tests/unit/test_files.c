@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/exit_status.h"
@@ -365,6 +367,78 @@ static void test_stat(void **state)
 	assert_true(vm.done);
 }
 
+static int64_t do_statfs(int32_t h, uint32_t mount, const char *p, uint64_t dst,
+			 struct ukvm_statfs *u)
+{
+	struct ukvm_hc_fs_statfs a = {
+	    .handle = h, .p = fpath(mount, p, PATH), .sfs = dst, .ret = 0x7777};
+	memset(vm.mem.host + STAT, 0xa5, sizeof(*u));
+	put(ARG, &a, sizeof(a));
+	hypercall_dispatch(&vm, UKVM_HC_FS_STATFS, ARG);
+	memcpy(u, vm.mem.host + STAT, sizeof(*u));
+	return ret_at(offsetof(struct ukvm_hc_fs_statfs, ret));
+}
+
+static void test_statfs(void **state)
+{
+	struct ukvm_statfs u;
+	struct statfs host;
+	char p[PATH_MAX + 8];
+	(void)state;
+	snprintf(p, sizeof(p), "%s/rw", root);
+	assert_int_equal(statfs(p, &host), 0);
+	/* by path: the host's fstatfs; a read-only mapping adds ST_RDONLY */
+	assert_int_equal(do_statfs(-1, 0, "", STAT, &u), 0);
+	assert_int_equal(u.type, (uint64_t)host.f_type);
+	assert_int_equal(u.bsize, (uint64_t)host.f_bsize);
+	assert_int_equal(u.namelen, (uint64_t)host.f_namelen);
+	assert_int_equal(u.flags, (uint64_t)host.f_flags);
+	assert_int_equal(u.fsid[0], (uint32_t)host.f_fsid.__val[0]);
+	assert_int_equal(do_statfs(-1, 0, "sub", STAT, &u), 0);
+	assert_int_equal(u.type, (uint64_t)host.f_type);
+	assert_int_equal(do_statfs(-1, 0, "fifo", STAT, &u), 0); /* O_PATH: never blocks */
+	assert_int_equal(do_statfs(-1, 1, "f", STAT, &u), 0);
+	assert_int_equal(u.flags, (uint64_t)host.f_flags | ST_RDONLY);
+	/* by handle: of a read-write and a read-only mapping, the VMM's stdout */
+	int64_t h = do_open(0, "f", O_RDONLY);
+	assert_int_equal(do_statfs((int32_t)h, 0, "", STAT, &u), 0);
+	assert_int_equal(u.flags, (uint64_t)host.f_flags);
+	h = do_open(1, "", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(do_statfs((int32_t)h, 0, "", STAT, &u), 0);
+	assert_int_equal(u.flags, (uint64_t)host.f_flags | ST_RDONLY);
+	assert_int_equal(fstatfs(1, &host), 0);
+	assert_int_equal(do_statfs(1, 0, "", STAT, &u), 0);
+	assert_int_equal(u.type, (uint64_t)host.f_type);
+	/* hostile values: bad handles, mappings, paths that lead out */
+	assert_int_equal(do_statfs(77, 0, "", STAT, &u), -EBADF);
+	assert_int_equal(do_statfs(INT32_MAX, 0, "", STAT, &u), -EBADF);
+	assert_int_equal(do_statfs(-1, 2, "f", STAT, &u), -ENOENT);
+	assert_int_equal(do_statfs(INT32_MIN, UINT32_MAX, "f", STAT, &u), -ENOENT);
+	assert_int_equal(do_statfs(-1, 0, "../outside", STAT, &u), -EACCES);
+	assert_int_equal(do_statfs(-1, 0, "sub/../../outside/s", STAT, &u), -EACCES);
+	assert_int_equal(do_statfs(-1, 0, "rel", STAT, &u), -EACCES);
+	assert_int_equal(do_statfs(-1, 0, "abs", STAT, &u), -EACCES);
+	assert_int_equal(do_statfs(-1, 0, "/etc", STAT, &u), -EINVAL);
+	assert_int_equal(do_statfs(-1, 0, "missing", STAT, &u), -ENOENT);
+	assert_int_equal(u.type, 0xa5a5a5a5a5a5a5a5ULL); /* nothing written on an error */
+	assert_false(vm.done);
+	/* the result outside guest RAM ends the run, ret unwritten */
+	assert_int_equal(do_statfs(2, 0, "", MEM - 8, &u), 0x7777);
+	assert_true(vm.done);
+	assert_int_equal(vm.status, EXIT_FAULT);
+}
+
+static void test_statfs_path_outside(void **state)
+{
+	struct ukvm_hc_fs_statfs a = {
+	    .handle = -1, .p = {.mount = 0, .len = 16, .path = MEM - 8}, .sfs = STAT};
+	(void)state;
+	put(ARG, &a, sizeof(a));
+	hypercall_dispatch(&vm, UKVM_HC_FS_STATFS, ARG);
+	assert_true(vm.done);
+	assert_int_equal(vm.status, EXIT_FAULT);
+}
+
 static void test_getdents_readlink_random(void **state)
 {
 	(void)state;
@@ -402,6 +476,8 @@ int main(void)
 	    T(test_handle_limit),
 	    T(test_fifo_not_served),
 	    T(test_stat),
+	    T(test_statfs),
+	    T(test_statfs_path_outside),
 	    T(test_getdents_readlink_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

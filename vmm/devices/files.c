@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -339,6 +341,31 @@ static void stat_to_abi(const struct stat *s, struct ukvm_stat *u)
 	};
 }
 
+/* The host fd of handle h for fs_stat and fs_statfs: 0..2 are the VMM's
+ * own standard streams, the others open files (*ro, unless NULL: of a
+ * read-only mapping). -EBADF if h is not open. */
+static int stat_handle_fd(struct vm *vm, int32_t h, bool *ro)
+{
+	if (h < UKVM_FS_STDIO_HANDLES)
+		return h;
+	struct fs_handle *fh = get_handle(vm, h);
+	if (!fh)
+		return -EBADF;
+	if (ro)
+		*ro = fh->ro;
+	return fh->fd;
+}
+
+/* Copies a result of len bytes to the guest's [dst, +len) of hypercall
+ * nr; false after stopping the VM (outside guest RAM). */
+static bool put_result(struct vm *vm, unsigned nr, uint64_t dst, const void *src, size_t len)
+{
+	void *out = hc_buf(vm, nr, "result", dst, len);
+	if (out)
+		memcpy(out, src, len);
+	return out != NULL;
+}
+
 void hc_fs_stat(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_stat *a)
 {
 	char path[UKVM_FS_PATH_MAX];
@@ -348,11 +375,9 @@ void hc_fs_stat(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_stat *a)
 
 	int32_t handle = a->handle;
 	uint64_t dst = a->st;
-	if (handle >= 0 && handle < UKVM_FS_STDIO_HANDLES) {
-		r = fstat(handle, &st) < 0 ? -errno : 0; /* the VMM's own streams */
-	} else if (handle >= 0) {
-		struct fs_handle *h = get_handle(vm, handle);
-		r = !h ? -EBADF : fstat(h->fd, &st) < 0 ? -errno : 0;
+	if (handle >= 0) {
+		r = stat_handle_fd(vm, handle, NULL);
+		r = r < 0 ? r : (int)host_ret(fstat(r, &st));
 	} else if ((r = get_path(vm, UKVM_HC_FS_STAT, &a->p, path, &m)) == HC_STOPPED) {
 		return;
 	} else if (r == 0 && (a->flags & AT_SYMLINK_NOFOLLOW) && strcmp(path, ".")) {
@@ -370,12 +395,55 @@ void hc_fs_stat(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_stat *a)
 	if (r == 0) {
 		struct ukvm_stat u;
 		stat_to_abi(&st, &u);
-		struct ukvm_stat *out = hc_buf(vm, UKVM_HC_FS_STAT, "result", dst, sizeof(u));
-		if (!out)
+		if (!put_result(vm, UKVM_HC_FS_STAT, dst, &u, sizeof(u)))
 			return;
-		memcpy(out, &u, sizeof(u));
 	}
 	HC_PUT_RET(vm, gpa, ukvm_hc_fs_stat, r);
+}
+
+/* fstatfs of a handle (0..2: the VMM's streams) or of what a path names
+ * (a last symlink followed inside the mapping, as statfs follows it). A
+ * read-only mapping says ST_RDONLY, whatever the host file system says. */
+void hc_fs_statfs(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_statfs *a)
+{
+	char path[UKVM_FS_PATH_MAX];
+	const struct fs_mount *m;
+	struct statfs sf;
+	bool ro = false;
+	int r;
+
+	int32_t handle = a->handle;
+	uint64_t dst = a->sfs;
+	if (handle >= 0) {
+		r = stat_handle_fd(vm, handle, &ro);
+		r = r < 0 ? r : (int)host_ret(fstatfs(r, &sf));
+	} else if ((r = get_path(vm, UKVM_HC_FS_STATFS, &a->p, path, &m)) == HC_STOPPED) {
+		return;
+	} else if (r == 0) {
+		int fd = open_beneath(m, path, O_PATH, 0);
+		r = fd < 0 ? fd : (int)host_ret(fstatfs(fd, &sf));
+		if (fd >= 0)
+			close(fd);
+		ro = m->ro;
+	}
+	if (r == 0) {
+		struct ukvm_statfs u = {
+		    .type = (uint64_t)sf.f_type,
+		    .bsize = (uint64_t)sf.f_bsize,
+		    .blocks = sf.f_blocks,
+		    .bfree = sf.f_bfree,
+		    .bavail = sf.f_bavail,
+		    .files = sf.f_files,
+		    .ffree = sf.f_ffree,
+		    .fsid = {(uint32_t)sf.f_fsid.__val[0], (uint32_t)sf.f_fsid.__val[1]},
+		    .namelen = (uint64_t)sf.f_namelen,
+		    .frsize = (uint64_t)sf.f_frsize,
+		    .flags = (uint64_t)sf.f_flags | (ro ? ST_RDONLY : 0),
+		};
+		if (!put_result(vm, UKVM_HC_FS_STATFS, dst, &u, sizeof(u)))
+			return;
+	}
+	HC_PUT_RET(vm, gpa, ukvm_hc_fs_statfs, r);
 }
 
 void hc_fs_getdents(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_buf *a)
@@ -665,14 +733,16 @@ static bool fs_writable(const struct fs *fs)
 	return false;
 }
 
-/* fs_stat of the VMM's own streams always; the rest only with --dir, and
- * the calls that change files only with a read-write mapping. Paths are
- * confined by openat2's RESOLVE_BENEATH above: seccomp cannot see into a
- * path. */
+/* fs_stat and fs_statfs of the VMM's own streams always; the rest only
+ * with --dir, and the calls that change files only with a read-write
+ * mapping. Paths are confined by openat2's RESOLVE_BENEATH above: seccomp
+ * cannot see into a path. */
 static void files_seccomp(const struct vm *vm, struct seccomp_rules *r)
 {
-	for (int fd = 0; fd <= 2; fd++) /* fstat */
+	for (int fd = 0; fd <= 2; fd++) { /* fstat, fstatfs */
 		ALLOW_IF(r, newfstatat, FD_IS(fd));
+		ALLOW_IF(r, fstatfs, FD_IS(fd));
+	}
 	if (!vm->fs || !vm->fs->nmounts)
 		return;
 	ALLOW(r, openat2); /* every guest path, beneath a mapping's root */
@@ -682,6 +752,7 @@ static void files_seccomp(const struct vm *vm, struct seccomp_rules *r)
 	ALLOW(r, readv); /* at the file offset (offset -1) */
 	ALLOW(r, lseek);
 	ALLOW(r, newfstatat); /* fstat, fstatat */
+	ALLOW(r, fstatfs);
 	ALLOW(r, getdents64);
 	ALLOW(r, readlinkat);
 	ALLOW(r, faccessat2);
@@ -709,7 +780,7 @@ static const struct hc_row hypercalls[] = {
     HC_ROW(fs_pwritev), HC_ROW(fs_seek),    HC_ROW(fs_stat),	 HC_ROW(fs_getdents),
     HC_ROW(fs_mkdir),	HC_ROW(fs_unlink),  HC_ROW(fs_rename),	 HC_ROW(fs_truncate),
     HC_ROW(fs_fsync),	HC_ROW(fs_access),  HC_ROW(fs_readlink), HC_ROW(fs_chmod),
-    HC_ROW(fs_utimens), HC_ROW(fs_symlink), HC_ROW(fs_link),
+    HC_ROW(fs_utimens), HC_ROW(fs_symlink), HC_ROW(fs_link),	 HC_ROW(fs_statfs),
 };
 
 const struct device files_device = {

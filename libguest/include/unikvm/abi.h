@@ -78,7 +78,8 @@
 	X(33, FS_CHMOD,    fs_chmod,    ukvm_hc_fs_attr)     /* mode */ \
 	X(34, FS_UTIMENS,  fs_utimens,  ukvm_hc_fs_attr)     /* times */ \
 	X(35, FS_SYMLINK,  fs_symlink,  ukvm_hc_fs_symlink)  /* a new symlink */ \
-	X(36, FS_LINK,     fs_link,     ukvm_hc_fs_rename)   /* a hard link (flags 0) */
+	X(36, FS_LINK,     fs_link,     ukvm_hc_fs_rename)   /* a hard link (flags 0) */ \
+	X(37, FS_STATFS,   fs_statfs,   ukvm_hc_fs_statfs)   /* by handle or path */
 /* clang-format on */
 
 #ifndef UKVM_ABI_LDS
@@ -300,7 +301,8 @@ _Static_assert((UKVM_BLK_RING_SIZE & (UKVM_BLK_RING_SIZE - 1)) == 0, "ring size 
  * to the mapping's root); the VMM resolves that path beneath the mapping's
  * root on the host and never outside it. Open files are handles: indexes
  * into the VMM's fixed table of host fds; handles 0..2 name the VMM's own
- * standard streams (UKVM_HC_FS_STAT only). Results are -errno (Linux). */
+ * standard streams (UKVM_HC_FS_STAT and UKVM_HC_FS_STATFS only). Results
+ * are -errno (Linux). */
 #define UKVM_FS_PATH_MAX 4096	   /* bytes, with the NUL the guest does not send */
 #define UKVM_FS_HANDLES_MAX 256	   /* open handles per guest: EMFILE beyond */
 #define UKVM_FS_MOUNTS_MAX 32	   /* --dir options */
@@ -379,6 +381,25 @@ struct ukvm_hc_fs_stat {
 	int64_t ret;	       /* OUT: 0 or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_fs_stat) == 40, "fs_stat size");
+
+/* Linux's struct statfs: the file system a file is on. flags are Linux's
+ * ST_* (with ST_RDONLY on a read-only mapping, whatever the host says). */
+struct ukvm_statfs {
+	uint64_t type; /* magic number: EXT4_SUPER_MAGIC, TMPFS_MAGIC, ... */
+	uint64_t bsize, blocks, bfree, bavail, files, ffree;
+	uint32_t fsid[2];
+	uint64_t namelen, frsize, flags;
+};
+_Static_assert(sizeof(struct ukvm_statfs) == 88, "statfs size");
+
+struct ukvm_hc_fs_statfs {
+	int32_t handle; /* IN: >= 0: that handle (0..2: the VMM's streams); -1: by path */
+	uint32_t reserved;
+	struct ukvm_fs_path p; /* IN (by path; a last symlink is followed inside the mapping) */
+	ukvm_gpa_t sfs;	       /* IN: where the struct ukvm_statfs goes */
+	int64_t ret;	       /* OUT: 0 or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_fs_statfs) == 40, "fs_statfs size");
 
 struct ukvm_hc_fs_rename {
 	struct ukvm_fs_path from, to; /* IN: another mapping: -EXDEV */
