@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "cpu.h"
 #include "syscall.h"
+#include "sched.h"
 
 struct ukvm_boot_info boot_info;
 
@@ -90,6 +91,7 @@ void kernel_main(const struct ukvm_boot_info *bi)
 	apic_init();
 	syscall_init();
 	mm_init();
+	sched_init();
 	files_init();
 	enter_program(build_initial_stack(), _start);
 }

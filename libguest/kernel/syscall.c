@@ -11,14 +11,13 @@
 #include "kernel.h"
 #include "cpu.h"
 #include "syscall.h"
+#include "sched.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
-#define SELF_ID 1 /* the one process and thread: pid and tid */
+#define SELF_ID 1 /* the one process: its pid, and the main thread's tid */
 
 typedef long (*syscall_fn)(const struct syscall_frame *f);
-
-static uint64_t sigmask;
 
 void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st)
 {
@@ -45,11 +44,6 @@ void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st)
 
 /* ---- process ------------------------------------------------------------ */
 
-static long sys_exit_group(const struct syscall_frame *f)
-{
-	guest_exit((int)f->a1);
-}
-
 static long sys_arch_prctl(const struct syscall_frame *f)
 {
 	switch (f->a1) {
@@ -57,6 +51,7 @@ static long sys_arch_prctl(const struct syscall_frame *f)
 		if (f->a2 >> 47)
 			return -EPERM; /* not canonical: wrmsr would #GP */
 		wrmsr(MSR_FS_BASE, f->a2);
+		current_thread()->fs_base = f->a2;
 		return 0;
 	case ARCH_GET_FS:
 		if (!user_range_ok(f->a2, 8))
@@ -85,25 +80,26 @@ static long sys_getppid(const struct syscall_frame *f)
 static long sys_rt_sigprocmask(const struct syscall_frame *f)
 {
 	uint64_t how = f->a1, set = f->a2, old = f->a3;
+	uint64_t *sigmask = &current_thread()->sigmask;
 
 	if (f->a4 != 8)
 		return -EINVAL;
 	if ((set && !user_range_ok(set, 8)) || (old && !user_range_ok(old, 8)))
 		return -EFAULT;
 	if (old)
-		*(uint64_t *)(uintptr_t)old = sigmask;
+		*(uint64_t *)(uintptr_t)old = *sigmask;
 	if (!set)
 		return 0;
 	uint64_t s = *(const uint64_t *)(uintptr_t)set;
 	switch (how) {
 	case SIG_BLOCK:
-		sigmask |= s;
+		*sigmask |= s;
 		break;
 	case SIG_UNBLOCK:
-		sigmask &= ~s;
+		*sigmask &= ~s;
 		break;
 	case SIG_SETMASK:
-		sigmask = s;
+		*sigmask = s;
 		break;
 	default:
 		return -EINVAL;
@@ -160,16 +156,21 @@ static long sys_kill(const struct syscall_frame *f)
 	return raise_self(f, f->a2);
 }
 
+/* A signal to one thread: its default action is the whole process's. */
 static long sys_tkill(const struct syscall_frame *f)
 {
-	if (f->a1 != SELF_ID)
+	if ((int64_t)f->a1 <= 0)
+		return -EINVAL;
+	if (f->a1 > INT32_MAX || !sched_find((int)f->a1))
 		return -ESRCH;
 	return raise_self(f, f->a2);
 }
 
 static long sys_tgkill(const struct syscall_frame *f)
 {
-	if (f->a1 != SELF_ID || f->a2 != SELF_ID)
+	if ((int64_t)f->a1 <= 0 || (int64_t)f->a2 <= 0)
+		return -EINVAL;
+	if (f->a1 != SELF_ID || f->a2 > INT32_MAX || !sched_find((int)f->a2))
 		return -ESRCH;
 	return raise_self(f, f->a3);
 }
@@ -204,7 +205,7 @@ static long sys_mremap(const struct syscall_frame *f)
 
 static long sys_ok(const struct syscall_frame *f)
 {
-	(void)f; /* mprotect, madvise, sched_yield: accepted, nothing to do */
+	(void)f; /* mprotect, madvise: accepted, nothing to do */
 	return 0;
 }
 
@@ -289,12 +290,17 @@ static const syscall_fn table[] = {
     [SYS_clock_getres] = sys_clock_getres,
     [SYS_times] = sys_times,
     [SYS_getrusage] = sys_getrusage,
-    [SYS_exit] = sys_exit_group,
+    [SYS_exit] = sys_exit,
     [SYS_exit_group] = sys_exit_group,
+    [SYS_clone] = sys_clone,
+    [SYS_futex] = sys_futex,
+    [SYS_set_robust_list] = sys_set_robust_list,
+    [SYS_get_robust_list] = sys_get_robust_list,
+    [SYS_membarrier] = sys_membarrier,
     [SYS_arch_prctl] = sys_arch_prctl,
-    [SYS_set_tid_address] = sys_self_id,
+    [SYS_set_tid_address] = sys_set_tid_address,
     [SYS_getpid] = sys_self_id,
-    [SYS_gettid] = sys_self_id,
+    [SYS_gettid] = sys_gettid,
     [SYS_getppid] = sys_getppid,
     [SYS_rt_sigprocmask] = sys_rt_sigprocmask,
     [SYS_rt_sigaction] = sys_rt_sigaction,
@@ -311,10 +317,10 @@ static const syscall_fn table[] = {
     [SYS_clock_gettime] = sys_clock_gettime,
     [SYS_nanosleep] = sys_nanosleep,
     [SYS_clock_nanosleep] = sys_clock_nanosleep,
-    [SYS_sched_yield] = sys_ok,
+    [SYS_sched_yield] = sys_sched_yield,
 };
 
-long syscall_dispatch(struct syscall_frame *f)
+static long dispatch(const struct syscall_frame *f)
 {
 	if (f->nr < ARRAY_SIZE(table) && table[f->nr])
 		return table[f->nr](f);
@@ -323,6 +329,14 @@ long syscall_dispatch(struct syscall_frame *f)
 		hypercall(UKVM_HC_NOSYS, &hc);
 	}
 	return -ENOSYS;
+}
+
+long syscall_dispatch(struct syscall_frame *f)
+{
+	current_thread()->frame = f; /* where it is, should it block for ever */
+	long r = dispatch(f);
+	f->rflags = sched_user_rflags(f->rflags);
+	return r;
 }
 
 void syscall_init(void)

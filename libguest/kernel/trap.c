@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "cpu.h"
 #include "trap.h"
+#include "sched.h"
 
 #define GDT_CODE 0x08
 #define GDT_DATA 0x10
@@ -107,18 +108,20 @@ NORETURN static void triple_fault(void)
 		;
 }
 
-void trap_dispatch(struct trap_frame *f)
+int trap_dispatch(struct trap_frame *f)
 {
+	if (f->rip == (uint64_t)(uintptr_t)cpu_idle_hlt_insn)
+		f->rip++; /* taken before the idle hlt (sti's shadow lost): skip it */
 	if (f->vector == APIC_TIMER_VECTOR) {
-		apic_eoi(); /* cpu_wait_until() checks the time itself */
-		return;
+		apic_eoi();
+		return sched_timer_interrupt(f); /* wakes sleepers, may preempt */
 	}
 	if (f->vector == UKVM_BLK_VECTOR) {
 		apic_eoi(); /* the waiter looks at the completion ring itself */
-		return;
+		return 0;
 	}
 	if (f->vector == APIC_SPURIOUS_VECTOR)
-		return; /* no EOI for a spurious interrupt */
+		return 0; /* no EOI for a spurious interrupt */
 	if (reporting)
 		triple_fault();
 	reporting = 1;

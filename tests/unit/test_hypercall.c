@@ -707,6 +707,62 @@ static void test_crash_interrupt(void **state)
 	assert_non_null(strstr(err, "unexpected interrupt, vector 64"));
 }
 
+/* ---- deadlock ----------------------------------------------------------- */
+
+#define WAITS 0x20000ULL /* the thread list */
+
+static const char *deadlock(uint32_t count, uint32_t total, uint64_t list)
+{
+	static char out[16384];
+	struct ukvm_hc_deadlock a = {.count = count, .total = total, .threads = list};
+	struct capture c;
+	vm.done = false;
+	vm.status = 0;
+	put(ARG, &a, sizeof(a));
+	capture_start(&c, 2, 1);
+	hypercall_dispatch(&vm, UKVM_HC_DEADLOCK, ARG);
+	char *p = capture_end(&c, NULL);
+	snprintf(out, sizeof(out), "%s", p);
+	free(p);
+	return out;
+}
+
+static void test_deadlock_report(void **state)
+{
+	(void)state;
+	struct ukvm_thread_wait w[2] = {
+	    {.tid = 1, .what = UKVM_WAIT_FUTEX, .addr = 0x12340, .rip = 0x101000, .rsp = 0x30000},
+	    {.tid = 7, .what = UKVM_WAIT_OTHER, .rip = 0x102000, .rsp = 0x31000},
+	};
+	put(WAITS, w, sizeof(w));
+	const char *err = deadlock(2, 3, WAITS);
+	assert_stopped(EXIT_DEADLOCK);
+	assert_non_null(strstr(
+	    err, "unikvm: guest deadlock: all 3 threads are blocked and nothing can wake them"));
+	assert_non_null(strstr(err, "thread 1: futex wait on 0x12340, from 0x101000"));
+	assert_non_null(strstr(err, "thread 7: wait, from 0x102000"));
+	assert_non_null(strstr(err, "(and 1 more)"));
+
+	err = deadlock(0, 1, 0);
+	assert_stopped(EXIT_DEADLOCK);
+	assert_non_null(strstr(err, "all 1 thread is blocked and nothing can wake it"));
+}
+
+static void test_deadlock_hostile(void **state)
+{
+	(void)state;
+	(void)deadlock(UKVM_DEADLOCK_MAX + 1, UINT32_MAX, WAITS);
+	assert_stopped(EXIT_BAD_HYPERCALL);
+	(void)deadlock(3, 2, WAITS);
+	assert_stopped(EXIT_BAD_HYPERCALL);
+	(void)deadlock(2, 2, MEM - sizeof(struct ukvm_thread_wait));
+	assert_stopped(EXIT_FAULT);
+	(void)deadlock(UKVM_DEADLOCK_MAX, UKVM_DEADLOCK_MAX, UINT64_MAX - 8);
+	assert_stopped(EXIT_FAULT);
+	(void)deadlock(1, 1, 0x100); /* the VMM's low area */
+	assert_stopped(EXIT_FAULT);
+}
+
 static void test_crash_arg_outside(void **state)
 {
 	(void)state;
@@ -894,11 +950,11 @@ static void test_devices_hypercall_twice(void **state)
 
 static void test_devices_hypercall_not_in_list(void **state)
 {
-	static const struct hc_row rows[] = {{6, fake_call}};
+	static const struct hc_row rows[] = {{7, fake_call}};
 	static const struct device odd = {.name = "odd", DEVICE_HYPERCALLS(rows)};
 	(void)state;
 	assert_string_equal(register_err(&odd),
-			    "device odd registers hypercall 6, which the ABI list does not have");
+			    "device odd registers hypercall 7, which the ABI list does not have");
 }
 
 static void test_devices_ports_twice(void **state)
@@ -942,6 +998,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
+	    T(test_deadlock_report),
+	    T(test_deadlock_hostile),
 	    cmocka_unit_test(test_devices_real_list),
 	    cmocka_unit_test(test_devices_hypercall_twice),
 	    cmocka_unit_test(test_devices_hypercall_not_in_list),

@@ -377,7 +377,59 @@ void report_internal_error(struct vm *vm)
 	vm_stop(vm, EXIT_HOST_ERROR);
 }
 
-static const struct hc_row hypercalls[] = {HC_ROW(crash)};
+static const char *wait_name(uint32_t what)
+{
+	switch (what) {
+	case UKVM_WAIT_FUTEX:
+		return "futex wait";
+	case UKVM_WAIT_SIGNAL:
+		return "signal wait";
+	default:
+		return "wait";
+	}
+}
+
+/* Every thread of the guest is blocked and nothing can wake one (no timed
+ * wait, no device): the guest lists them, the report names each one's
+ * wait and where its program is, and the run ends instead of hanging. */
+void hc_deadlock(struct vm *vm, uint64_t gpa, struct ukvm_hc_deadlock *arg)
+{
+	struct ukvm_hc_deadlock a = *arg;
+	struct ukvm_thread_wait w[UKVM_DEADLOCK_MAX];
+	char where[256];
+
+	(void)gpa;
+	if (a.count > UKVM_DEADLOCK_MAX || a.count > a.total) {
+		guest_error(vm, EXIT_BAD_HYPERCALL,
+			    "deadlock hypercall: %u threads listed of %u (at most %u)", a.count,
+			    a.total, UKVM_DEADLOCK_MAX);
+		return;
+	}
+	if (a.count) {
+		const void *list =
+		    hc_buf(vm, UKVM_HC_DEADLOCK, "thread list", a.threads, a.count * sizeof(w[0]));
+		if (!list)
+			return;
+		memcpy(w, list, a.count * sizeof(w[0])); /* the guest may change it meanwhile */
+	}
+	ukvm_err("guest deadlock: all %u thread%s blocked and nothing can wake %s", a.total,
+		 a.total == 1 ? " is" : "s are", a.total == 1 ? "it" : "them");
+	for (uint32_t i = 0; i < a.count; i++) {
+		if (w[i].what == UKVM_WAIT_FUTEX)
+			ukvm_err("  thread %u: futex wait on 0x%" PRIx64 ", from %s", w[i].tid,
+				 w[i].addr, describe_addr(vm, w[i].rip, where, sizeof(where)));
+		else
+			ukvm_err("  thread %u: %s, from %s", w[i].tid, wait_name(w[i].what),
+				 describe_addr(vm, w[i].rip, where, sizeof(where)));
+		struct ukvm_cpu_state s = {.rip = w[i].rip, .rsp = w[i].rsp, .rbp = w[i].rbp};
+		print_backtrace(vm, &s);
+	}
+	if (a.count < a.total)
+		ukvm_err("  (and %u more)", a.total - a.count);
+	vm_stop(vm, EXIT_DEADLOCK);
+}
+
+static const struct hc_row hypercalls[] = {HC_ROW(crash), HC_ROW(deadlock)};
 
 const struct device crash_device = {
     .name = "crash report",
