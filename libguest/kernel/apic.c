@@ -48,5 +48,5 @@ void apic_timer_at(uint64_t tsc)
 void cpu_halt_until(uint64_t tsc)
 {
 	apic_timer_at(tsc);
-	cpu_idle_halt();
+	cpu_sleep();
 }

@@ -80,6 +80,7 @@ void sched_init(void)
 	main_thread.xstate = main_xstate;
 	main_thread.fs_base = rdmsr(MSR_FS_BASE);
 	main_thread.ran_since = rdtsc();
+	cpu0.slice_end = main_thread.ran_since + slice_ticks;
 	all_head = &main_thread;
 	nthreads = 1;
 	cpu0.current = &main_thread;
@@ -248,7 +249,7 @@ static void schedule(void)
 		if (!timed_head)
 			report_deadlock();
 		timer_program();
-		cpu_idle_halt();
+		cpu_sleep();
 	}
 	if (next == prev) {
 		prev->state = THREAD_RUNNING;
@@ -303,6 +304,12 @@ void sched_exit_current(void)
 	schedule();
 	for (;;) /* not reached: nobody switches back to a dead thread */
 		__asm__ volatile("ud2");
+}
+
+void cpu_sleep(void)
+{
+	cpu0.halts++;
+	cpu_idle_halt();
 }
 
 /* ---- preemption --------------------------------------------------------- */

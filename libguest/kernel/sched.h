@@ -80,6 +80,7 @@ struct cpu {
 	struct thread *current;
 	struct thread *prev; /* the thread switched away from, for its cleanup */
 	uint64_t slice_end;  /* TSC: when the current thread's slice ends */
+	uint64_t halts;	     /* hlt instructions libguest has executed (cpu_sleep) */
 };
 _Static_assert(__builtin_offsetof(struct cpu, kstack_top) == 8, "boot.asm CPU_KSTACK_TOP");
 _Static_assert(__builtin_offsetof(struct cpu, in_kernel) == 16, "boot.asm CPU_IN_KERNEL");
@@ -129,8 +130,10 @@ void context_switch(uint64_t *save_ksp, uint64_t new_ksp);
 /* Where a new thread starts: it calls sched_thread_start(), then returns
  * from the syscall frame above it with RAX = 0. */
 extern char thread_first_run[];
-/* sti; hlt; cli: the one place the CPU idles. */
+/* sti; hlt; cli: the one place the CPU idles; call it through cpu_sleep,
+ * which counts the halts (trap.c tells musl's from them). */
 void cpu_idle_halt(void);
+void cpu_sleep(void);
 extern char cpu_idle_hlt_insn[];
 
 /* sched.c: a new thread's first act (finishes the switch, sets RFLAGS) */

@@ -122,7 +122,8 @@ static void part_mutex(void)
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&m, &a);
-	int r1 = pthread_mutex_lock(&m), r2 = pthread_mutex_lock(&m), r3 = pthread_mutex_trylock(&m);
+	int r1 = pthread_mutex_lock(&m), r2 = pthread_mutex_lock(&m),
+	    r3 = pthread_mutex_trylock(&m);
 	printf("recursive: %d %d %d", r1, r2, r3);
 	void *other;
 	struct other_try o = {&m, 1};
@@ -839,11 +840,11 @@ static const struct part {
 	const char *name;
 	void (*run)(void);
 } parts[] = {
-    {"join", part_join},	 {"mutex", part_mutex},	    {"robust", part_robust},
-    {"cond", part_cond},	 {"rwlock", part_rwlock},   {"barrier", part_barrier},
-    {"spin", part_spin},	 {"sem", part_sem},	    {"tls", part_tls},
-    {"once", part_once},	 {"detach", part_detach},   {"many", part_many},
-    {"cancel", part_cancel}, {"c11", part_c11},	    {"exit", part_exit},
+    {"join", part_join},     {"mutex", part_mutex},   {"robust", part_robust},
+    {"cond", part_cond},     {"rwlock", part_rwlock}, {"barrier", part_barrier},
+    {"spin", part_spin},     {"sem", part_sem},	      {"tls", part_tls},
+    {"once", part_once},     {"detach", part_detach}, {"many", part_many},
+    {"cancel", part_cancel}, {"c11", part_c11},	      {"exit", part_exit},
 };
 
 int main(int argc, char **argv)

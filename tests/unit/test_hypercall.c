@@ -628,7 +628,7 @@ static const char *crash(uint32_t kind, uint32_t info, const struct ukvm_cpu_sta
 static void test_crash_unknown_kind(void **state)
 {
 	(void)state;
-	static const uint32_t kinds[] = {0, 4, 1000, UINT32_MAX};
+	static const uint32_t kinds[] = {0, 5, 1000, UINT32_MAX};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		(void)crash(kinds[i], 6, NULL);
 		assert_stopped(EXIT_BAD_HYPERCALL);
@@ -697,6 +697,33 @@ static void test_crash_exception(void **state)
 		(void)crash(UKVM_CRASH_EXCEPTION, bad[i], &st);
 		assert_stopped(EXIT_BAD_HYPERCALL);
 	}
+}
+
+static void test_crash_halt(void **state)
+{
+	(void)state;
+	struct ukvm_cpu_state st = {.rip = 0x101234, .rflags = 0x202};
+	const char *err = crash(UKVM_CRASH_HALT, 0, &st);
+	assert_stopped(134);
+	assert_non_null(strstr(err, "the C library stopped the program (hlt in program code"));
+	assert_non_null(strstr(err, "at 0x101234"));
+	(void)crash(UKVM_CRASH_HALT, 1, &st);
+	assert_stopped(EXIT_BAD_HYPERCALL);
+}
+
+/* Without KVM's statistics (as here: no vCPU) the count is unknown. */
+static void test_halts_unknown(void **state)
+{
+	(void)state;
+	struct ukvm_hc_halts a = {.count = 5, .ret = 7};
+	put(ARG, &a, sizeof(a));
+	hypercall_dispatch(&vm, UKVM_HC_HALTS, ARG);
+	assert_false(vm.done);
+	memcpy(&a, gmem_at(&vm.mem, ARG, sizeof(a)), sizeof(a));
+	assert_int_equal(a.ret, -ENOSYS);
+	assert_int_equal(a.count, 0);
+	hypercall_dispatch(&vm, UKVM_HC_HALTS, MEM - 8);
+	assert_stopped(EXIT_FAULT);
 }
 
 static void test_crash_interrupt(void **state)
@@ -950,11 +977,11 @@ static void test_devices_hypercall_twice(void **state)
 
 static void test_devices_hypercall_not_in_list(void **state)
 {
-	static const struct hc_row rows[] = {{7, fake_call}};
+	static const struct hc_row rows[] = {{10, fake_call}};
 	static const struct device odd = {.name = "odd", DEVICE_HYPERCALLS(rows)};
 	(void)state;
 	assert_string_equal(register_err(&odd),
-			    "device odd registers hypercall 7, which the ABI list does not have");
+			    "device odd registers hypercall 10, which the ABI list does not have");
 }
 
 static void test_devices_ports_twice(void **state)
@@ -998,6 +1025,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
+	    T(test_crash_halt),
+	    T(test_halts_unknown),
 	    T(test_deadlock_report),
 	    T(test_deadlock_hostile),
 	    cmocka_unit_test(test_devices_real_list),

@@ -4,7 +4,8 @@
  * protector, malloc's corruption checks) is a bare `hlt`, and with the
  * in-kernel irqchip such a vCPU sleeps inside KVM_RUN for ever. A timer
  * signal interrupts KVM_RUN every WATCHDOG_MS; then the loop asks KVM
- * whether the vCPU is halted with IF=0 and reports a crash if so. The same
+ * whether the vCPU is halted with IF=0, or with IF=1 anywhere but in
+ * libguest's idle loop, and reports a crash if so. The same
  * tick enforces --timeout, asks each device whether one of its threads
  * found the guest at fault (a corrupt disk ring) and lets each device do
  * its own watchdog work (the block device re-raises lost interrupts). An
@@ -96,7 +97,12 @@ static void check_halted(struct vm *vm)
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
 		return;
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || (r.rflags & RFLAGS_IF))
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+		return;
+	/* With interrupts on, libguest's idle hlt is the one legitimate halt
+	 * (a program with several threads runs with IF=1: a hlt of musl's
+	 * there sleeps until an interrupt that may never come). */
+	if ((r.rflags & RFLAGS_IF) && !halted_in_program(vm, r.rip))
 		return;
 	report_halted(vm, &r);
 }

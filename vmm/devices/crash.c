@@ -243,6 +243,18 @@ static int signal_dumps_core(int sig)
 	return 0;
 }
 
+/* musl's a_crash(): a hlt at s->rip, found by the watchdog (the vCPU
+ * halted there) or by libguest (an interrupt woke it there). */
+static void report_program_hlt(struct vm *vm, struct ukvm_cpu_state *s, const char *how)
+{
+	char where[256];
+	ukvm_err("guest crashed: the C library stopped the program (hlt %s, as musl's abort, stack "
+		 "protector and malloc checks do) at %s",
+		 how, describe_addr(vm, s->rip, where, sizeof(where)));
+	print_state(vm, s);
+	crash_end(vm, s, SIGABRT);
+}
+
 void hc_crash(struct vm *vm, uint64_t gpa, struct ukvm_hc_crash *arg)
 {
 	struct ukvm_hc_crash a = *arg;
@@ -267,6 +279,11 @@ void hc_crash(struct vm *vm, uint64_t gpa, struct ukvm_hc_crash *arg)
 			crash_end(vm, &a.state, (int)a.info);
 		}
 		vm_stop(vm, EXIT_SIGNAL_BASE + (int)(a.info & 0x7f));
+		return;
+	case UKVM_CRASH_HALT:
+		if (a.info)
+			break;
+		report_program_hlt(vm, &a.state, "in program code");
 		return;
 	case UKVM_CRASH_INTERRUPT:
 		ukvm_err("guest crashed: unexpected interrupt, vector %u, at %s", a.info,
@@ -303,19 +320,21 @@ static void state_from_kvm(const struct kvm_regs *r, struct ukvm_cpu_state *s)
 	};
 }
 
+bool halted_in_program(const struct vm *vm, uint64_t rip)
+{
+	uint64_t off = 0;
+	const struct symbol *s = vm->img ? image_symbol(vm->img, rip - 1, &off) : NULL;
+	return s && !(off == 0 && strcmp(s->name, "cpu_idle_hlt_insn") == 0);
+}
+
 void report_halted(struct vm *vm, const struct kvm_regs *r)
 {
 	struct ukvm_cpu_state s;
-	char where[256];
-	uint64_t hlt = r->rip - 1; /* RIP is past the one-byte hlt */
 
 	state_from_kvm(r, &s);
-	s.rip = hlt;
-	ukvm_err("guest crashed: the C library stopped the program (hlt with interrupts off, as "
-		 "musl's abort, stack protector and malloc checks do) at %s",
-		 describe_addr(vm, hlt, where, sizeof(where)));
-	print_state(vm, &s);
-	crash_end(vm, &s, SIGABRT);
+	s.rip = r->rip - 1; /* RIP is past the one-byte hlt */
+	report_program_hlt(vm, &s,
+			   r->rflags & (1u << 9) ? "in program code" : "with interrupts off");
 }
 
 void report_triple_fault(struct vm *vm)
