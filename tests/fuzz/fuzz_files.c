@@ -21,14 +21,16 @@
  * root/ is rebuilt after an input that changed it (inotify says so too):
  * the fixture's syscalls are most of the time spent per input.
  *
- * Input: up to OPS_MAX calls, each
- *   byte 0      which fs hypercall (index into calls[])
+ * Input (layouts and table: inputs.h): up to FILES_OPS_MAX calls, each
+ *   byte 0      which fs hypercall (index into files_calls[], modulo its size)
  *   byte 1      FIX_* bits: which fields of the argument to point at the
  *               paths, buffers and iovecs below (else they stay raw, so
  *               out-of-RAM addresses and lengths are fuzzed too)
- *   72 bytes    the argument struct (the largest is 72), at ARG
+ *   FILES_ARG_SIZE bytes  the argument struct, zero-padded (the size of
+ *               the table's largest), at ARG
  *   byte, bytes path 1 (length, then bytes), at PATH1
  *   byte, bytes path 2 / symlink target / iovec lengths, at PATH2
+ * Its seeds are written by fuzz_seeds (fuzz_seeds.c) from the same table.
  * Run with -close_fd_mask=3: guest errors are printed on stderr.
  */
 #include <dirent.h>
@@ -47,6 +49,7 @@
 #include "core/device.h"
 #include "core/hypercall.h"
 #include "core/vm.h"
+#include "inputs.h"
 
 #define MEM (512ULL << 10)
 #define ARG 0x10000ULL
@@ -55,41 +58,8 @@
 #define IOV 0x13000ULL
 #define BUF 0x20000ULL
 #define BUF_MAX 0x40000ULL
-#define OPS_MAX 64
-#define ARG_SIZE 72
-
-/* FIX_* bits of byte 1 */
-#define FIX_PATHS 0x01	/* paths (and the symlink target) point at PATH1/PATH2 */
-#define FIX_BUF 0x02	/* buffers and iovecs point at BUF, lengths clamped */
-#define FIX_HANDLE 0x04 /* handle in -1..9 (-1: by path; 0..2 stdio; 3.. files) */
-#define FIX_MOUNT 0x08	/* mapping index in 0..2 (2: none) */
-#define FIX_LONG 0x10	/* path 1 repeated up to 4095 bytes (4096 with FIX_LONGER) */
-#define FIX_LONGER 0x20
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Where each call's fields are in its argument struct; -1: none. */
-static const struct call {
-	unsigned nr;
-	int path1, path2, target, handle, buf, iov, dst;
-} calls[] = {
-#define C(nr, p1, p2, tg, h, b, io, d)                                                             \
-	{                                                                                          \
-		UKVM_HC_FS_##nr, p1, p2, tg, h, b, io, d                                           \
-	}
-    C(MOUNT, -1, -1, -1, -1, 8, -1, -1),    C(OPEN, 0, -1, -1, -1, -1, -1, -1),
-    C(CLOSE, -1, -1, -1, 0, -1, -1, -1),    C(PREADV, -1, -1, -1, 0, -1, 4, -1),
-    C(PWRITEV, -1, -1, -1, 0, -1, 4, -1),   C(SEEK, -1, -1, -1, 0, -1, -1, -1),
-    C(STAT, 8, -1, -1, 0, -1, -1, 24),	    C(GETDENTS, -1, -1, -1, 0, 8, -1, -1),
-    C(MKDIR, 0, -1, -1, -1, -1, -1, -1),    C(UNLINK, 0, -1, -1, -1, -1, -1, -1),
-    C(RENAME, 0, 16, -1, -1, -1, -1, -1),   C(TRUNCATE, -1, -1, -1, 0, -1, -1, -1),
-    C(FSYNC, -1, -1, -1, 0, -1, -1, -1),    C(ACCESS, 0, -1, -1, -1, -1, -1, -1),
-    C(READLINK, 0, -1, -1, -1, 16, -1, -1), C(CHMOD, 8, -1, -1, 0, -1, -1, -1),
-    C(UTIMENS, 8, -1, -1, 0, -1, -1, -1),   C(SYMLINK, 16, -1, 0, -1, -1, -1, -1),
-    C(LINK, 0, 16, -1, -1, -1, -1, -1),
-#undef C
-};
-#define NCALLS (sizeof(calls) / sizeof(calls[0]))
 
 static char base[64], path_buf[128];
 static uint64_t sum; /* snapshot() accumulates here */
@@ -301,17 +271,17 @@ static void check_base(void)
 		__builtin_trap();
 }
 
-static void put_u32(uint8_t *arg, int off, uint32_t v)
+static void put_u32(uint8_t *arg, size_t off, uint32_t v)
 {
 	memcpy(arg + off, &v, sizeof(v));
 }
 
-static void put_u64(uint8_t *arg, int off, uint64_t v)
+static void put_u64(uint8_t *arg, size_t off, uint64_t v)
 {
 	memcpy(arg + off, &v, sizeof(v));
 }
 
-static uint64_t get_u64(const uint8_t *arg, int off)
+static uint64_t get_u64(const uint8_t *arg, size_t off)
 {
 	uint64_t v;
 	memcpy(&v, arg + off, sizeof(v));
@@ -320,8 +290,8 @@ static uint64_t get_u64(const uint8_t *arg, int off)
 
 /* Points the fields of call c in arg at what fix asks for (iovecs: into
  * guest RAM at IOV, their lengths from path 2's bytes). */
-static void fix_arg(struct vm *vm, const struct call *c, uint8_t fix, uint8_t *arg, uint32_t len1,
-		    uint32_t len2)
+static void fix_arg(struct vm *vm, const struct files_call *c, uint8_t fix, uint8_t *arg,
+		    uint32_t len1, uint32_t len2)
 {
 	if (fix & FIX_PATHS) {
 		int paths[2] = {c->path1, c->path2};
@@ -329,33 +299,35 @@ static void fix_arg(struct vm *vm, const struct call *c, uint8_t fix, uint8_t *a
 		for (int i = 0; i < 2; i++) {
 			if (paths[i] < 0)
 				continue;
+			size_t at = (size_t)paths[i];
+			size_t mnt = at + offsetof(struct ukvm_fs_path, mount);
 			if (fix & FIX_MOUNT)
-				put_u32(arg, paths[i], arg[paths[i]] % 3);
-			put_u32(arg, paths[i] + 4, lens[i]);
-			put_u64(arg, paths[i] + 8, i ? PATH2 : PATH1);
+				put_u32(arg, mnt, FILES_MOUNT(arg[mnt]));
+			put_u32(arg, at + offsetof(struct ukvm_fs_path, len), lens[i]);
+			put_u64(arg, at + offsetof(struct ukvm_fs_path, path), i ? PATH2 : PATH1);
 		}
 		if (c->target >= 0) {
 			put_u64(arg, c->target, PATH2);
-			put_u64(arg, c->target + 8, len2);
+			put_u64(arg, c->target_len, len2);
 		}
 	}
-	if ((fix & FIX_MOUNT) && c->nr == UKVM_HC_FS_MOUNT)
-		put_u32(arg, 0, arg[0] % 3);
+	if ((fix & FIX_MOUNT) && c->mount >= 0)
+		put_u32(arg, c->mount, FILES_MOUNT(arg[c->mount]));
 	if ((fix & FIX_HANDLE) && c->handle >= 0)
-		put_u32(arg, c->handle, (uint32_t)((int)(arg[c->handle] % 11) - 1));
+		put_u32(arg, c->handle, (uint32_t)FILES_HANDLE(arg[c->handle]));
 	if (fix & FIX_BUF) {
 		if (c->buf >= 0) {
 			put_u64(arg, c->buf, BUF);
-			put_u64(arg, c->buf + 8, get_u64(arg, c->buf + 8) % (BUF_MAX + 1));
+			put_u64(arg, c->len, get_u64(arg, c->len) % (BUF_MAX + 1));
 		}
 		if (c->dst >= 0)
 			put_u64(arg, c->dst, BUF);
 		if (c->iov >= 0) {
 			/* up to 4 iovecs of 0..64 KiB in BUF, lengths from path 2 */
-			uint32_t n = arg[c->iov] % 5;
+			uint32_t n = arg[c->iovcnt] % 5;
 			const uint8_t *lens = vm->mem.host + PATH2;
-			put_u32(arg, c->iov, n);
-			put_u64(arg, c->iov + 4, IOV);
+			put_u32(arg, c->iovcnt, n);
+			put_u64(arg, c->iov, IOV);
 			for (uint32_t i = 0; i < n; i++) {
 				struct ukvm_iovec v = {.base = BUF + i * 0x10000ULL,
 						       .len =
@@ -429,12 +401,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.fs = &fs;
 	memset(vm.mem.host, 0, MEM);
 
-	for (int op = 0; op < OPS_MAX && size >= 2 + ARG_SIZE && !vm.done; op++) {
-		const struct call *c = &calls[data[0] % NCALLS];
-		uint8_t fix = data[1], arg[ARG_SIZE];
-		memcpy(arg, data + 2, ARG_SIZE);
-		data += 2 + ARG_SIZE;
-		size -= 2 + ARG_SIZE;
+	for (int op = 0; op < FILES_OPS_MAX && size >= 2 + FILES_ARG_SIZE && !vm.done; op++) {
+		const struct files_call *c = &files_calls[data[0] % FILES_NCALLS];
+		uint8_t fix = data[1], arg[FILES_ARG_SIZE];
+		memcpy(arg, data + 2, FILES_ARG_SIZE);
+		data += 2 + FILES_ARG_SIZE;
+		size -= 2 + FILES_ARG_SIZE;
 		size_t len1 = take_path(&vm, &data, &size, PATH1);
 		if (fix & FIX_LONG) {
 			size_t want = fix & FIX_LONGER ? UKVM_FS_PATH_MAX : UKVM_FS_PATH_MAX - 1;
@@ -445,7 +417,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		size_t len2 = take_path(&vm, &data, &size, PATH2);
 		fix_arg(&vm, c, fix, arg, (uint32_t)len1, (uint32_t)len2);
-		memcpy(vm.mem.host + ARG, arg, ARG_SIZE);
+		memcpy(vm.mem.host + ARG, arg, FILES_ARG_SIZE);
 		hypercall_dispatch(&vm, c->nr, ARG);
 	}
 

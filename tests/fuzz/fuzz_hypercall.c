@@ -4,9 +4,11 @@
  * (no /dev/kvm: the handlers never need it, and an ioctl on fd -1 fails
  * cleanly).
  *
- * Input: byte 0 picks the hypercall number (any value, so unknown ones
- * too), bytes 1..4 the argument's guest address (little-endian), the rest
- * is written into guest RAM at ARENA, where valid-looking addresses point.
+ * Input (HC_* in inputs.h): byte 0 picks the hypercall number (any value,
+ * so unknown ones too), bytes 1..4 the argument's guest address
+ * (little-endian), the rest is written into guest RAM at HC_ARENA, where
+ * valid-looking addresses point. Its seeds, one valid call of each
+ * hypercall of the ABI list, are written by fuzz_seeds (fuzz_seeds.c).
  * Run with -close_fd_mask=3 (the console handlers write to fd 1 and 2) and
  * stdin on /dev/null (the read handler reads it).
  */
@@ -17,9 +19,7 @@
 #include "core/device.h"
 #include "core/hypercall.h"
 #include "core/vm.h"
-
-#define MEM (1ULL << 20)
-#define ARENA 0x10000ULL
+#include "inputs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,18 +29,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint32_t gpa;
 
-	if (!vm.mem.host && gmem_init(&vm.mem, MEM) < 0)
+	if (!vm.mem.host && gmem_init(&vm.mem, HC_MEM) < 0)
 		__builtin_trap();
-	if (size < 5)
+	if (size < HC_HEAD)
 		return 0;
 	memcpy(&gpa, data + 1, sizeof(gpa));
-	size -= 5;
-	if (size > MEM - ARENA)
-		size = MEM - ARENA;
+	size -= HC_HEAD;
+	if (size > HC_MEM - HC_ARENA)
+		size = HC_MEM - HC_ARENA;
 	/* Handlers may write anywhere in RAM: each input starts from zeroes
 	 * (so a crash reproduces), which is why RAM is small. */
-	memset(vm.mem.host, 0, MEM);
-	memcpy(vm.mem.host + ARENA, data + 5, size);
+	memset(vm.mem.host, 0, HC_MEM);
+	memcpy(vm.mem.host + HC_ARENA, data + HC_HEAD, size);
 	struct gmem mem = vm.mem;
 	memset(&vm, 0, sizeof(vm));
 	vm.mem = mem;

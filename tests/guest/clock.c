@@ -6,6 +6,9 @@
  *   clock ticks N      prints CLOCK_REALTIME and CLOCK_MONOTONIC in ns on
  *                      stderr (unbuffered) once a second, N times
  *   clock spin         loops for ever (for --timeout and signal tests)
+ *   clock sleep-lost MS  as sleep, with the LAPIC timer's interrupt masked
+ *                      first: its wake-up is lost, as a nested KVM can lose
+ *                      one, and only the VMM's wake-up backstop ends the sleep
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,8 +24,21 @@ static int64_t now_ns(clockid_t clk)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Masks the x2APIC timer's LVT entry (unikernels run at CPL0). */
+static void mask_timer_interrupt(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x832));
+	lo |= 1u << 16;
+	__asm__ volatile("wrmsr" ::"a"(lo), "d"(hi), "c"(0x832));
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "sleep-lost")) {
+		mask_timer_interrupt();
+		argv[1] = "sleep";
+	}
 	if (argc == 3 && !strcmp(argv[1], "sleep")) {
 		long ms = atol(argv[2]);
 		struct timespec req = {ms / 1000, (ms % 1000) * 1000000};
@@ -51,6 +67,6 @@ int main(int argc, char **argv)
 		for (volatile unsigned long i = 0;; i++)
 			;
 	}
-	fprintf(stderr, "usage: clock sleep MS | now | ticks N | spin\n");
+	fprintf(stderr, "usage: clock sleep MS | sleep-lost MS | now | ticks N | spin\n");
 	return 2;
 }

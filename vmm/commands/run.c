@@ -30,8 +30,9 @@ static void print_stats(const struct vm *vm, double setup_ms, double run_ms)
 		if (hypercall_arg_size(i))
 			fprintf(stderr, " %s %llu", hypercall_name((unsigned)i),
 				(unsigned long long)vm->hypercalls[i]);
-	fprintf(stderr, "; setup %.1f ms, run %.1f ms; guest RAM touched %llu KiB\n", setup_ms,
-		run_ms, (unsigned long long)(gmem_resident(&vm->mem) >> 10));
+	fprintf(stderr, "; wake-ups %llu; setup %.1f ms, run %.1f ms; guest RAM touched %llu KiB\n",
+		(unsigned long long)vm->wakeups, setup_ms, run_ms,
+		(unsigned long long)(gmem_resident(&vm->mem) >> 10));
 }
 
 /* Boots img (already open; closed here) with options o and guest argv
@@ -56,9 +57,13 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 	uint64_t need = round_mem(img->note.min_mem);
 	uint64_t mem = o->mem ? o->mem : need > DEFAULT_MEM ? need : DEFAULT_MEM;
 	if (need > mem || need > UKVM_MEM_MAX) {
-		ukvm_err("%s: the image asks for %llu MiB of RAM; %s", name,
-			 (unsigned long long)(need >> 20),
-			 need > UKVM_MEM_MAX ? "the maximum is 3072" : "raise --mem");
+		if (need > UKVM_MEM_MAX)
+			ukvm_err("%s: the image asks for %llu MiB of RAM; the maximum is %llu",
+				 name, (unsigned long long)(need >> 20),
+				 (unsigned long long)(UKVM_MEM_MAX >> 20));
+		else
+			ukvm_err("%s: the image asks for %llu MiB of RAM; raise --mem", name,
+				 (unsigned long long)(need >> 20));
 		r = EXIT_BAD_IMAGE;
 		goto out;
 	}

@@ -24,7 +24,7 @@ static const struct kvm_cap required_caps[] = {
     KVM_CAP(KVM_CAP_EXT_CPUID),		 KVM_CAP(KVM_CAP_IRQCHIP),
     KVM_CAP(KVM_CAP_MP_STATE),		 KVM_CAP(KVM_CAP_XCRS),
     KVM_CAP(KVM_CAP_GET_TSC_KHZ),	 KVM_CAP(KVM_CAP_IMMEDIATE_EXIT),
-    KVM_CAP(KVM_CAP_TSC_DEADLINE_TIMER),
+    KVM_CAP(KVM_CAP_TSC_DEADLINE_TIMER), KVM_CAP(KVM_CAP_SIGNAL_MSI),
 };
 
 int kvm_check(int r, const char *name, char *err, size_t errlen)

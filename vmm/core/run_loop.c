@@ -39,6 +39,7 @@
 #define WATCHDOG_FIRST_MS 50
 #define WATCHDOG_MS 250
 #define RFLAGS_IF (1ULL << 9)
+#define WAKE_TICKS 2 /* a halted vCPU is woken every 2 ticks (500 ms) */
 #define KICK_SIGNAL SIGUSR1
 
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -90,21 +91,43 @@ void vm_stop(struct vm *vm, int status)
 	}
 }
 
+/* Sends the wake-up interrupt (UKVM_WAKE_VECTOR, an MSI to the one LAPIC):
+ * the guest EOIs it and looks again at what it waits for. */
+static void wake_vcpu(struct vm *vm)
+{
+	struct kvm_msi msi = {.address_lo = UKVM_MSI_ADDR_APIC0, .data = UKVM_WAKE_VECTOR};
+	if (ioctl(vm->fd, KVM_SIGNAL_MSI, &msi) > 0)
+		vm->wakeups++;
+}
+
+/* On each watchdog tick: a vCPU halted with interrupts off, or with them on
+ * anywhere but libguest's idle hlt, is a crash (musl's a_crash); one
+ * halted with interrupts on for WAKE_TICKS ticks in a row gets the wake-up
+ * interrupt, a backstop for an interrupt that was lost (a nested KVM can
+ * lose a timer interrupt or the `sti; hlt` shadow): a guest that was
+ * rightly asleep goes back to sleep, one that missed its wake-up goes on. */
 static void check_halted(struct vm *vm)
 {
 	struct kvm_mp_state mp;
 	struct kvm_regs r;
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
+	if (ioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED) {
+		vm->halted_ticks = 0;
 		return;
+	}
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
 		return;
 	/* With interrupts on, libguest's idle hlt is the one legitimate halt
 	 * (a program with several threads runs with IF=1: a hlt of musl's
 	 * there sleeps until an interrupt that may never come). */
-	if ((r.rflags & RFLAGS_IF) && !halted_in_program(vm, r.rip))
+	if (!(r.rflags & RFLAGS_IF) || halted_in_program(vm, r.rip)) {
+		report_halted(vm, &r);
 		return;
-	report_halted(vm, &r);
+	}
+	if (++vm->halted_ticks >= WAKE_TICKS) {
+		vm->halted_ticks = 0;
+		wake_vcpu(vm);
+	}
 }
 
 static void handle_io(struct vm *vm)

@@ -243,6 +243,8 @@ static void allow_vcpu_core(struct seccomp_rules *r, const struct vm *vm)
 	};
 	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)
 		ALLOW_IF(r, ioctl, FD_IS(vm->vcpu_fd), arg_eq(1, (scmp_datum_t)vcpu_ioctls[i]));
+	/* the watchdog's wake-up interrupt */
+	ALLOW_IF(r, ioctl, FD_IS(vm->fd), arg_eq(1, (scmp_datum_t)KVM_SIGNAL_MSI));
 	ALLOW(r, clock_gettime); /* --timeout (if the vDSO cannot) */
 	ALLOW(r, timer_delete);	 /* the watchdog timer, after the run */
 	/* After the run: unmap guest RAM, close every fd. */

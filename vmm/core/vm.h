@@ -20,6 +20,10 @@
 
 struct device_map;
 
+/* An MSI to the guest's one LAPIC (id 0), fixed delivery, edge: data is
+ * the vector. */
+#define UKVM_MSI_ADDR_APIC0 0xfee00000u
+
 /* ---- kvm.c: /dev/kvm, the VM and its vCPU -------------------------------- */
 
 struct vm {
@@ -45,6 +49,8 @@ struct vm {
 	bool done;
 	int status;
 	uint64_t exits, hypercalls[UKVM_HC_COUNT];
+	uint64_t wakeups;      /* wake-up interrupts the watchdog sent (run_loop.c) */
+	unsigned halted_ticks; /* watchdog ticks in a row that found the vCPU halted */
 };
 
 /* A setup ioctl's result r, or -1 with "NAME: strerror(errno)" in err if

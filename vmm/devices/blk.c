@@ -41,7 +41,6 @@
 #include "devices/blk.h"
 
 #define BLK_GSI_BASE 24 /* above the IOAPIC's pins, which unikvm leaves unused */
-#define MSI_ADDR_APIC0 0xfee00000u
 #define RING_ALIGN 64
 #define DEFAULT_SECTOR 512
 
@@ -391,7 +390,7 @@ static int set_msi_routes(const struct blk *b, int vm_fd, char *err, size_t errl
 	for (unsigned i = 0; i < b->count; i++) {
 		rt.r.entries[i].gsi = BLK_GSI_BASE + i;
 		rt.r.entries[i].type = KVM_IRQ_ROUTING_MSI;
-		rt.r.entries[i].u.msi.address_lo = MSI_ADDR_APIC0;
+		rt.r.entries[i].u.msi.address_lo = UKVM_MSI_ADDR_APIC0;
 		rt.r.entries[i].u.msi.data = UKVM_BLK_VECTOR; /* fixed delivery, edge */
 	}
 	return KVM_IOCTL(vm_fd, KVM_SET_GSI_ROUTING, &rt, err, errlen);

@@ -231,6 +231,12 @@ struct ukvm_hc_clock {
 };
 _Static_assert(sizeof(struct ukvm_hc_clock) == 24, "clock size");
 
+/* The interrupt of every device, and the VMM's wake-up backstop: while the
+ * vCPU stays halted with interrupts on, the VMM sends it every 500 ms. The
+ * guest EOIs it and looks again at what it waits for (the time, its
+ * completion rings), so a lost interrupt costs at most that long. */
+#define UKVM_WAKE_VECTOR 0x50
+
 /* ---- Block device (docs/block.md) --------------------------------------- */
 
 /* Disks are numbered 0..count-1 in the order of --disk options. Each has one
@@ -246,11 +252,11 @@ _Static_assert(sizeof(struct ukvm_hc_clock) == 24, "clock size");
  * and whose completion it has not consumed: req_prod - cpl_cons <= RING_SIZE.
  * Breaking that, or a buffer outside guest RAM, is a corrupt ring: the VMM
  * reports it and stops the VM (requests completed before stay done). */
-#define UKVM_BLK_MAX 8		     /* disks */
-#define UKVM_BLK_DOORBELL_BASE 0x600 /* disk n: port 0x600 + n, 32-bit OUT */
-#define UKVM_BLK_VECTOR 0x50	     /* interrupt vector of every disk */
-#define UKVM_BLK_RING_SIZE 128	     /* slots; a power of two */
-#define UKVM_BLK_MAX_XFER (4u << 20) /* bytes per request */
+#define UKVM_BLK_MAX 8			 /* disks */
+#define UKVM_BLK_DOORBELL_BASE 0x600	 /* disk n: port 0x600 + n, 32-bit OUT */
+#define UKVM_BLK_VECTOR UKVM_WAKE_VECTOR /* interrupt vector of every disk */
+#define UKVM_BLK_RING_SIZE 128		 /* slots; a power of two */
+#define UKVM_BLK_MAX_XFER (4u << 20)	 /* bytes per request */
 
 #define UKVM_BLK_F_READ_ONLY (1u << 0) /* ukvm_hc_blk_info.flags */
 
