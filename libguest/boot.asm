@@ -193,7 +193,16 @@ trap_return:
 	add rsp, 16             ; vector and error code
 	iretq
 
-; The timer interrupted program code and another thread is due. The IST
+; void return_to_program(const struct trap_frame *f): back to the program
+; with every register of f (rt_sigreturn: RAX, RCX and R11 too), by iretq.
+global return_to_program
+return_to_program:
+	mov rsp, rdi
+	mov qword [cpu0 + CPU_IN_KERNEL], 0
+	jmp trap_return
+
+; The timer interrupted program code and another thread is due, or the
+; thread has a signal to take. The IST
 ; stack is the CPU's, not the thread's, so the frame moves to the top of
 ; the thread's own kernel stack (empty: the thread was in program code)
 ; before the switch; the thread resumes here later and returns to the

@@ -130,6 +130,8 @@ static long futex_wait(uint64_t addr, uint32_t val, uint64_t deadline, uint32_t 
 	int r = sched_block(WAIT_FUTEX, addr, deadline);
 	if (self->futex_pprev)
 		queue_del(self); /* timed out (or interrupted) while queued */
+	if (r == -EINTR)	 /* as Linux: restarted under SA_RESTART unless timed */
+		return deadline ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
 	return r;
 }
 

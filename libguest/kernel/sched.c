@@ -92,6 +92,11 @@ int sched_thread_count(void)
 	return nthreads;
 }
 
+struct thread *sched_first(void)
+{
+	return all_head;
+}
+
 struct thread *sched_find(int tid)
 {
 	for (struct thread *t = all_head; t; t = t->all_next)
@@ -160,13 +165,16 @@ static void wake_expired(uint64_t now)
 {
 	while (timed_head && timed_head->deadline <= now)
 		sched_wake(timed_head, -ETIMEDOUT);
+	timers_expire(now);
 }
 
-/* The timer: due at the soonest timed wait, and at the end of the slice
- * while another thread waits to run. */
+/* The timer: due at the soonest timed wait or process timer, and at the
+ * end of the slice while another thread waits to run. */
 static void timer_program(void)
 {
-	uint64_t d = timed_head ? timed_head->deadline : 0;
+	uint64_t d = timed_head ? timed_head->deadline : 0, p = timers_next_deadline();
+	if (p && (!d || p < d))
+		d = p;
 	if (run_head && (!d || cpu0.slice_end < d))
 		d = cpu0.slice_end;
 	if (d)
@@ -246,7 +254,7 @@ static void schedule(void)
 		wake_expired(rdtsc());
 		if ((next = run_dequeue()))
 			break;
-		if (!timed_head)
+		if (!timed_head && !timers_next_deadline())
 			report_deadlock();
 		timer_program();
 		cpu_sleep();
@@ -272,6 +280,8 @@ int sched_block(enum thread_wait what, uint64_t addr, uint64_t deadline)
 {
 	struct thread *self = cpu0.current;
 
+	if (signal_pending(self))
+		return -EINTR;
 	self->state = THREAD_BLOCKED;
 	self->wait_what = what;
 	self->wait_addr = addr;
@@ -314,10 +324,15 @@ void cpu_sleep(void)
 
 /* ---- preemption --------------------------------------------------------- */
 
+int sched_program_interrupts(void)
+{
+	return nthreads > 1 || timers_next_deadline();
+}
+
 uint64_t sched_user_rflags(uint64_t rflags)
 {
 	enum { RFLAGS_IF = 1u << 9 };
-	if (nthreads > 1) {
+	if (sched_program_interrupts()) {
 		timer_program(); /* a blk wait may have taken the timer meanwhile */
 		return rflags | RFLAGS_IF;
 	}
@@ -332,8 +347,8 @@ int sched_timer_interrupt(const struct trap_frame *f)
 	wake_expired(now);
 	if (cpu0.in_kernel)
 		return 0; /* the idle loop: it runs what woke, and sets the timer */
-	if (run_head && now >= cpu0.slice_end)
-		return 1;
+	if ((run_head && now >= cpu0.slice_end) || signal_pending(cpu0.current))
+		return 1; /* to sched_preempt, on the thread's kernel stack */
 	/* Only a deadline still ahead: one already past would interrupt the
 	 * same instruction again at once after iretq, for ever. */
 	timer_program();
@@ -342,8 +357,11 @@ int sched_timer_interrupt(const struct trap_frame *f)
 
 void sched_preempt(struct trap_frame *f)
 {
-	run_enqueue(cpu0.current);
-	schedule();
+	if (run_head && rdtsc() >= cpu0.slice_end) {
+		run_enqueue(cpu0.current);
+		schedule();
+	}
+	signal_trap_return(f);
 	f->rflags = sched_user_rflags(f->rflags);
 }
 

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "ksignal.h"
 #include "syscall.h"
 #include "trap.h"
 
@@ -59,6 +60,8 @@ struct thread {
 	int wake_reason;		   /* 0: woken; -ETIMEDOUT; -EINTR */
 	const struct syscall_frame *frame; /* its syscall now (or last) */
 	uint64_t sigmask;		   /* blocked signals */
+	struct thread_signals sig;	   /* pending signals, sigaltstack, ... */
+	struct trap_frame return_frame;	   /* rt_sigreturn returns from here */
 
 	/* futex wait queue */
 	uint32_t futex_bitset;
@@ -98,7 +101,8 @@ int sched_thread_count(void);
 /* Makes a new thread (state filled in by the caller) runnable. */
 void sched_start(struct thread *t);
 /* Blocks the current thread until sched_wake() or the TSC reaches deadline
- * (0: no deadline). Returns t->wake_reason: 0 if woken, -ETIMEDOUT. */
+ * (0: no deadline). Returns t->wake_reason: 0 if woken, -ETIMEDOUT, or
+ * -EINTR for a signal (at once if one is pending). */
 int sched_block(enum thread_wait what, uint64_t addr, uint64_t deadline);
 /* Makes a blocked thread runnable with the given reason. */
 void sched_wake(struct thread *t, int reason);
@@ -106,15 +110,19 @@ void sched_wake(struct thread *t, int reason);
 void sched_yield_cpu(void);
 /* The current thread has exited: never returns. */
 NORETURN void sched_exit_current(void);
-/* The thread with this tid, or 0. */
+/* The thread with this tid, or 0; the first of all threads (all_next). */
 struct thread *sched_find(int tid);
+struct thread *sched_first(void);
 /* XSAVE (or FXSAVE) of the current extended state into a new thread's
  * area of sched_xstate_size bytes, 64-byte aligned. */
 void sched_save_xstate(void *area);
 extern uint32_t sched_xstate_size;
 /* The RFLAGS the program resumes with: IF on exactly when more than one
- * thread exists (preemption), else off as for every one-thread program. */
+ * thread exists (preemption) or a timer of the process is armed (its
+ * signal must interrupt a busy program), else off. */
 uint64_t sched_user_rflags(uint64_t rflags);
+/* Whether program code runs with interrupts on now (sched_user_rflags). */
+int sched_program_interrupts(void);
 /* From trap_dispatch, for the timer interrupt: 1 if the interrupted
  * program code should be preempted (boot.asm then moves the frame to the
  * thread's kernel stack and calls sched_preempt). */

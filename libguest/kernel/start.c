@@ -92,6 +92,7 @@ void kernel_main(const struct ukvm_boot_info *bi)
 	syscall_init();
 	mm_init();
 	sched_init();
+	signal_init();
 	files_init();
 	enter_program(build_initial_stack(), _start);
 }

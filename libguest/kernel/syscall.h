@@ -24,8 +24,9 @@ long sys_clock_nanosleep(const struct syscall_frame *f);
 long sys_clock_getres(const struct syscall_frame *f);
 long sys_times(const struct syscall_frame *f);
 long sys_getrusage(const struct syscall_frame *f);
-/* Sleeps ns nanoseconds; other threads run meanwhile. Never interrupted. */
-void sleep_ns(uint64_t ns);
+/* Sleeps ns nanoseconds; other threads run meanwhile. 0, or -EINTR when a
+ * signal for the thread came first. */
+int sleep_ns(uint64_t ns);
 uint64_t time_uptime_ns(void);
 /* The TSC value ns nanoseconds from now (saturating); ticks in ns. */
 uint64_t tsc_after_ns(uint64_t ns);

@@ -143,6 +143,7 @@ long sys_exit(const struct syscall_frame *f)
 	if (self->tid == 1)
 		leader_status = status;
 	robust_list_release(self);
+	signal_thread_exit(self);
 	if (self->clear_child_tid && user_range_ok(self->clear_child_tid, 4)) {
 		*(volatile uint32_t *)(uintptr_t)self->clear_child_tid = 0;
 		futex_wake(self->clear_child_tid, ~0u, 1);

@@ -106,10 +106,24 @@ uint64_t tsc_to_ns(uint64_t ticks)
 }
 
 /* Sleeps ns nanoseconds: the thread blocks, others run, and with none to
- * run the CPU halts (no exit, no CPU). Never interrupted. */
-void sleep_ns(uint64_t ns)
+ * run the CPU halts (no exit, no CPU). 0, or -EINTR if a signal came. */
+int sleep_ns(uint64_t ns)
 {
-	sched_block(WAIT_SLEEP, 0, tsc_after_ns(ns));
+	return sched_block(WAIT_SLEEP, 0, tsc_after_ns(ns)) == -EINTR ? -EINTR : 0;
+}
+
+/* Sleeps until the TSC reaches deadline; -EINTR with the time left in
+ * rem (if not 0) when a signal interrupts it. */
+static long sleep_until(uint64_t deadline, uint64_t rem)
+{
+	if (sched_block(WAIT_SLEEP, 0, deadline) != -EINTR)
+		return 0;
+	if (rem && user_range_ok(rem, sizeof(struct timespec))) {
+		uint64_t now = rdtsc(), left = deadline > now ? tsc_to_ns(deadline - now) : 0;
+		*(struct timespec *)(uintptr_t)rem =
+		    (struct timespec){(time_t)(left / NS_PER_S), (long)(left % NS_PER_S)};
+	}
+	return -EINTR;
 }
 
 long sys_nanosleep(const struct syscall_frame *f)
@@ -118,8 +132,9 @@ long sys_nanosleep(const struct syscall_frame *f)
 	int64_t r = read_timespec(f->a1, &ns);
 	if (r)
 		return r;
-	sleep_ns(ns);
-	return 0;
+	if (f->a2 && !user_range_ok(f->a2, sizeof(struct timespec)))
+		return -EFAULT;
+	return sleep_until(tsc_after_ns(ns), f->a2) ? -ERESTART_RESTARTBLOCK : 0;
 }
 
 long sys_clock_nanosleep(const struct syscall_frame *f)
@@ -132,10 +147,9 @@ long sys_clock_nanosleep(const struct syscall_frame *f)
 		return -EINVAL;
 	if ((r = clock_now(clk, &now)) || (r = read_timespec(f->a3, &ns)))
 		return r;
-	if (f->a2 & TIMER_ABSTIME)
-		ns = ns > now ? ns - now : 0;
-	sleep_ns(ns);
-	return 0;
+	if (f->a2 & TIMER_ABSTIME) /* no time left to report; EINTR after a handler */
+		return sleep_until(tsc_after_ns(ns > now ? ns - now : 0), 0) ? -ERESTARTNOHAND : 0;
+	return sleep_until(tsc_after_ns(ns), f->a4) ? -ERESTART_RESTARTBLOCK : 0;
 }
 
 uint64_t time_uptime_ns(void)

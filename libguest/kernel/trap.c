@@ -141,10 +141,13 @@ static void frame_cpu_state(const struct trap_frame *f, struct ukvm_cpu_state *s
  * which then lands in program code just past a 0xf4 byte. Many
  * instructions end in that byte too, so the vCPU's count of executed hlts
  * (the halts hypercall) decides: more than libguest's own means the
- * program halted. One exit per such interrupt, a rare case.
+ * program halted. One exit per such interrupt, a rare case. Where nothing
+ * else would wake the vCPU, the VMM's wake-up backstop does within 500 ms.
  */
 static void check_program_hlt(const struct trap_frame *f)
 {
+	if (!sched_program_interrupts())
+		return; /* the program turned them on itself (sti): its own hlt is no crash */
 	if (f->rip <= UKVM_IMAGE_BASE || f->rip > boot_info.mem_size ||
 	    *(const volatile uint8_t *)(uintptr_t)(f->rip - 1) != 0xf4)
 		return;

@@ -4,8 +4,9 @@
  * protector, malloc's corruption checks) is a bare `hlt`, and with the
  * in-kernel irqchip such a vCPU sleeps inside KVM_RUN for ever. A timer
  * signal interrupts KVM_RUN every WATCHDOG_MS; then the loop asks KVM
- * whether the vCPU is halted with IF=0, or with IF=1 anywhere but in
- * libguest's idle loop, and reports a crash if so. The same
+ * whether the vCPU is halted with IF=0 and reports a crash if so (with
+ * IF=1, libguest finds musl's hlt itself when the next interrupt, at the
+ * latest the wake-up backstop below, lands past it). The same
  * tick enforces --timeout, asks each device whether one of its threads
  * found the guest at fault (a corrupt disk ring) and lets each device do
  * its own watchdog work (the block device re-raises lost interrupts). An
@@ -100,8 +101,7 @@ static void wake_vcpu(struct vm *vm)
 		vm->wakeups++;
 }
 
-/* On each watchdog tick: a vCPU halted with interrupts off, or with them on
- * anywhere but libguest's idle hlt, is a crash (musl's a_crash); one
+/* On each watchdog tick: a vCPU halted with interrupts off is a crash; one
  * halted with interrupts on for WAKE_TICKS ticks in a row gets the wake-up
  * interrupt, a backstop for an interrupt that was lost (a nested KVM can
  * lose a timer interrupt or the `sti; hlt` shadow): a guest that was
@@ -117,10 +117,7 @@ static void check_halted(struct vm *vm)
 	}
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
 		return;
-	/* With interrupts on, libguest's idle hlt is the one legitimate halt
-	 * (a program with several threads runs with IF=1: a hlt of musl's
-	 * there sleeps until an interrupt that may never come). */
-	if (!(r.rflags & RFLAGS_IF) || halted_in_program(vm, r.rip)) {
+	if (!(r.rflags & RFLAGS_IF)) {
 		report_halted(vm, &r);
 		return;
 	}

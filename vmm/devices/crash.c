@@ -320,21 +320,13 @@ static void state_from_kvm(const struct kvm_regs *r, struct ukvm_cpu_state *s)
 	};
 }
 
-bool halted_in_program(const struct vm *vm, uint64_t rip)
-{
-	uint64_t off = 0;
-	const struct symbol *s = vm->img ? image_symbol(vm->img, rip - 1, &off) : NULL;
-	return s && !(off == 0 && strcmp(s->name, "cpu_idle_hlt_insn") == 0);
-}
-
 void report_halted(struct vm *vm, const struct kvm_regs *r)
 {
 	struct ukvm_cpu_state s;
 
 	state_from_kvm(r, &s);
 	s.rip = r->rip - 1; /* RIP is past the one-byte hlt */
-	report_program_hlt(vm, &s,
-			   r->rflags & (1u << 9) ? "in program code" : "with interrupts off");
+	report_program_hlt(vm, &s, "with interrupts off");
 }
 
 void report_triple_fault(struct vm *vm)

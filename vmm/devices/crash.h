@@ -9,7 +9,6 @@
 #define UKVM_CRASH_H
 
 #include <linux/kvm.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <unikvm/abi.h>
@@ -19,10 +18,6 @@ struct vm;
 void report_internal_error(struct vm *vm);
 void report_triple_fault(struct vm *vm);
 void report_halted(struct vm *vm, const struct kvm_regs *r);
-/* Whether a vCPU halted with interrupts on, at rip (past the hlt), halted
- * in program code rather than in libguest's idle loop (the label
- * cpu_idle_hlt_insn); false when the image has no symbols to tell. */
-bool halted_in_program(const struct vm *vm, uint64_t rip);
 
 /* "0x1234 <main+0x10>" for addr into buf. */
 const char *describe_addr(const struct vm *vm, uint64_t addr, char *buf, size_t len);
