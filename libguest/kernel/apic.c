@@ -1,11 +1,16 @@
 /*
  * The local APIC in x2APIC mode (MSRs, no MMIO page) and its timer in
  * TSC-deadline mode: the in-kernel LAPIC wakes a halted vCPU at a TSC
- * value without any exit to the VMM. Programs run with interrupts off;
- * cpu_wait_until() is the one place that enables them, around `hlt`.
+ * value without any exit to the VMM. The kernel side runs with interrupts
+ * off; the scheduler's idle loop (cpu_idle_halt) enables them around
+ * `hlt`, and program code runs with them on while it has several threads
+ * (kernel/sched.h). One deadline serves every user of the timer: each asks
+ * for an interrupt at or before its own, and a handler that finds itself
+ * early sets the next one.
  */
 #include "kernel.h"
 #include "cpu.h"
+#include "sched.h"
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_EXTD (1u << 10) /* x2APIC mode */
@@ -29,19 +34,19 @@ void apic_eoi(void)
 	wrmsr(X2APIC_EOI, 0);
 }
 
-void cpu_halt_until(uint64_t tsc)
+/* The deadline now in the MSR (it has fired once the TSC is past it). */
+static uint64_t armed;
+
+void apic_timer_at(uint64_t tsc)
 {
+	if (armed && armed <= tsc && armed > rdtsc())
+		return; /* an earlier interrupt is coming; its handler re-arms */
 	wrmsr(MSR_TSC_DEADLINE, tsc);
-	__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
-	wrmsr(MSR_TSC_DEADLINE, 0);
+	armed = tsc;
 }
 
-void cpu_wait_until(uint64_t tsc)
+void cpu_halt_until(uint64_t tsc)
 {
-	while (rdtsc() < tsc) {
-		wrmsr(MSR_TSC_DEADLINE, tsc);
-		/* sti's one-instruction shadow: no interrupt slips in before hlt */
-		__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
-	}
-	wrmsr(MSR_TSC_DEADLINE, 0);
+	apic_timer_at(tsc);
+	cpu_sleep();
 }

@@ -42,8 +42,9 @@ void trap_init(void);
 #define APIC_SPURIOUS_VECTOR 0xff
 void apic_init(void);
 void apic_eoi(void);
-/* Sleeps in hlt (interrupts on, no exit) until the TSC reaches tsc. */
-void cpu_wait_until(uint64_t tsc);
+/* Makes sure the timer interrupts at or before the TSC value tsc (a
+ * later deadline already armed moves earlier; an earlier one stays). */
+void apic_timer_at(uint64_t tsc);
 /* One `hlt` with interrupts on: ends at the next interrupt, or when the TSC
  * reaches tsc, whichever is first. Interrupts are off again on return. */
 void cpu_halt_until(uint64_t tsc);

@@ -9,6 +9,7 @@
 #include "cpu.h"
 #include "fd.h"
 #include "syscall.h"
+#include "sched.h"
 
 struct ukvm_boot_info boot_info;
 
@@ -92,6 +93,8 @@ void kernel_main(const struct ukvm_boot_info *bi)
 	syscall_init();
 	mm_init();
 	fd_init();
+	sched_init();
+	signal_init();
 	files_init();
 	enter_program(build_initial_stack(), _start);
 }

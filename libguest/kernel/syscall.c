@@ -11,14 +11,14 @@
 #include "kernel.h"
 #include "cpu.h"
 #include "syscall.h"
+#include "ksignal.h"
+#include "sched.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
-#define SELF_ID 1 /* the one process and thread: pid and tid */
+#define SELF_ID 1 /* the one process: its pid, and the main thread's tid */
 
 typedef long (*syscall_fn)(const struct syscall_frame *f);
-
-static uint64_t sigmask;
 
 void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st)
 {
@@ -45,11 +45,6 @@ void frame_state(const struct syscall_frame *f, struct ukvm_cpu_state *st)
 
 /* ---- process ------------------------------------------------------------ */
 
-static long sys_exit_group(const struct syscall_frame *f)
-{
-	guest_exit((int)f->a1);
-}
-
 static long sys_arch_prctl(const struct syscall_frame *f)
 {
 	switch (f->a1) {
@@ -57,6 +52,7 @@ static long sys_arch_prctl(const struct syscall_frame *f)
 		if (f->a2 >> 47)
 			return -EPERM; /* not canonical: wrmsr would #GP */
 		wrmsr(MSR_FS_BASE, f->a2);
+		current_thread()->fs_base = f->a2;
 		return 0;
 	case ARCH_GET_FS:
 		if (!user_range_ok(f->a2, 8))
@@ -75,106 +71,6 @@ static long sys_self_id(const struct syscall_frame *f)
 }
 
 static long sys_getppid(const struct syscall_frame *f)
-{
-	(void)f;
-	return 0;
-}
-
-/* ---- signals: masks are kept, handlers are not run (docs/syscalls.md) ---- */
-
-static long sys_rt_sigprocmask(const struct syscall_frame *f)
-{
-	uint64_t how = f->a1, set = f->a2, old = f->a3;
-
-	if (f->a4 != 8)
-		return -EINVAL;
-	if ((set && !user_range_ok(set, 8)) || (old && !user_range_ok(old, 8)))
-		return -EFAULT;
-	if (old)
-		*(uint64_t *)(uintptr_t)old = sigmask;
-	if (!set)
-		return 0;
-	uint64_t s = *(const uint64_t *)(uintptr_t)set;
-	switch (how) {
-	case SIG_BLOCK:
-		sigmask |= s;
-		break;
-	case SIG_UNBLOCK:
-		sigmask &= ~s;
-		break;
-	case SIG_SETMASK:
-		sigmask = s;
-		break;
-	default:
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static long sys_rt_sigaction(const struct syscall_frame *f)
-{
-	/* struct k_sigaction: handler, flags, restorer, mask (8 bytes) */
-	enum { KSIGACTION_SIZE = 32 };
-	uint64_t sig = f->a1, old = f->a3;
-
-	if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP)
-		return -EINVAL;
-	if (f->a4 != 8)
-		return -EINVAL;
-	if ((f->a2 && !user_range_ok(f->a2, KSIGACTION_SIZE)) ||
-	    (old && !user_range_ok(old, KSIGACTION_SIZE)))
-		return -EFAULT;
-	if (old)
-		kmemset((void *)(uintptr_t)old, 0, KSIGACTION_SIZE); /* SIG_DFL */
-	return 0;
-}
-
-/* A signal the program sends to itself takes its default action now. */
-static long raise_self(const struct syscall_frame *f, uint64_t sig)
-{
-	if (sig == 0)
-		return 0;
-	if (sig > 64)
-		return -EINVAL;
-	switch (sig) {
-	case SIGCHLD:
-	case SIGCONT:
-	case SIGURG:
-	case SIGWINCH: /* ignore */
-	case SIGSTOP:
-	case SIGTSTP:
-	case SIGTTIN:
-	case SIGTTOU: /* no job control */
-		return 0;
-	}
-	struct ukvm_cpu_state st;
-	frame_state(f, &st);
-	guest_die_by_signal((int)sig, &st);
-}
-
-static long sys_kill(const struct syscall_frame *f)
-{
-	int64_t pid = (int64_t)f->a1;
-	if (pid != SELF_ID && pid != 0 && pid != -1)
-		return -ESRCH;
-	return raise_self(f, f->a2);
-}
-
-static long sys_tkill(const struct syscall_frame *f)
-{
-	if (f->a1 != SELF_ID)
-		return -ESRCH;
-	return raise_self(f, f->a2);
-}
-
-static long sys_tgkill(const struct syscall_frame *f)
-{
-	if (f->a1 != SELF_ID || f->a2 != SELF_ID)
-		return -ESRCH;
-	return raise_self(f, f->a3);
-}
-
-static long sys_sigaltstack(const struct syscall_frame *f)
 {
 	(void)f;
 	return 0;
@@ -204,7 +100,7 @@ static long sys_mremap(const struct syscall_frame *f)
 
 static long sys_ok(const struct syscall_frame *f)
 {
-	(void)f; /* mprotect, madvise, sched_yield: accepted, nothing to do */
+	(void)f; /* mprotect, madvise: accepted, nothing to do */
 	return 0;
 }
 
@@ -291,19 +187,39 @@ static const syscall_fn table[] = {
     [SYS_clock_getres] = sys_clock_getres,
     [SYS_times] = sys_times,
     [SYS_getrusage] = sys_getrusage,
-    [SYS_exit] = sys_exit_group,
+    [SYS_exit] = sys_exit,
     [SYS_exit_group] = sys_exit_group,
+    [SYS_clone] = sys_clone,
+    [SYS_futex] = sys_futex,
+    [SYS_set_robust_list] = sys_set_robust_list,
+    [SYS_get_robust_list] = sys_get_robust_list,
+    [SYS_membarrier] = sys_membarrier,
     [SYS_arch_prctl] = sys_arch_prctl,
-    [SYS_set_tid_address] = sys_self_id,
+    [SYS_set_tid_address] = sys_set_tid_address,
     [SYS_getpid] = sys_self_id,
-    [SYS_gettid] = sys_self_id,
+    [SYS_gettid] = sys_gettid,
     [SYS_getppid] = sys_getppid,
     [SYS_rt_sigprocmask] = sys_rt_sigprocmask,
     [SYS_rt_sigaction] = sys_rt_sigaction,
+    [SYS_rt_sigreturn] = sys_rt_sigreturn,
+    [SYS_rt_sigpending] = sys_rt_sigpending,
+    [SYS_rt_sigsuspend] = sys_rt_sigsuspend,
+    [SYS_rt_sigtimedwait] = sys_rt_sigtimedwait,
+    [SYS_rt_sigqueueinfo] = sys_rt_sigqueueinfo,
+    [SYS_rt_tgsigqueueinfo] = sys_rt_tgsigqueueinfo,
     [SYS_sigaltstack] = sys_sigaltstack,
+    [SYS_pause] = sys_pause,
     [SYS_kill] = sys_kill,
     [SYS_tkill] = sys_tkill,
     [SYS_tgkill] = sys_tgkill,
+    [SYS_alarm] = sys_alarm,
+    [SYS_setitimer] = sys_setitimer,
+    [SYS_getitimer] = sys_getitimer,
+    [SYS_timer_create] = sys_timer_create,
+    [SYS_timer_settime] = sys_timer_settime,
+    [SYS_timer_gettime] = sys_timer_gettime,
+    [SYS_timer_getoverrun] = sys_timer_getoverrun,
+    [SYS_timer_delete] = sys_timer_delete,
     [SYS_brk] = sys_brk,
     [SYS_mmap] = sys_mmap,
     [SYS_munmap] = sys_munmap,
@@ -313,10 +229,10 @@ static const syscall_fn table[] = {
     [SYS_clock_gettime] = sys_clock_gettime,
     [SYS_nanosleep] = sys_nanosleep,
     [SYS_clock_nanosleep] = sys_clock_nanosleep,
-    [SYS_sched_yield] = sys_ok,
+    [SYS_sched_yield] = sys_sched_yield,
 };
 
-long syscall_dispatch(struct syscall_frame *f)
+static long dispatch(const struct syscall_frame *f)
 {
 	if (f->nr < ARRAY_SIZE(table) && table[f->nr])
 		return table[f->nr](f);
@@ -325,6 +241,14 @@ long syscall_dispatch(struct syscall_frame *f)
 		hc_nosys(&hc);
 	}
 	return -ENOSYS;
+}
+
+long syscall_dispatch(struct syscall_frame *f)
+{
+	current_thread()->frame = f; /* where it is, should it block for ever */
+	long r = signal_syscall_return(f, dispatch(f));
+	f->rflags = sched_user_rflags(f->rflags);
+	return r;
 }
 
 void syscall_init(void)

@@ -24,9 +24,17 @@ long sys_clock_nanosleep(const struct syscall_frame *f);
 long sys_clock_getres(const struct syscall_frame *f);
 long sys_times(const struct syscall_frame *f);
 long sys_getrusage(const struct syscall_frame *f);
-/* Sleeps ns nanoseconds in hlt: no exit, no CPU. Never interrupted. */
-void sleep_ns(uint64_t ns);
+/* Sleeps ns nanoseconds; other threads run meanwhile. 0, or -EINTR when a
+ * signal for the thread came first. */
+int sleep_ns(uint64_t ns);
 uint64_t time_uptime_ns(void);
+/* The TSC value ns nanoseconds from now (saturating); ticks in ns. */
+uint64_t tsc_after_ns(uint64_t ns);
+uint64_t tsc_to_ns(uint64_t ticks);
+/* The time of clock clk in ns (0, or -EINVAL for an unknown clock). */
+int clock_now(int clk, uint64_t *ns);
+/* A timespec of the program in ns: 0, -EFAULT or -EINVAL. */
+int64_t read_timespec(uint64_t addr, uint64_t *ns);
 
 /* syscall.c: the CPU state at the syscall, for a crash report */
 struct ukvm_cpu_state;

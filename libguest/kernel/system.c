@@ -12,6 +12,7 @@
 #include "kernel.h"
 #include "fd.h"
 #include "syscall.h"
+#include "sched.h"
 
 long sys_uname(const struct syscall_frame *f)
 {
@@ -38,7 +39,7 @@ long sys_sysinfo(const struct syscall_frame *f)
 	si->uptime = (long)(time_uptime_ns() / 1000000000u);
 	si->totalram = boot_info.mem_size;
 	si->freeram = mm_free_bytes();
-	si->procs = 1;
+	si->procs = (uint16_t)sched_thread_count(); /* tasks, as Linux counts them */
 	si->mem_unit = 1;
 	return 0;
 }
@@ -54,7 +55,7 @@ static void limits_init(void)
 		limits[i] = (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
 	limits[RLIMIT_STACK] = (struct rlimit){boot_info.stack_size, boot_info.stack_size};
 	limits[RLIMIT_NOFILE] = (struct rlimit){FD_MAX, FD_MAX};
-	limits[RLIMIT_NPROC] = (struct rlimit){1, 1};
+	limits[RLIMIT_NPROC] = (struct rlimit){THREADS_MAX, THREADS_MAX};
 	limits[RLIMIT_CORE] = (struct rlimit){0, RLIM_INFINITY};
 	limits[RLIMIT_AS] = limits[RLIMIT_DATA] =
 	    (struct rlimit){boot_info.mem_size, boot_info.mem_size};

@@ -13,6 +13,7 @@
 #include "kernel.h"
 #include "cpu.h"
 #include "syscall.h"
+#include "sched.h"
 
 #define NS_PER_S 1000000000u
 
@@ -39,7 +40,7 @@ static uint64_t ns_since_boot(void)
 }
 
 /* The current time of clock clk in ns, or -EINVAL for an unknown clock. */
-static int clock_now(clockid_t clk, uint64_t *ns)
+int clock_now(clockid_t clk, uint64_t *ns)
 {
 	switch (clk) {
 	case CLOCK_REALTIME:
@@ -53,8 +54,10 @@ static int clock_now(clockid_t clk, uint64_t *ns)
 		*ns = host.monotonic_ns + ns_since_boot();
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
 		*ns = ns_since_boot();
+		return 0;
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = sched_thread_cpu_ns();
 		return 0;
 	default:
 		return -EINVAL;
@@ -77,7 +80,7 @@ long sys_clock_gettime(const struct syscall_frame *f)
 }
 
 /* Reads a timespec from the program: its value in ns, or -errno. */
-static int64_t read_timespec(uint64_t addr, uint64_t *ns)
+int64_t read_timespec(uint64_t addr, uint64_t *ns)
 {
 	if (!user_range_ok(addr, sizeof(struct timespec)))
 		return -EFAULT;
@@ -90,12 +93,37 @@ static int64_t read_timespec(uint64_t addr, uint64_t *ns)
 	return 0;
 }
 
-/* Sleeps ns nanoseconds in hlt: no exit, no CPU. Never interrupted. */
-void sleep_ns(uint64_t ns)
+uint64_t tsc_after_ns(uint64_t ns)
 {
 	unsigned __int128 ticks = (unsigned __int128)ns * host.tsc_khz / 1000000u;
 	uint64_t now = rdtsc();
-	cpu_wait_until(ticks > UINT64_MAX - now ? UINT64_MAX : now + (uint64_t)ticks);
+	return ticks > UINT64_MAX - now ? UINT64_MAX : now + (uint64_t)ticks;
+}
+
+uint64_t tsc_to_ns(uint64_t ticks)
+{
+	return (uint64_t)((unsigned __int128)ticks * 1000000u / host.tsc_khz);
+}
+
+/* Sleeps ns nanoseconds: the thread blocks, others run, and with none to
+ * run the CPU halts (no exit, no CPU). 0, or -EINTR if a signal came. */
+int sleep_ns(uint64_t ns)
+{
+	return sched_block(WAIT_SLEEP, 0, tsc_after_ns(ns)) == -EINTR ? -EINTR : 0;
+}
+
+/* Sleeps until the TSC reaches deadline; -EINTR with the time left in
+ * rem (if not 0) when a signal interrupts it. */
+static long sleep_until(uint64_t deadline, uint64_t rem)
+{
+	if (sched_block(WAIT_SLEEP, 0, deadline) != -EINTR)
+		return 0;
+	if (rem && user_range_ok(rem, sizeof(struct timespec))) {
+		uint64_t now = rdtsc(), left = deadline > now ? tsc_to_ns(deadline - now) : 0;
+		*(struct timespec *)(uintptr_t)rem =
+		    (struct timespec){(time_t)(left / NS_PER_S), (long)(left % NS_PER_S)};
+	}
+	return -EINTR;
 }
 
 long sys_nanosleep(const struct syscall_frame *f)
@@ -104,8 +132,9 @@ long sys_nanosleep(const struct syscall_frame *f)
 	int64_t r = read_timespec(f->a1, &ns);
 	if (r)
 		return r;
-	sleep_ns(ns);
-	return 0;
+	if (f->a2 && !user_range_ok(f->a2, sizeof(struct timespec)))
+		return -EFAULT;
+	return sleep_until(tsc_after_ns(ns), f->a2) ? -ERESTART_RESTARTBLOCK : 0;
 }
 
 long sys_clock_nanosleep(const struct syscall_frame *f)
@@ -118,10 +147,9 @@ long sys_clock_nanosleep(const struct syscall_frame *f)
 		return -EINVAL;
 	if ((r = clock_now(clk, &now)) || (r = read_timespec(f->a3, &ns)))
 		return r;
-	if (f->a2 & TIMER_ABSTIME)
-		ns = ns > now ? ns - now : 0;
-	sleep_ns(ns);
-	return 0;
+	if (f->a2 & TIMER_ABSTIME) /* no time left to report; EINTR after a handler */
+		return sleep_until(tsc_after_ns(ns > now ? ns - now : 0), 0) ? -ERESTARTNOHAND : 0;
+	return sleep_until(tsc_after_ns(ns), f->a4) ? -ERESTART_RESTARTBLOCK : 0;
 }
 
 uint64_t time_uptime_ns(void)

@@ -12,6 +12,7 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame size");
 
-void trap_dispatch(struct trap_frame *f);
+/* 1 when the interrupted program should be preempted (boot.asm). */
+int trap_dispatch(struct trap_frame *f);
 
 #endif

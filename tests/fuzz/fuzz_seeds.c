@@ -153,6 +153,20 @@ static struct ukvm_hc_clock arg_clock(struct ram *r)
 	return (struct ukvm_hc_clock){.tsc_khz = 0}; /* all OUT */
 }
 
+static struct ukvm_hc_deadlock arg_deadlock(struct ram *r)
+{
+	struct ukvm_thread_wait w = {
+	    .tid = 1, .what = UKVM_WAIT_FUTEX, .addr = at(DATA2), .rip = UKVM_IMAGE_BASE};
+	return (struct ukvm_hc_deadlock){
+	    .count = 1, .total = 1, .threads = ram_put(r, DATA1, &w, sizeof(w))};
+}
+
+static struct ukvm_hc_halts arg_halts(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_halts){.count = 0}; /* all OUT */
+}
+
 static struct ukvm_hc_blk_info arg_blk_info(struct ram *r)
 {
 	(void)r;

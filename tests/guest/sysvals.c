@@ -106,8 +106,11 @@ int main(int argc, char **argv)
 				    ? "ok"
 				    : "wrong");
 	pthread_t t;
-	int e = pthread_create(&t, NULL, thread_main, NULL);
-	printf("pthread_create: %d (%s)\n", e, strerror(e));
+	void *joined = NULL;
+	int e = pthread_create(&t, NULL, thread_main, (void *)42);
+	if (!e)
+		e = pthread_join(t, &joined);
+	printf("pthread_create: %d (%s), joined %ld\n", e, strerror(e), (long)joined);
 	r = (int)fork();
 	printf("fork: %d %s\n", r, strerror(errno));
 	char *xargv[] = {"x", NULL};

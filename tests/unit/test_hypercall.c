@@ -628,7 +628,7 @@ static const char *crash(uint32_t kind, uint32_t info, const struct ukvm_cpu_sta
 static void test_crash_unknown_kind(void **state)
 {
 	(void)state;
-	static const uint32_t kinds[] = {0, 4, 1000, UINT32_MAX};
+	static const uint32_t kinds[] = {0, 5, 1000, UINT32_MAX};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		(void)crash(kinds[i], 6, NULL);
 		assert_stopped(EXIT_BAD_HYPERCALL);
@@ -699,12 +699,95 @@ static void test_crash_exception(void **state)
 	}
 }
 
+static void test_crash_halt(void **state)
+{
+	(void)state;
+	struct ukvm_cpu_state st = {.rip = 0x101234, .rflags = 0x202};
+	const char *err = crash(UKVM_CRASH_HALT, 0, &st);
+	assert_stopped(134);
+	assert_non_null(strstr(err, "the C library stopped the program (hlt in program code"));
+	assert_non_null(strstr(err, "at 0x101234"));
+	(void)crash(UKVM_CRASH_HALT, 1, &st);
+	assert_stopped(EXIT_BAD_HYPERCALL);
+}
+
+/* Without KVM's statistics (as here: no vCPU) the count is unknown. */
+static void test_halts_unknown(void **state)
+{
+	(void)state;
+	struct ukvm_hc_halts a = {.count = 5, .ret = 7};
+	put(ARG, &a, sizeof(a));
+	hypercall_dispatch(&vm, UKVM_HC_HALTS, ARG);
+	assert_false(vm.done);
+	memcpy(&a, gmem_at(&vm.mem, ARG, sizeof(a)), sizeof(a));
+	assert_int_equal(a.ret, -ENOSYS);
+	assert_int_equal(a.count, 0);
+	hypercall_dispatch(&vm, UKVM_HC_HALTS, MEM - 8);
+	assert_stopped(EXIT_FAULT);
+}
+
 static void test_crash_interrupt(void **state)
 {
 	(void)state;
 	const char *err = crash(UKVM_CRASH_INTERRUPT, 0x40, NULL);
 	assert_stopped(139);
 	assert_non_null(strstr(err, "unexpected interrupt, vector 64"));
+}
+
+/* ---- deadlock ----------------------------------------------------------- */
+
+#define WAITS 0x20000ULL /* the thread list */
+
+static const char *deadlock(uint32_t count, uint32_t total, uint64_t list)
+{
+	static char out[16384];
+	struct ukvm_hc_deadlock a = {.count = count, .total = total, .threads = list};
+	struct capture c;
+	vm.done = false;
+	vm.status = 0;
+	put(ARG, &a, sizeof(a));
+	capture_start(&c, 2, 1);
+	hypercall_dispatch(&vm, UKVM_HC_DEADLOCK, ARG);
+	char *p = capture_end(&c, NULL);
+	snprintf(out, sizeof(out), "%s", p);
+	free(p);
+	return out;
+}
+
+static void test_deadlock_report(void **state)
+{
+	(void)state;
+	struct ukvm_thread_wait w[2] = {
+	    {.tid = 1, .what = UKVM_WAIT_FUTEX, .addr = 0x12340, .rip = 0x101000, .rsp = 0x30000},
+	    {.tid = 7, .what = UKVM_WAIT_OTHER, .rip = 0x102000, .rsp = 0x31000},
+	};
+	put(WAITS, w, sizeof(w));
+	const char *err = deadlock(2, 3, WAITS);
+	assert_stopped(EXIT_DEADLOCK);
+	assert_non_null(strstr(
+	    err, "unikvm: guest deadlock: all 3 threads are blocked and nothing can wake them"));
+	assert_non_null(strstr(err, "thread 1: futex wait on 0x12340, from 0x101000"));
+	assert_non_null(strstr(err, "thread 7: wait, from 0x102000"));
+	assert_non_null(strstr(err, "(and 1 more)"));
+
+	err = deadlock(0, 1, 0);
+	assert_stopped(EXIT_DEADLOCK);
+	assert_non_null(strstr(err, "all 1 thread is blocked and nothing can wake it"));
+}
+
+static void test_deadlock_hostile(void **state)
+{
+	(void)state;
+	(void)deadlock(UKVM_DEADLOCK_MAX + 1, UINT32_MAX, WAITS);
+	assert_stopped(EXIT_BAD_HYPERCALL);
+	(void)deadlock(3, 2, WAITS);
+	assert_stopped(EXIT_BAD_HYPERCALL);
+	(void)deadlock(2, 2, MEM - sizeof(struct ukvm_thread_wait));
+	assert_stopped(EXIT_FAULT);
+	(void)deadlock(UKVM_DEADLOCK_MAX, UKVM_DEADLOCK_MAX, UINT64_MAX - 8);
+	assert_stopped(EXIT_FAULT);
+	(void)deadlock(1, 1, 0x100); /* the VMM's low area */
+	assert_stopped(EXIT_FAULT);
 }
 
 static void test_crash_arg_outside(void **state)
@@ -894,11 +977,11 @@ static void test_devices_hypercall_twice(void **state)
 
 static void test_devices_hypercall_not_in_list(void **state)
 {
-	static const struct hc_row rows[] = {{6, fake_call}};
+	static const struct hc_row rows[] = {{10, fake_call}};
 	static const struct device odd = {.name = "odd", DEVICE_HYPERCALLS(rows)};
 	(void)state;
 	assert_string_equal(register_err(&odd),
-			    "device odd registers hypercall 6, which the ABI list does not have");
+			    "device odd registers hypercall 10, which the ABI list does not have");
 }
 
 static void test_devices_ports_twice(void **state)
@@ -942,6 +1025,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
+	    T(test_crash_halt),
+	    T(test_halts_unknown),
+	    T(test_deadlock_report),
+	    T(test_deadlock_hostile),
 	    cmocka_unit_test(test_devices_real_list),
 	    cmocka_unit_test(test_devices_hypercall_twice),
 	    cmocka_unit_test(test_devices_hypercall_not_in_list),

@@ -17,8 +17,9 @@ enum {
 	EXIT_BAD_IMAGE = 126,  /* the image is not a runnable unikernel */
 	EXIT_NO_IMAGE = 127,   /* the image file cannot be opened */
 	EXIT_SIGNAL_BASE = 128,
-	EXIT_ABORT = EXIT_SIGNAL_BASE + SIGABRT,	/* 134: abort(), libc crash */
-	EXIT_FAULT = EXIT_SIGNAL_BASE + SIGSEGV,	/* 139: CPU fault, bad pointer */
+	EXIT_ABORT = EXIT_SIGNAL_BASE + SIGABRT, /* 134: abort(), libc crash */
+	EXIT_DEADLOCK = EXIT_ABORT,		 /* 134 too: every guest thread blocked for ever */
+	EXIT_FAULT = EXIT_SIGNAL_BASE + SIGSEGV, /* 139: CPU fault, bad pointer */
 	EXIT_BAD_HYPERCALL = EXIT_SIGNAL_BASE + SIGSYS, /* 159: unknown hypercall */
 	/* 159 too, as a process killed by seccomp's SIGSYS: unikvm itself made
 	 * a system call its seccomp filter forbids (seccomp_filter.c) */

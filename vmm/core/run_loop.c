@@ -4,7 +4,9 @@
  * protector, malloc's corruption checks) is a bare `hlt`, and with the
  * in-kernel irqchip such a vCPU sleeps inside KVM_RUN for ever. A timer
  * signal interrupts KVM_RUN every WATCHDOG_MS; then the loop asks KVM
- * whether the vCPU is halted with IF=0 and reports a crash if so. The same
+ * whether the vCPU is halted with IF=0 and reports a crash if so (with
+ * IF=1, libguest finds musl's hlt itself when the next interrupt, at the
+ * latest the wake-up backstop below, lands past it). The same
  * tick enforces --timeout, asks each device whether one of its threads
  * found the guest at fault (a corrupt disk ring) and lets each device do
  * its own watchdog work (the block device re-raises lost interrupts). An

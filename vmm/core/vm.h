@@ -44,6 +44,7 @@ struct vm {
 	const char *core_path; /* devices/core_dump.c: a core file on a crash; NULL: none */
 	struct blk *blk;       /* devices/blk.c: the disks; NULL: none */
 	struct fs *fs;	       /* devices/files.c: --dir mappings and open files */
+	struct halts *halts;   /* devices/halts.c: the vCPU's halt count */
 	/* state of the run */
 	bool done;
 	int status;

@@ -243,6 +243,18 @@ static int signal_dumps_core(int sig)
 	return 0;
 }
 
+/* musl's a_crash(): a hlt at s->rip, found by the watchdog (the vCPU
+ * halted there) or by libguest (an interrupt woke it there). */
+static void report_program_hlt(struct vm *vm, struct ukvm_cpu_state *s, const char *how)
+{
+	char where[256];
+	ukvm_err("guest crashed: the C library stopped the program (hlt %s, as musl's abort, stack "
+		 "protector and malloc checks do) at %s",
+		 how, describe_addr(vm, s->rip, where, sizeof(where)));
+	print_state(vm, s);
+	crash_end(vm, s, SIGABRT);
+}
+
 void hc_crash(struct vm *vm, uint64_t gpa, struct ukvm_hc_crash *arg)
 {
 	struct ukvm_hc_crash a = *arg;
@@ -267,6 +279,11 @@ void hc_crash(struct vm *vm, uint64_t gpa, struct ukvm_hc_crash *arg)
 			crash_end(vm, &a.state, (int)a.info);
 		}
 		vm_stop(vm, EXIT_SIGNAL_BASE + (int)(a.info & 0x7f));
+		return;
+	case UKVM_CRASH_HALT:
+		if (a.info)
+			break;
+		report_program_hlt(vm, &a.state, "in program code");
 		return;
 	case UKVM_CRASH_INTERRUPT:
 		ukvm_err("guest crashed: unexpected interrupt, vector %u, at %s", a.info,
@@ -306,16 +323,10 @@ static void state_from_kvm(const struct kvm_regs *r, struct ukvm_cpu_state *s)
 void report_halted(struct vm *vm, const struct kvm_regs *r)
 {
 	struct ukvm_cpu_state s;
-	char where[256];
-	uint64_t hlt = r->rip - 1; /* RIP is past the one-byte hlt */
 
 	state_from_kvm(r, &s);
-	s.rip = hlt;
-	ukvm_err("guest crashed: the C library stopped the program (hlt with interrupts off, as "
-		 "musl's abort, stack protector and malloc checks do) at %s",
-		 describe_addr(vm, hlt, where, sizeof(where)));
-	print_state(vm, &s);
-	crash_end(vm, &s, SIGABRT);
+	s.rip = r->rip - 1; /* RIP is past the one-byte hlt */
+	report_program_hlt(vm, &s, "with interrupts off");
 }
 
 void report_triple_fault(struct vm *vm)
@@ -377,7 +388,59 @@ void report_internal_error(struct vm *vm)
 	vm_stop(vm, EXIT_HOST_ERROR);
 }
 
-static const struct hc_row hypercalls[] = {HC_ROW(crash)};
+static const char *wait_name(uint32_t what)
+{
+	switch (what) {
+	case UKVM_WAIT_FUTEX:
+		return "futex wait";
+	case UKVM_WAIT_SIGNAL:
+		return "signal wait";
+	default:
+		return "wait";
+	}
+}
+
+/* Every thread of the guest is blocked and nothing can wake one (no timed
+ * wait, no device): the guest lists them, the report names each one's
+ * wait and where its program is, and the run ends instead of hanging. */
+void hc_deadlock(struct vm *vm, uint64_t gpa, struct ukvm_hc_deadlock *arg)
+{
+	struct ukvm_hc_deadlock a = *arg;
+	struct ukvm_thread_wait w[UKVM_DEADLOCK_MAX];
+	char where[256];
+
+	(void)gpa;
+	if (a.count > UKVM_DEADLOCK_MAX || a.count > a.total) {
+		guest_error(vm, EXIT_BAD_HYPERCALL,
+			    "deadlock hypercall: %u threads listed of %u (at most %u)", a.count,
+			    a.total, UKVM_DEADLOCK_MAX);
+		return;
+	}
+	if (a.count) {
+		const void *list =
+		    hc_buf(vm, UKVM_HC_DEADLOCK, "thread list", a.threads, a.count * sizeof(w[0]));
+		if (!list)
+			return;
+		memcpy(w, list, a.count * sizeof(w[0])); /* the guest may change it meanwhile */
+	}
+	ukvm_err("guest deadlock: all %u thread%s blocked and nothing can wake %s", a.total,
+		 a.total == 1 ? " is" : "s are", a.total == 1 ? "it" : "them");
+	for (uint32_t i = 0; i < a.count; i++) {
+		if (w[i].what == UKVM_WAIT_FUTEX)
+			ukvm_err("  thread %u: futex wait on 0x%" PRIx64 ", from %s", w[i].tid,
+				 w[i].addr, describe_addr(vm, w[i].rip, where, sizeof(where)));
+		else
+			ukvm_err("  thread %u: %s, from %s", w[i].tid, wait_name(w[i].what),
+				 describe_addr(vm, w[i].rip, where, sizeof(where)));
+		struct ukvm_cpu_state s = {.rip = w[i].rip, .rsp = w[i].rsp, .rbp = w[i].rbp};
+		print_backtrace(vm, &s);
+	}
+	if (a.count < a.total)
+		ukvm_err("  (and %u more)", a.total - a.count);
+	vm_stop(vm, EXIT_DEADLOCK);
+}
+
+static const struct hc_row hypercalls[] = {HC_ROW(crash), HC_ROW(deadlock)};
 
 const struct device crash_device = {
     .name = "crash report",

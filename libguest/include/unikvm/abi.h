@@ -54,6 +54,8 @@
 	X(3,  CRASH,       crash,       ukvm_hc_crash)       /* fatal error report */ \
 	X(4,  NOSYS,       nosys,       ukvm_hc_nosys)       /* unimplemented syscall */ \
 	X(5,  CLOCK,       clock,       ukvm_hc_clock)       /* the host's clocks now */ \
+	X(6,  DEADLOCK,    deadlock,    ukvm_hc_deadlock)    /* every thread blocked for ever */ \
+	X(7,  HALTS,       halts,       ukvm_hc_halts)       /* times the vCPU ran hlt */ \
 	/* 8..15: block device (section below) */ \
 	X(8,  BLK_INFO,    blk_info,    ukvm_hc_blk_info)    /* a disk's geometry */ \
 	X(9,  BLK_SETUP,   blk_setup,   ukvm_hc_blk_setup)   /* register a ring */ \
@@ -179,6 +181,7 @@ _Static_assert(sizeof(struct ukvm_cpu_state) == 21 * 8, "cpu state size");
 #define UKVM_CRASH_EXCEPTION 1 /* info: the vector; state: at the fault */
 #define UKVM_CRASH_SIGNAL 2    /* info: the signal the guest raised on itself */
 #define UKVM_CRASH_INTERRUPT 3 /* info: an interrupt vector nobody expected */
+#define UKVM_CRASH_HALT 4      /* info 0; state: at a hlt of program code (a_crash) */
 
 struct ukvm_hc_crash {
 	uint32_t kind;		     /* IN: UKVM_CRASH_* */
@@ -186,6 +189,33 @@ struct ukvm_hc_crash {
 	struct ukvm_cpu_state state; /* IN */
 };
 _Static_assert(sizeof(struct ukvm_hc_crash) == 8 + 21 * 8, "crash size");
+
+/* One blocked thread of a deadlock report. */
+#define UKVM_WAIT_OTHER 0
+#define UKVM_WAIT_FUTEX 1  /* addr: the futex word */
+#define UKVM_WAIT_SIGNAL 2 /* sigsuspend, sigtimedwait, pause */
+struct ukvm_thread_wait {
+	uint32_t tid;		/* IN */
+	uint32_t what;		/* IN: UKVM_WAIT_* */
+	uint64_t addr;		/* IN */
+	uint64_t rip, rsp, rbp; /* IN: the program at its blocking syscall */
+};
+_Static_assert(sizeof(struct ukvm_thread_wait) == 40, "thread wait size");
+
+#define UKVM_DEADLOCK_MAX 64 /* entries a report may list */
+struct ukvm_hc_deadlock {
+	uint32_t count;	    /* IN: entries in threads, at most UKVM_DEADLOCK_MAX */
+	uint32_t total;	    /* IN: threads in the guest (count may be fewer) */
+	ukvm_gpa_t threads; /* IN: struct ukvm_thread_wait[count] */
+};
+_Static_assert(sizeof(struct ukvm_hc_deadlock) == 16, "deadlock size");
+
+/* How many times the vCPU has executed hlt since it was created. */
+struct ukvm_hc_halts {
+	uint64_t count; /* OUT */
+	int64_t ret;	/* OUT: 0, or -ENOSYS where KVM cannot tell */
+};
+_Static_assert(sizeof(struct ukvm_hc_halts) == 16, "halts size");
 
 struct ukvm_hc_nosys {
 	uint64_t nr;  /* IN: the Linux x86-64 syscall number */
