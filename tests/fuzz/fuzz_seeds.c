@@ -82,6 +82,8 @@ union hc_any_arg {
 #undef HC_ARG_MEMBER
 _Static_assert(sizeof(union hc_any_arg) <= DATA1, "every argument struct fits below DATA1");
 _Static_assert(HC_ARENA + RING + sizeof(struct ukvm_blk_ring) <= HC_MEM, "the ring is in RAM");
+_Static_assert(HC_ARENA + 2 * RING + sizeof(struct ukvm_net_events) <= HC_MEM,
+	       "the event page is in RAM");
 
 struct ram {
 	uint8_t b[RING];
@@ -304,6 +306,121 @@ static struct ukvm_hc_fs_statfs arg_fs_statfs(struct ram *r)
 {
 	(void)r;
 	return (struct ukvm_hc_fs_statfs){.handle = 2 /* the VMM's stderr */, .sfs = at(DATA2)};
+}
+
+/* The network calls on fuzz_hypercall's VM (--network none: socket is
+ * -EACCES, a handle -EBADF). An IPv4 address: 127.0.0.1:8080. */
+static struct ukvm_sockaddr net_addr4(void)
+{
+	struct ukvm_sockaddr a = {.len = 16};
+	static const uint8_t sin[16] = {2, 0, 0x1f, 0x90, 127, 0, 0, 1};
+	memcpy(a.data, sin, sizeof(sin));
+	return a;
+}
+
+static struct ukvm_hc_net_socket arg_net_socket(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_socket){.domain = 2 /* AF_INET */, .type = 1 /* SOCK_STREAM */};
+}
+
+static struct ukvm_hc_net_addr arg_net_bind(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_addr){.handle = 1, .addr = net_addr4()};
+}
+
+static struct ukvm_hc_net_addr arg_net_connect(struct ram *r)
+{
+	return arg_net_bind(r);
+}
+
+static struct ukvm_hc_net_addr arg_net_getsockname(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_addr){.handle = 1};
+}
+
+static struct ukvm_hc_net_addr arg_net_getpeername(struct ram *r)
+{
+	return arg_net_getsockname(r);
+}
+
+static struct ukvm_hc_net_handle arg_net_listen(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_handle){.handle = 1, .arg = 16};
+}
+
+static struct ukvm_hc_net_handle arg_net_shutdown(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_handle){.handle = 1, .arg = 2 /* SHUT_RDWR */};
+}
+
+static struct ukvm_hc_net_handle arg_net_close(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_handle){.handle = 1};
+}
+
+static struct ukvm_hc_net_handle arg_net_fionread(struct ram *r)
+{
+	return arg_net_close(r);
+}
+
+static struct ukvm_hc_net_accept arg_net_accept(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_accept){.handle = 1};
+}
+
+static struct ukvm_hc_net_msg arg_net_sendmsg(struct ram *r)
+{
+	return (struct ukvm_hc_net_msg){
+	    .handle = 1, .iov = iovec1(r, "ping", 4), .iovcnt = 1, .addr = net_addr4()};
+}
+
+static struct ukvm_hc_net_msg arg_net_recvmsg(struct ram *r)
+{
+	return (struct ukvm_hc_net_msg){.handle = 1, .iov = iovec1(r, NULL, 64), .iovcnt = 1};
+}
+
+static struct ukvm_hc_net_sockopt arg_net_getsockopt(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_sockopt){
+	    .handle = 1, .level = 1 /* SOL_SOCKET */, .name = 4 /* SO_ERROR */, .len = 4};
+}
+
+static struct ukvm_hc_net_sockopt arg_net_setsockopt(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_sockopt){.handle = 1,
+					    .level = 1 /* SOL_SOCKET */,
+					    .name = 2 /* SO_REUSEADDR */,
+					    .len = 4,
+					    .val = {1}};
+}
+
+static struct ukvm_hc_net_sendfile arg_net_sendfile(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_sendfile){.sock = 1, .fs_handle = FILE_HANDLE, .count = 16};
+}
+
+static struct ukvm_hc_net_ev_setup arg_net_ev_setup(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_ev_setup){.events = at(2 * RING),
+					     .size = sizeof(struct ukvm_net_events)};
+}
+
+static struct ukvm_hc_net_etc arg_net_etc(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_net_etc){
+	    .which = UKVM_NET_ETC_RESOLV_CONF, .buf = at(DATA2), .len = 64};
 }
 
 /* seed_NAME: the argument of hypercall NAME at the start of the arena. A

@@ -84,7 +84,7 @@ foreach(way crash-rbp-loop crash-rbp-end crash-rbp-low)
 endforeach()
 
 # I/O ports the VMM does not serve, and hypercall ports used wrongly.
-foreach(port_way 0x80:port-out8-0x80 0x3f8:port-out32-0x3f8 0x540:port-hc-above 0x4ff:port-hc-below
+foreach(port_way 0x80:port-out8-0x80 0x3f8:port-out32-0x3f8 0x580:port-hc-above 0x4ff:port-hc-below
     0xcf8:port-pci-config 0xffff:port-out8-0xffff 0x0:port-out32-0)
   string(REPLACE ":" ";" pw ${port_way})
   list(GET pw 0 port)
@@ -94,7 +94,7 @@ endforeach()
 attack(port-in8-0x80 159 STDERR "^unikvm: guest error: read of I/O port 0x80, which unikvm does not serve$")
 attack(port-in32-hc 159 STDERR "^unikvm: guest error: malformed hypercall on port 0x500 \\(in, 4 bytes x 1\\)")
 attack(port-out16-hc 159 STDERR "^unikvm: guest error: malformed hypercall on port 0x501 \\(out, 2 bytes x 1\\)")
-attack(port-hc-last 159 STDERR "^unikvm: guest error: unknown hypercall 63 \\(port 0x53f\\)$")
+attack(port-hc-last 159 STDERR "^unikvm: guest error: unknown hypercall 127 \\(port 0x57f\\)$")
 
 # MSRs KVM does not have or the guest may not set: #GP in the guest.
 foreach(way msr-read-bogus msr-write-bogus msr-write-efer-0)

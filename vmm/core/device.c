@@ -11,12 +11,12 @@
 #include "core/vm.h"
 
 extern const struct device system_device, console_device, clock_device, random_device, crash_device,
-    core_dump_device, halts_device, blk_device, files_device;
+    core_dump_device, halts_device, blk_device, files_device, net_device;
 
 /* In the order of the boot and of `unikvm run --help`. */
 const struct device *const device_list[] = {
     &system_device,    &console_device, &clock_device, &random_device, &crash_device,
-    &core_dump_device, &halts_device,	&blk_device,   &files_device,
+    &core_dump_device, &halts_device,	&blk_device,   &files_device,  &net_device,
 };
 const size_t device_count = sizeof(device_list) / sizeof(device_list[0]);
 

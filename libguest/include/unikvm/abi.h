@@ -14,7 +14,7 @@
 #ifndef UNIKVM_ABI_H
 #define UNIKVM_ABI_H
 
-#define UKVM_ABI_VERSION 2
+#define UKVM_ABI_VERSION 3
 
 /* ---- Memory map (see docs/memory-map.md) -------------------------------- */
 
@@ -37,7 +37,7 @@
 /* A hypercall is a 32-bit OUT to port UKVM_HC_PORT_BASE + nr; the value is
  * the guest-physical address of the argument struct of that hypercall. */
 #define UKVM_HC_PORT_BASE 0x500
-#define UKVM_HC_PORT_COUNT 0x40
+#define UKVM_HC_PORT_COUNT 0x80
 
 /* Every hypercall, once: X(number, NAME, name, argument struct). This list
  * is the source of the UKVM_HC_* numbers and UKVM_HC_COUNT below, the VMM's
@@ -81,7 +81,25 @@
 	X(34, FS_UTIMENS,  fs_utimens,  ukvm_hc_fs_attr)     /* times */ \
 	X(35, FS_SYMLINK,  fs_symlink,  ukvm_hc_fs_symlink)  /* a new symlink */ \
 	X(36, FS_LINK,     fs_link,     ukvm_hc_fs_rename)   /* a hard link (flags 0) */ \
-	X(37, FS_STATFS,   fs_statfs,   ukvm_hc_fs_statfs)   /* by handle or path */
+	X(37, FS_STATFS,   fs_statfs,   ukvm_hc_fs_statfs)   /* by handle or path */ \
+	/* 48..79: network (section below) */ \
+	X(48, NET_SOCKET,      net_socket,      ukvm_hc_net_socket)   /* ret = handle */ \
+	X(49, NET_BIND,        net_bind,        ukvm_hc_net_addr)     /* addr IN */ \
+	X(50, NET_LISTEN,      net_listen,      ukvm_hc_net_handle)   /* arg backlog */ \
+	X(51, NET_ACCEPT,      net_accept,      ukvm_hc_net_accept)   /* ret = new handle */ \
+	X(52, NET_CONNECT,     net_connect,     ukvm_hc_net_addr)     /* addr IN */ \
+	X(53, NET_SENDMSG,     net_sendmsg,     ukvm_hc_net_msg)      /* send, sendto, write */ \
+	X(54, NET_RECVMSG,     net_recvmsg,     ukvm_hc_net_msg)      /* recv, recvfrom, read */ \
+	X(55, NET_SHUTDOWN,    net_shutdown,    ukvm_hc_net_handle)   /* arg SHUT_* */ \
+	X(56, NET_GETSOCKOPT,  net_getsockopt,  ukvm_hc_net_sockopt)  /* whitelisted options */ \
+	X(57, NET_SETSOCKOPT,  net_setsockopt,  ukvm_hc_net_sockopt)  /* whitelisted options */ \
+	X(58, NET_GETSOCKNAME, net_getsockname, ukvm_hc_net_addr)     /* addr OUT */ \
+	X(59, NET_GETPEERNAME, net_getpeername, ukvm_hc_net_addr)     /* addr OUT */ \
+	X(60, NET_CLOSE,       net_close,       ukvm_hc_net_handle)   /* frees the handle */ \
+	X(61, NET_FIONREAD,    net_fionread,    ukvm_hc_net_handle)   /* ret = bytes queued */ \
+	X(62, NET_SENDFILE,    net_sendfile,    ukvm_hc_net_sendfile) /* --dir handle -> socket */ \
+	X(63, NET_EV_SETUP,    net_ev_setup,    ukvm_hc_net_ev_setup) /* register the event page */ \
+	X(64, NET_ETC,         net_etc,         ukvm_hc_net_etc)      /* /etc/resolv.conf, hosts, services */
 /* clang-format on */
 
 #ifndef UKVM_ABI_LDS
@@ -161,9 +179,10 @@ struct ukvm_hc_writev {
 };
 _Static_assert(sizeof(struct ukvm_hc_writev) == 24, "writev size");
 
+#define UKVM_READ_F_NONBLOCK (1u << 0) /* ukvm_hc_read.flags: -EAGAIN instead of waiting */
 struct ukvm_hc_read {
-	uint32_t fd; /* IN: 0 */
-	uint32_t reserved;
+	uint32_t fd;	/* IN: 0 */
+	uint32_t flags; /* IN: UKVM_READ_F_* */
 	ukvm_gpa_t buf; /* IN */
 	uint64_t len;	/* IN */
 	int64_t ret;	/* OUT: bytes read (0 at EOF), or -errno */
@@ -477,6 +496,178 @@ struct ukvm_hc_poll_stdin {
 	int64_t ret; /* OUT: 1 readable, 0 timed out, or -errno */
 };
 _Static_assert(sizeof(struct ukvm_hc_poll_stdin) == 16, "poll_stdin size");
+
+/* ---- Network (hypercalls 48..79, docs/abi.md "Network") ------------------
+ *
+ * The guest's sockets are host sockets that the VMM opens on its behalf
+ * (AF_INET/AF_INET6, SOCK_STREAM/SOCK_DGRAM only) under the policy of the
+ * command line (--network, --publish), checked at every bind, listen,
+ * connect and send with an address. A socket is a handle: an index
+ * 1..UKVM_NET_SOCKETS_MAX into the VMM's table; the guest never names a
+ * host fd. Values (domains, types, flags, errno, socket options, poll bits)
+ * are Linux's. Results are -errno.
+ *
+ * The VMM never blocks in a socket call: every host socket is non-blocking,
+ * and a call that would wait returns -EAGAIN (connect: -EINPROGRESS). The
+ * guest waits for readiness through the event page below and calls again:
+ * blocking sockets, MSG_WAITALL, SO_RCVTIMEO and SO_SNDTIMEO are the
+ * guest's. The VMM always sends with MSG_NOSIGNAL: a closed peer is -EPIPE,
+ * and the guest raises SIGPIPE unless the program asked MSG_NOSIGNAL.
+ *
+ * Host readiness: one VMM event thread waits in epoll (edge triggered, IN,
+ * OUT, RDHUP) on every host socket and on stdin. Each event ORs its poll
+ * bits (POLLIN 0x1, POLLOUT 0x4, POLLERR 0x8, POLLHUP 0x10, POLLRDHUP
+ * 0x2000) into slot[handle].ready of the guest's event page, sets the
+ * handle's bit in changed[] (both with atomic OR), and raises
+ * UKVM_NET_VECTOR (an MSI through a KVM irqfd) when a bit that was off
+ * turned on and is in slot[handle].want. The guest clears the bits it is
+ * about to consume (atomic AND) BEFORE each recv, send, accept or stdin
+ * read, so an edge after the clear is never lost; it takes changed[] words
+ * with an atomic exchange in its interrupt handler. Handle
+ * UKVM_NET_STDIN_HANDLE (0) is the host's stdin (always readable when its
+ * fd cannot be polled: a regular file, /dev/null). A handle's slot is
+ * zeroed by the VMM when the handle is created; events of a closed handle
+ * are dropped. */
+#define UKVM_NET_SOCKETS_MAX 4096   /* open sockets per guest: -EMFILE beyond */
+#define UKVM_NET_STDIN_HANDLE 0	    /* the event page's slot of the host's stdin */
+#define UKVM_NET_VECTOR 0x51	    /* host readiness events */
+#define UKVM_NET_EV_SLOTS 4160	    /* >= 1 + SOCKETS_MAX, a multiple of 64 */
+#define UKVM_NET_ADDR_MAX 128	    /* sizeof(struct sockaddr_storage) */
+#define UKVM_NET_OPT_MAX 16	    /* bytes of a socket option's value */
+#define UKVM_NET_ETC_MAX (1u << 20) /* bytes of an /etc file */
+
+struct ukvm_net_ev_slot {
+	uint32_t ready; /* written by the VMM (OR) and the guest (AND): poll bits */
+	uint32_t want;	/* written by the guest: bits worth an interrupt */
+};
+_Static_assert(sizeof(struct ukvm_net_ev_slot) == 8, "ev slot size");
+
+struct ukvm_net_events {
+	uint64_t changed[UKVM_NET_EV_SLOTS / 64]; /* bit h: slot h's ready gained bits */
+	struct ukvm_net_ev_slot slot[UKVM_NET_EV_SLOTS];
+};
+_Static_assert(sizeof(struct ukvm_net_events) == 65 * 8 + 4160 * 8, "net events size");
+_Static_assert(UKVM_NET_EV_SLOTS % 64 == 0 && UKVM_NET_EV_SLOTS > UKVM_NET_SOCKETS_MAX,
+	       "every handle has a slot");
+
+/* A socket address as Linux's struct sockaddr_in/_in6, in a fixed buffer.
+ * IN: len bytes of data (0: none). OUT: the address's full length (the
+ * guest truncates to the program's buffer as Linux does). */
+struct ukvm_sockaddr {
+	uint32_t len;
+	uint32_t reserved;
+	uint8_t data[UKVM_NET_ADDR_MAX];
+};
+_Static_assert(sizeof(struct ukvm_sockaddr) == 136, "sockaddr size");
+
+struct ukvm_hc_net_socket {
+	int32_t domain;	  /* IN: AF_INET, AF_INET6 (others: -EAFNOSUPPORT) */
+	int32_t type;	  /* IN: SOCK_STREAM, SOCK_DGRAM, | SOCK_NONBLOCK | SOCK_CLOEXEC
+			   * (the guest's flags; the host socket is always non-blocking) */
+	int32_t protocol; /* IN: 0, IPPROTO_TCP (stream), IPPROTO_UDP (dgram) */
+	uint32_t reserved;
+	int64_t ret; /* OUT: a handle, or -EACCES (--network none), -EMFILE, ... */
+};
+_Static_assert(sizeof(struct ukvm_hc_net_socket) == 24, "net_socket size");
+
+/* bind, connect (addr IN); getsockname, getpeername (addr OUT). */
+struct ukvm_hc_net_addr {
+	int32_t handle; /* IN */
+	uint32_t reserved;
+	struct ukvm_sockaddr addr;
+	int64_t ret; /* OUT: 0 or -errno (connect: -EINPROGRESS, then SO_ERROR) */
+};
+_Static_assert(sizeof(struct ukvm_hc_net_addr) == 152, "net_addr size");
+
+/* listen (arg: backlog), shutdown (arg: SHUT_RD/WR/RDWR), close (arg 0),
+ * fionread (arg 0; ret: bytes queued). */
+struct ukvm_hc_net_handle {
+	int32_t handle; /* IN */
+	int32_t arg;	/* IN */
+	int64_t ret;	/* OUT */
+};
+_Static_assert(sizeof(struct ukvm_hc_net_handle) == 16, "net_handle size");
+
+struct ukvm_hc_net_accept {
+	int32_t handle;		   /* IN: a listening socket */
+	uint32_t flags;		   /* IN: accept4's SOCK_NONBLOCK | SOCK_CLOEXEC (others -EINVAL) */
+	struct ukvm_sockaddr peer; /* OUT */
+	int64_t ret;		   /* OUT: the new handle, or -EAGAIN, -EMFILE, ... */
+};
+_Static_assert(sizeof(struct ukvm_hc_net_accept) == 152, "net_accept size");
+
+/* sendmsg (also send, sendto, write, writev) and recvmsg (also recv,
+ * recvfrom, read, readv): one host sendmsg/recvmsg between the socket and
+ * up to UKVM_IOV_MAX guest buffers. flags: send MSG_OOB, MSG_DONTROUTE,
+ * MSG_DONTWAIT, MSG_EOR, MSG_MORE, MSG_NOSIGNAL; recv MSG_OOB, MSG_PEEK,
+ * MSG_TRUNC, MSG_DONTWAIT, MSG_WAITALL (accepted and dropped: the VMM
+ * returns what is there, the guest loops); others -EOPNOTSUPP. */
+struct ukvm_hc_net_msg {
+	int32_t handle;		   /* IN */
+	uint32_t flags;		   /* IN: MSG_* */
+	ukvm_gpa_t iov;		   /* IN: iovcnt struct ukvm_iovec */
+	uint32_t iovcnt;	   /* IN: 0..UKVM_IOV_MAX */
+	uint32_t msg_flags;	   /* OUT (recv): MSG_TRUNC, MSG_CTRUNC, MSG_OOB, MSG_EOR */
+	struct ukvm_sockaddr addr; /* send: IN, the destination (len 0: none);
+				    * recv: OUT, the source (len 0: none) */
+	int64_t ret;		   /* OUT: bytes (recv with MSG_TRUNC on a datagram: its full
+				    * length), 0 at EOF, or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_net_msg) == 168, "net_msg size");
+
+/* Options the VMM passes to the host (others -ENOPROTOOPT): SOL_SOCKET
+ * SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF,
+ * SO_LINGER, SO_BROADCAST, SO_OOBINLINE, SO_ERROR (get), SO_TYPE (get),
+ * SO_ACCEPTCONN (get), SO_DOMAIN (get), SO_PROTOCOL (get); IPPROTO_TCP
+ * TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_CORK,
+ * TCP_QUICKACK, TCP_USER_TIMEOUT, TCP_DEFER_ACCEPT; IPPROTO_IP IP_TOS,
+ * IP_TTL; IPPROTO_IPV6 IPV6_V6ONLY, IPV6_TCLASS, IPV6_UNICAST_HOPS.
+ * SO_RCVTIMEO and SO_SNDTIMEO never reach the VMM: they are the guest's. */
+struct ukvm_hc_net_sockopt {
+	int32_t handle; /* IN */
+	int32_t level;	/* IN */
+	int32_t name;	/* IN */
+	uint32_t len;	/* IN: set: bytes of val; get: its capacity. OUT (get): bytes */
+	uint8_t val[UKVM_NET_OPT_MAX]; /* IN (set) / OUT (get) */
+	int64_t ret;		       /* OUT: 0 or -errno */
+};
+_Static_assert(sizeof(struct ukvm_hc_net_sockopt) == 40, "net_sockopt size");
+
+/* One host sendfile from a --dir file handle (UKVM_HC_FS_OPEN) to a socket:
+ * no copy through the guest. */
+struct ukvm_hc_net_sendfile {
+	int32_t sock;	   /* IN: socket handle */
+	int32_t fs_handle; /* IN: file handle of a --dir mapping */
+	int64_t offset;	   /* IN: file offset, or -1: the handle's position (advanced);
+			    * OUT: the offset after the bytes sent (offset >= 0) */
+	uint64_t count;	   /* IN */
+	int64_t ret;	   /* OUT: bytes sent, or -errno (-EAGAIN: socket full) */
+};
+_Static_assert(sizeof(struct ukvm_hc_net_sendfile) == 32, "net_sendfile size");
+
+/* Registers the event page (struct ukvm_net_events) once, at boot. */
+struct ukvm_hc_net_ev_setup {
+	ukvm_gpa_t events; /* IN: page aligned, zeroed, inside guest RAM */
+	uint64_t size;	   /* IN: sizeof(struct ukvm_net_events) */
+	int64_t ret;	   /* OUT: 0, -EINVAL (misaligned, wrong size), -EBUSY (again) */
+};
+_Static_assert(sizeof(struct ukvm_hc_net_ev_setup) == 24, "net_ev_setup size");
+
+/* The guest's /etc files, read-only: the host's at start unless
+ * --resolv-conf, --hosts-file or --services-file replaced them. */
+#define UKVM_NET_ETC_RESOLV_CONF 0
+#define UKVM_NET_ETC_HOSTS 1
+#define UKVM_NET_ETC_SERVICES 2
+#define UKVM_NET_ETC_COUNT 3
+struct ukvm_hc_net_etc {
+	uint32_t which; /* IN: UKVM_NET_ETC_* */
+	uint32_t reserved;
+	ukvm_gpa_t buf; /* IN: min(len, size) bytes are copied there */
+	uint64_t len;	/* IN (0: just ask the size) */
+	int64_t ret;	/* OUT: the file's size (<= UKVM_NET_ETC_MAX), -ENOENT (none),
+			 * -EINVAL (which) */
+};
+_Static_assert(sizeof(struct ukvm_hc_net_etc) == 32, "net_etc size");
 
 #endif /* UKVM_ABI_LDS */
 #endif /* UNIKVM_ABI_H */
