@@ -60,10 +60,15 @@ void hc_read(struct vm *vm, uint64_t gpa, struct ukvm_hc_read *a)
 
 	if (len && !p)
 		return;
+	struct pollfd pfd = {.fd = 0, .events = POLLIN};
 	if (a->fd != 0) {
 		ret = -EBADF;
+	} else if (a->flags & ~UKVM_READ_F_NONBLOCK) {
+		ret = -EINVAL;
 	} else if (len == 0) {
 		ret = 0;
+	} else if ((a->flags & UKVM_READ_F_NONBLOCK) && poll(&pfd, 1, 0) == 0) {
+		ret = -EAGAIN; /* nothing to read yet: the guest parks on slot 0 */
 	} else {
 		ssize_t n;
 		do
