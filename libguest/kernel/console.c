@@ -14,6 +14,7 @@
 #include "kernel.h"
 #include "console.h"
 #include "cpu.h"
+#include "sched.h"
 #include "syscall.h"
 
 static long console_read(struct ofile *of, const struct fd_io *io)
@@ -82,6 +83,11 @@ static long stdin_poll_host(int64_t timeout_ms)
 	return hc.ret;
 }
 
+/* The waiters for stdin. Temporary adapter until host readiness events:
+ * the idle loop, with no thread to run, waits in the VMM (host_poll, the
+ * poll_stdin hypercall, which holds the vCPU) and wakes the queue. */
+static struct waitq stdin_wq = {.flags = WAITQ_EXTERNAL, .host_poll = stdin_poll_host};
+
 static short console_poll(struct ofile *of, short events, struct poll_table *pt)
 {
 	if (of->priv.id != 0) /* stdout, stderr: writes never wait */
@@ -90,14 +96,8 @@ static short console_poll(struct ofile *of, short events, struct poll_table *pt)
 		return 0;
 	if (stdin_poll_host(0) > 0)
 		return events & (POLLIN | POLLRDNORM);
-	poll_table_wait(pt, of);
+	poll_table_add(pt, &stdin_wq);
 	return 0;
-}
-
-static long console_wait(struct ofile *of, int64_t timeout_ms)
-{
-	(void)of; /* only stdin registers to wait */
-	return stdin_poll_host(timeout_ms);
 }
 
 static const struct file_ops console_ops = {
@@ -107,11 +107,12 @@ static const struct file_ops console_ops = {
     .stat = console_stat,
     .statfs = console_statfs,
     .poll = console_poll,
-    .wait = console_wait,
 };
 
 struct ofile *console_ofile(int stream)
 {
+	if (stream == 0)
+		sched_host_poll(&stdin_wq);
 	struct ofile *of = ofile_new(&console_ops, stream == 0 ? O_RDONLY : O_WRONLY);
 	if (of)
 		of->priv.id = (uint64_t)stream;

@@ -12,7 +12,10 @@
 
 #include "kernel.h"
 #include "console.h"
+#include "cpu.h"
 #include "fd.h"
+#include "ksignal.h"
+#include "sched.h"
 #include "pipe.h"
 #include "syscall.h"
 
@@ -58,10 +61,10 @@ void ofile_put(struct ofile *of)
 	of->ops = NULL;
 }
 
-void poll_table_wait(struct poll_table *pt, struct ofile *of)
+void poll_table_add(struct poll_table *pt, struct waitq *wq)
 {
-	if (pt && !pt->waiter && of->ops->wait)
-		pt->waiter = of;
+	if (pt && pt->queue)
+		pt->queue(pt, wq);
 }
 
 /* ---- the fd table ---------------------------------------------------------- */
@@ -412,32 +415,90 @@ static short poll_one(int fd, short events, struct poll_table *pt)
 	return of->ops->poll(of, events, pt);
 }
 
-/* Waits until one of p[0..n) is ready or timeout_ms (-1: none) passes;
- * fills in revents and returns how many are ready. */
-static long poll_wait(struct pollfd *p, uint64_t n, int64_t timeout_ms)
+/* poll's table: one waiter of this thread per queue the files add. */
+#define POLL_STACK_WAITERS 32
+struct poll_waiters {
+	struct poll_table pt;
+	struct waiter *w;
+	uint64_t n, cap;
+	int external; /* a queue is WAITQ_EXTERNAL */
+	int overflow; /* a queue found no room: look again soon */
+};
+
+static void poll_queue(struct poll_table *pt, struct waitq *wq)
 {
+	struct poll_waiters *pw = (struct poll_waiters *)pt;
+
+	if (pw->n == pw->cap) {
+		pw->overflow = 1;
+		return;
+	}
+	struct waiter *w = &pw->w[pw->n++];
+	waiter_init(w);
+	waitq_add(wq, w);
+	pw->external |= (wq->flags & WAITQ_EXTERNAL) != 0;
+}
+
+static void poll_waiters_drop(struct poll_waiters *pw)
+{
+	for (uint64_t i = 0; i < pw->n; i++)
+		waitq_del(&pw->w[i]);
+	pw->n = 0;
+	pw->external = pw->overflow = 0;
+}
+
+/* Waits until one of p[0..n) is ready, the TSC reaches deadline (0: none)
+ * or a signal comes (-ERESTARTNOHAND: EINTR after a handler); nonblock: no
+ * wait at all. Fills in revents and returns how many are ready. The
+ * thread waits on every file's queues at once; other threads run. */
+static long poll_wait(struct pollfd *p, uint64_t n, uint64_t deadline, int nonblock)
+{
+	struct waiter local[POLL_STACK_WAITERS];
+	struct poll_waiters pw = {.pt.queue = poll_queue, .w = local, .cap = POLL_STACK_WAITERS};
+	uint64_t region = 0, region_len = 0;
+	long count;
+
+	if (!nonblock && n * POLL_QUEUES_PER_FILE > POLL_STACK_WAITERS) {
+		region_len =
+		    ALIGN_UP(n * POLL_QUEUES_PER_FILE * sizeof(struct waiter), UKVM_PAGE_SIZE);
+		long r = mm_mmap(0, region_len, 3, 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0);
+		if (r > 0) {
+			region = (uint64_t)r;
+			pw.w = (struct waiter *)(uintptr_t)region;
+			pw.cap = n * POLL_QUEUES_PER_FILE;
+		} /* else the stack's few, looking again every slice */
+	}
 	for (;;) {
-		struct poll_table pt = {0};
-		long count = 0;
+		count = 0;
 		for (uint64_t i = 0; i < n; i++) {
-			p[i].revents = poll_one(p[i].fd, p[i].events, &pt);
+			p[i].revents = poll_one(p[i].fd, p[i].events, nonblock ? NULL : &pw.pt);
 			count += p[i].revents != 0;
 		}
-		if (count || timeout_ms == 0)
-			return count;
-		if (pt.waiter) {
-			long r = pt.waiter->ops->wait(pt.waiter, timeout_ms);
-			if (r < 0)
-				return r;
-			if (r == 0 && timeout_ms > 0)
-				return 0;
-			continue;
+		if (count || nonblock)
+			break;
+		uint64_t d = deadline,
+			 soon = pw.overflow ? tsc_after_ns(SCHED_SLICE_MS * 1000000ull) : 0;
+		if (soon && (!d || soon < d))
+			d = soon;
+		int r = sched_block_on(WAIT_POLL, 0, d, pw.external);
+		poll_waiters_drop(&pw);
+		if (r == -EINTR) {
+			count = -ERESTARTNOHAND;
+			break;
 		}
-		/* Nothing can become ready in a one-thread guest: sleep it out. */
-		sleep_ns(timeout_ms < 0 ? UINT64_MAX / 4 : (uint64_t)timeout_ms * 1000000u);
-		if (timeout_ms > 0)
-			return 0;
+		if (r == -ETIMEDOUT && deadline && rdtsc() >= deadline)
+			nonblock = 1; /* one last look, as Linux */
 	}
+	poll_waiters_drop(&pw);
+	if (region)
+		mm_munmap(region, region_len);
+	return count;
+}
+
+/* The deadline of a timeout in ms: 0 for none (-1), else the TSC then. */
+static uint64_t ms_deadline(int64_t timeout_ms)
+{
+	return timeout_ms < 0 ? 0 : tsc_after_ns((uint64_t)timeout_ms * 1000000u);
 }
 
 static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
@@ -446,7 +507,8 @@ static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
 		return -EINVAL;
 	if (!user_range_ok(addr, n * sizeof(struct pollfd)))
 		return -EFAULT;
-	return poll_wait((struct pollfd *)(uintptr_t)addr, n, timeout_ms);
+	return poll_wait((struct pollfd *)(uintptr_t)addr, n, ms_deadline(timeout_ms),
+			 timeout_ms == 0);
 }
 
 /* select and pselect6 on top of poll_wait: read set POLLIN, write set
@@ -454,7 +516,7 @@ static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
 #define SELECT_MAX 1024 /* FD_SETSIZE */
 static long do_select(uint64_t nfds, const uint64_t set_addr[3], int64_t timeout_ms)
 {
-	static struct pollfd p[FD_MAX]; /* per call, as io_iov: a thread's own once threads poll */
+	struct pollfd p[FD_MAX]; /* 2 KiB of the thread's kernel stack */
 	static const short ev[3] = {POLLIN, POLLOUT, POLLPRI};
 	uint64_t *sets[3];
 	uint64_t n = 0, words = (nfds + 63) / 64;
@@ -477,7 +539,7 @@ static long do_select(uint64_t nfds, const uint64_t set_addr[3], int64_t timeout
 			return -EBADF;
 		p[n++] = (struct pollfd){.fd = (int)fd, .events = events};
 	}
-	long r = poll_wait(p, n, timeout_ms);
+	long r = poll_wait(p, n, ms_deadline(timeout_ms), timeout_ms == 0);
 	if (r < 0)
 		return r;
 	for (int k = 0; k < 3; k++)

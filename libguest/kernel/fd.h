@@ -67,16 +67,14 @@ struct file_ops {
 	 * Paths are looked up again by name (files.c): a directory renamed
 	 * while open is not followed. */
 	const char *(*dir_path)(struct ofile *of);
-	/* poll(2) revents now, of events | POLLHUP | POLLERR. A kind with
-	 * nothing ready whose readiness comes from outside the guest (stdin
-	 * today; sockets next) calls poll_table_wait(pt, of), and poll then
-	 * waits through its wait op. NULL: always ready for reading and
-	 * writing (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM, as Linux's
-	 * files without a poll method). pt may be NULL. */
+	/* poll(2) revents now, of events | POLLHUP | POLLERR. When it may
+	 * have to wait (nothing ready), the kind calls poll_table_add(pt,
+	 * wq) for each wait queue (sched.h) that its readiness changes wake;
+	 * poll, select and epoll then block on those queues without knowing
+	 * the kind. pt may be NULL (no waiting). NULL op: always ready for
+	 * reading and writing (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM, as
+	 * Linux's files without a poll method). */
 	short (*poll)(struct ofile *of, short events, struct poll_table *pt);
-	/* Blocks until of may have become ready or timeout_ms (-1: none)
-	 * passes: 1 (look again), 0 (timed out) or -errno. */
-	long (*wait)(struct ofile *of, int64_t timeout_ms);
 	/* The last reference is gone: free the kind's state. NULL: nothing. */
 	void (*release)(struct ofile *of);
 };
@@ -94,15 +92,17 @@ struct ofile {
 	} priv;
 };
 
-/* What poll learns while it asks each file (fd.c). With one thread today
- * it is the first file poll can wait on; when threads block in poll it
- * also collects the wait queues of guest-side files (a pipe's), where a
- * writer wakes the parked reader, and sockets join stdin in one VMM wait. */
+/* What a poll op hands its wait queues to: each caller (poll, select,
+ * epoll) attaches waiters of its own through queue. A kind adds at most
+ * POLL_QUEUES_PER_FILE queues per call. */
+#define POLL_QUEUES_PER_FILE 2
+struct waitq;
 struct poll_table {
-	struct ofile *waiter;
+	void (*queue)(struct poll_table *pt, struct waitq *wq);
 };
-/* Called by a poll op that found nothing ready: poll may wait on of. */
-void poll_table_wait(struct poll_table *pt, struct ofile *of);
+/* Called by a poll op for a queue that wakes when the file's readiness
+ * may change; nothing when pt is NULL. */
+void poll_table_add(struct poll_table *pt, struct waitq *wq);
 
 /* A new open file with those ops and flags (priv zero) holding one
  * reference, the caller's; NULL when none is free (ENFILE). */

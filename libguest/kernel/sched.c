@@ -8,13 +8,16 @@
  * saves the extended state (XSAVE), FS_BASE and the callee-saved registers
  * and moves to the other thread's kernel stack: no exit. With nothing to
  * run, the CPU halts until the soonest timed wait ends (the TSC-deadline
- * timer, no exit either); with nothing to run and no timed wait, nothing
- * can ever wake a thread, and the VMM reports the deadlock.
+ * timer, no exit either) or an interrupt from outside the guest (a thread
+ * waits on a WAITQ_EXTERNAL queue); with nothing to run, no timed wait and
+ * no such thread, nothing can ever wake a thread, and the VMM reports the
+ * deadlock.
  *
  * Everything here runs with interrupts off, so on one CPU the queues need
  * no lock; with several vCPUs they would take one.
  */
 #include <errno.h>
+#include <poll.h>
 
 #include "kernel.h"
 #include "cpu.h"
@@ -32,6 +35,8 @@ static struct thread *run_head, *run_tail; /* runnable, in order */
 static struct thread *timed_head;	   /* blocked with a deadline, soonest first */
 static struct thread *all_head;		   /* every thread that has not exited */
 static int nthreads;
+static int nexternal;		   /* blocked threads an interrupt can wake */
+static struct waitq *host_poll_wq; /* stdin, until host readiness events */
 static int use_xsave;
 static uint64_t slice_ticks;
 
@@ -243,6 +248,23 @@ NORETURN static void report_deadlock(void)
 	guest_exit(134); /* not reached: the VMM ends the run */
 }
 
+/* The idle loop's temporary wait for stdin: in the VMM, until stdin is
+ * readable or the soonest deadline. */
+static void host_poll_idle(void)
+{
+	uint64_t d = timed_head ? timed_head->deadline : 0, p = timers_next_deadline(), now;
+	int64_t ms = -1;
+
+	if (p && (!d || p < d))
+		d = p;
+	if (d) {
+		now = rdtsc();
+		ms = d > now ? (int64_t)((d - now + tsc_per_ms() - 1) / tsc_per_ms()) : 0;
+	}
+	if (host_poll_wq->host_poll(ms) > 0)
+		waitq_wake(host_poll_wq, POLLIN);
+}
+
 /* Runs the next runnable thread; the current one has been queued, blocked
  * or marked dead by the caller. Returns when the current thread runs
  * again (never for a dead one). */
@@ -254,7 +276,11 @@ static void schedule(void)
 		wake_expired(rdtsc());
 		if ((next = run_dequeue()))
 			break;
-		if (!timed_head && !timers_next_deadline())
+		if (host_poll_wq && waitq_active(host_poll_wq)) {
+			host_poll_idle();
+			continue;
+		}
+		if (!timed_head && !timers_next_deadline() && !nexternal)
 			report_deadlock();
 		timer_program();
 		cpu_sleep();
@@ -276,7 +302,7 @@ void sched_start(struct thread *t)
 	run_enqueue(t);
 }
 
-int sched_block(enum thread_wait what, uint64_t addr, uint64_t deadline)
+int sched_block_on(enum thread_wait what, uint64_t addr, uint64_t deadline, int external)
 {
 	struct thread *self = cpu0.current;
 
@@ -285,13 +311,95 @@ int sched_block(enum thread_wait what, uint64_t addr, uint64_t deadline)
 	self->state = THREAD_BLOCKED;
 	self->wait_what = what;
 	self->wait_addr = addr;
+	self->wait_external = external;
 	self->wake_reason = 0;
 	self->deadline = deadline;
 	if (deadline)
 		timed_insert(self);
+	nexternal += external;
 	schedule();
+	nexternal -= external;
 	self->wait_what = WAIT_NONE;
+	self->wait_external = 0;
 	return self->wake_reason;
+}
+
+int sched_block(enum thread_wait what, uint64_t addr, uint64_t deadline)
+{
+	return sched_block_on(what, addr, deadline, 0);
+}
+
+/* ---- wait queues --------------------------------------------------------- */
+
+void waitq_init(struct waitq *wq, uint32_t flags)
+{
+	*wq = (struct waitq){.flags = flags};
+}
+
+void waiter_init(struct waiter *w)
+{
+	*w = (struct waiter){.thread = cpu0.current, .func = waiter_wake_thread};
+}
+
+void waitq_add(struct waitq *wq, struct waiter *w)
+{
+	w->wq = wq;
+	w->next = 0;
+	w->prev = wq->tail;
+	if (wq->tail)
+		wq->tail->next = w;
+	else
+		wq->head = w;
+	wq->tail = w;
+}
+
+void waitq_del(struct waiter *w)
+{
+	struct waitq *wq = w->wq;
+
+	if (!wq)
+		return;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		wq->head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		wq->tail = w->prev;
+	w->wq = 0;
+	w->next = w->prev = 0;
+}
+
+void waitq_wake(struct waitq *wq, uint32_t events)
+{
+	for (struct waiter *w = wq->head, *next; w; w = next) {
+		next = w->next; /* the callback may take w off */
+		w->func(w, events);
+	}
+}
+
+void waiter_wake_thread(struct waiter *w, uint32_t events)
+{
+	(void)events; /* the thread looks again at what it waits for */
+	sched_wake(w->thread, 0);
+}
+
+int waitq_block(struct waitq *wq, enum thread_wait what, uint64_t deadline)
+{
+	struct waiter w;
+
+	waiter_init(&w);
+	waitq_add(wq, &w);
+	int r = sched_block_on(what, (uint64_t)(uintptr_t)wq, deadline,
+			       (wq->flags & WAITQ_EXTERNAL) != 0);
+	waitq_del(&w);
+	return r;
+}
+
+void sched_host_poll(struct waitq *wq)
+{
+	host_poll_wq = wq;
 }
 
 void sched_yield_cpu(void)

@@ -39,6 +39,8 @@ enum thread_wait {
 	WAIT_FUTEX,
 	WAIT_SLEEP,
 	WAIT_SIGNAL,
+	WAIT_IO,   /* one file's wait queue: a pipe, eventfd, timerfd; a socket, stdin */
+	WAIT_POLL, /* poll, select, epoll_wait: several queues at once */
 };
 
 struct thread {
@@ -55,7 +57,8 @@ struct thread {
 
 	/* blocking */
 	enum thread_wait wait_what;
-	uint64_t wait_addr;		   /* the futex */
+	uint64_t wait_addr;		   /* the futex; the wait queue */
+	int wait_external;		   /* an interrupt can end the wait (WAITQ_EXTERNAL) */
 	uint64_t deadline;		   /* TSC; 0: none */
 	int wake_reason;		   /* 0: woken; -ETIMEDOUT; -EINTR */
 	const struct syscall_frame *frame; /* its syscall now (or last) */
@@ -74,6 +77,89 @@ struct thread {
 	void *region;	      /* what mm gave for it (0 for the main thread) */
 	uint64_t region_size; /* in bytes */
 };
+
+/*
+ * Wait queues: how a thread waits for a file (or anything else) to change.
+ *
+ * A struct waitq is a list of waiters; whoever may have changed what the
+ * queue stands for calls waitq_wake(wq, events) with the poll events that
+ * happened (POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDHUP; 0 if unknown),
+ * and every waiter's callback runs, in the order they were added. The
+ * default callback, waiter_wake_thread, makes its blocked thread runnable
+ * (sched_wake), which then looks again: a wake-up says "may be ready",
+ * never "is ready". Other callbacks do other things (epoll's puts its item
+ * on the ready list, as Linux's ep_poll_callback). A callback runs with
+ * interrupts off, maybe from an interrupt handler; it must not block, and
+ * it may remove only its own waiter.
+ *
+ * A queue made with WAITQ_EXTERNAL is woken from outside the guest (by an
+ * interrupt: host sockets, stdin). While a thread waits on such a queue
+ * the idle loop halts until an interrupt instead of reporting a deadlock;
+ * a deadlock among threads that wait only on guest-side queues (a pipe no
+ * live thread writes, an eventfd nobody signals) is still reported.
+ *
+ * Everything runs with interrupts off on the one CPU, so a thread that
+ * checks a condition, adds its waiter and blocks cannot miss a wake-up in
+ * between; with several vCPUs each queue would take a lock.
+ *
+ * The usual use, for one queue (a blocking read of a pipe):
+ *
+ *	while (!ready(p)) {
+ *		int r = waitq_block(&p->wq, WAIT_IO, 0);
+ *		if (r)
+ *			return r == -EINTR ? -ERESTARTSYS : r;
+ *	}
+ *
+ * Waiting on several queues at once (poll): add a waiter per queue with
+ * waitq_add, block once with sched_block_on, waitq_del them all after.
+ */
+#define WAITQ_EXTERNAL 1u /* woken by interrupts, from outside the guest */
+
+struct waiter;
+struct waitq {
+	struct waiter *head, *tail;
+	uint32_t flags; /* WAITQ_EXTERNAL */
+	/* Temporary, for console stdin until host readiness events come: the
+	 * idle loop, with no thread runnable and a waiter on this queue, asks
+	 * host_poll (which blocks the vCPU in the VMM up to timeout_ms, -1:
+	 * none) and wakes the queue with POLLIN when it returns > 0. */
+	long (*host_poll)(int64_t timeout_ms);
+};
+
+struct waiter {
+	struct thread *thread; /* the default callback wakes it */
+	void (*func)(struct waiter *w, uint32_t events);
+	struct waitq *wq; /* the queue it is on, or 0 */
+	struct waiter *next, *prev;
+	void *priv; /* the callback's own */
+};
+
+/* An empty queue; flags: 0 or WAITQ_EXTERNAL. A zeroed queue is a valid
+ * empty guest-side one. */
+void waitq_init(struct waitq *wq, uint32_t flags);
+/* A waiter of the current thread with the default callback (func may be
+ * changed before waitq_add). */
+void waiter_init(struct waiter *w);
+/* Puts w (not on a queue) at the tail of wq. */
+void waitq_add(struct waitq *wq, struct waiter *w);
+/* Takes w off its queue; nothing if it is on none. */
+void waitq_del(struct waiter *w);
+/* Calls every waiter's callback with events. */
+void waitq_wake(struct waitq *wq, uint32_t events);
+/* Whether any waiter is on wq. */
+static inline int waitq_active(const struct waitq *wq)
+{
+	return wq->head != 0;
+}
+/* The default callback: sched_wake(w->thread, 0). */
+void waiter_wake_thread(struct waiter *w, uint32_t events);
+/* Blocks the current thread on wq alone until a wake-up, the TSC reaches
+ * deadline (0: none) or a signal: sched_block's results (0, -ETIMEDOUT,
+ * -EINTR). The caller checks its condition again after a 0. */
+int waitq_block(struct waitq *wq, enum thread_wait what, uint64_t deadline);
+/* Temporary (console stdin): the idle loop asks wq->host_poll (one such
+ * queue). */
+void sched_host_poll(struct waitq *wq);
 
 /* Per-CPU state; boot.asm reaches its first fields at fixed offsets. */
 struct cpu {
@@ -104,6 +190,10 @@ void sched_start(struct thread *t);
  * (0: no deadline). Returns t->wake_reason: 0 if woken, -ETIMEDOUT, or
  * -EINTR for a signal (at once if one is pending). */
 int sched_block(enum thread_wait what, uint64_t addr, uint64_t deadline);
+/* The same, saying whether an interrupt can end the wait (external: the
+ * thread waits on a WAITQ_EXTERNAL queue), which keeps the idle loop from
+ * reporting a deadlock while it waits. */
+int sched_block_on(enum thread_wait what, uint64_t addr, uint64_t deadline, int external);
 /* Makes a blocked thread runnable with the given reason. */
 void sched_wake(struct thread *t, int reason);
 /* Puts the current thread at the back of the run queue and runs the next. */
