@@ -54,12 +54,14 @@ struct figure {
 
 static struct {
 	int runs, hypercalls, vms, blk_runs, blk_divisor, syscalls, dir_mib, lua_n;
+	int pingpongs, creates, pigz_mib;
 	long console_bytes, console_chunk;
 	bool quick;
 	const char *json;
 	char unikvm[PATH_MAX], hello[PATH_MAX], bare[PATH_MAX], guest[PATH_MAX];
 	char blk_host[PATH_MAX], blk_guest[PATH_MAX], lua_host[PATH_MAX], lua_uk[PATH_MAX];
-	char cpu_lua[PATH_MAX];
+	char cpu_lua[PATH_MAX], threads_host[PATH_MAX], threads_uk[PATH_MAX];
+	char pigz_host[PATH_MAX], pigz_uk[PATH_MAX];
 } cfg = {
     .runs = 11,
     .hypercalls = 20000,
@@ -69,6 +71,9 @@ static struct {
     .syscalls = 200000,
     .dir_mib = 200,
     .lua_n = 2000000,
+    .pingpongs = 100000,
+    .creates = 5000,
+    .pigz_mib = 16,
     .console_bytes = 64 << 20,
     .console_chunk = 64 << 10,
 };
@@ -556,6 +561,84 @@ static void bench_port(struct figure *f)
 	f->base_value = median(&f->base);
 }
 
+/* ---- threads (the same C program in the guest and on the host) ----------- */
+
+/* One thread figure: `threads-bench WHAT N`, key KEY in both outputs. */
+static void bench_thread_op(struct figure *f, const char *what, int count, const char *key)
+{
+	char n[32];
+	snprintf(n, sizeof(n), "%d", count);
+	char *host[] = {cfg.threads_host, (char *)what, n, NULL};
+	char *vm[] = {cfg.unikvm, "run", cfg.threads_uk, "--", (char *)what, n, NULL};
+	for (int i = 0; i < cfg.runs; i++) {
+		char *out;
+		run(host, &out, NULL, NULL);
+		add(&f->base, field(out, key));
+		free(out);
+		run(vm, &out, NULL, NULL);
+		add(&f->val, field(out, key));
+		free(out);
+	}
+	f->base_value = median(&f->base);
+}
+
+static int bench_threads(struct figure *fs)
+{
+	fs[0] = (struct figure){.name = "futex ping-pong between two threads (one round trip)",
+				.unit = "ns",
+				.baseline = "the same program on the host (musl-gcc -static)",
+				.target = "<= 0.5x",
+				.has_ratio = true,
+				.target_ratio = 0.5};
+	bench_thread_op(&fs[0], "pingpong", cfg.pingpongs, "ns_per_round_trip ");
+	fs[1] = (struct figure){.name = "pthread_create + pthread_join",
+				.unit = "ns",
+				.baseline = "the same program on the host (musl-gcc -static)",
+				.target = "<= 0.5x",
+				.has_ratio = true,
+				.target_ratio = 0.5};
+	bench_thread_op(&fs[1], "create", cfg.creates, "ns_per_thread ");
+	return 2;
+}
+
+/* Text-like data: decimal lines, as seq(1) makes. */
+static void make_text(const char *path, int mib)
+{
+	FILE *o = fopen(path, "we");
+	long limit = (long)mib << 20;
+	for (long i = 1; o && ftell(o) < limit; i++)
+		fprintf(o, "%ld\n", i);
+	if (!o || fclose(o))
+		die("cannot make %s", path);
+}
+
+static void bench_pigz(struct figure *f)
+{
+	static char name[96];
+	char file[PATH_MAX], map[PATH_MAX + 8];
+	snprintf(file, sizeof(file), "%s/pigz.txt", tmpdir);
+	snprintf(map, sizeof(map), "%s:/b", tmpdir);
+	make_text(file, cfg.pigz_mib);
+	/* Output to /dev/null: ports.pigz checks the bytes, this the time. */
+	char *host[] = {
+	    "/usr/bin/taskset", "-c", "0", cfg.pigz_host, "-p", "4", "-nT", "-c", file, NULL};
+	char *vm[] = {cfg.unikvm, "run", "--dir", map,	cfg.pigz_uk,   "--",
+		      "-p",	  "4",	 "-nT",	  "-c", "/b/pigz.txt", NULL};
+	snprintf(name, sizeof(name), "a threaded port: pigz -p 4 on %d MiB of text", cfg.pigz_mib);
+	*f = (struct figure){.name = name,
+			     .unit = "MB/s",
+			     .baseline =
+				 "its host build (musl-gcc -static) on one CPU (taskset -c 0)",
+			     .has_ratio = true,
+			     .higher_is_better = true};
+	for (int i = 0; i < cfg.blk_runs; i++) {
+		add(&f->base, cfg.pigz_mib * 1.048576e3 / run(host, NULL, NULL, NULL));
+		add(&f->val, cfg.pigz_mib * 1.048576e3 / run(vm, NULL, NULL, NULL));
+	}
+	f->base_value = median(&f->base);
+	unlink(file);
+}
+
 /* ---- output -------------------------------------------------------------- */
 
 static double ratio(const struct figure *f)
@@ -671,7 +754,8 @@ static const char usage_text[] =
     "medians (min, max) and ratios. Needs a /dev/kvm that runs ring-0 guests:\n"
     "run it as  tools/kvm-run build/tools/bench/unikvm-bench  (the sandbox\n"
     "where there is none; there, only the ratios mean anything). The lua\n"
-    "figure needs the ports built: ctest --test-dir build -R ports.build\n"
+    "figure needs the ports built: ctest --test-dir build -R ports.build, the\n"
+    "pigz figure ctest --test-dir build -R ports.build-pigz\n"
     "\n"
     "  --quick      few runs, small counts; fail if a figure is missing or\n"
     "               insane (the test suite's check; no target is checked)\n"
@@ -740,9 +824,14 @@ static void find_binaries(void)
 		char *dst;
 		const char *rel, *name;
 	} bins[] = {
-	    {cfg.bare, "", "bare-vmm"},		  {cfg.guest, "", "bench-guest"},
-	    {cfg.unikvm, "../../vmm/", "unikvm"}, {cfg.hello, "../../apps/", "hello"},
-	    {cfg.blk_host, "", "blk-bench-host"}, {cfg.blk_guest, "", "blk-bench-guest"},
+	    {cfg.bare, "", "bare-vmm"},
+	    {cfg.guest, "", "bench-guest"},
+	    {cfg.unikvm, "../../vmm/", "unikvm"},
+	    {cfg.hello, "../../apps/", "hello"},
+	    {cfg.blk_host, "", "blk-bench-host"},
+	    {cfg.blk_guest, "", "blk-bench-guest"},
+	    {cfg.threads_host, "", "threads-bench.host"},
+	    {cfg.threads_uk, "", "threads-bench"},
 	};
 	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s%s", self, bins[i].rel, bins[i].name);
@@ -758,6 +847,14 @@ static void find_binaries(void)
 	copy_binary(cfg.lua_host, path, "lua.host");
 	snprintf(path, sizeof(path), "%s/../../ports/bin/lua.uk", self);
 	copy_binary(cfg.lua_uk, path, "lua.uk");
+	snprintf(path, sizeof(path), "%s/../../ports/bin/pigz.host", self);
+	if (access(path, R_OK))
+		die("%s is missing: build it first with "
+		    "'ctest --test-dir build -R ports.build-pigz' (docs/porting.md)",
+		    path);
+	copy_binary(cfg.pigz_host, path, "pigz.host");
+	snprintf(path, sizeof(path), "%s/../../ports/bin/pigz.uk", self);
+	copy_binary(cfg.pigz_uk, path, "pigz.uk");
 }
 
 static int positive(const char *s, int max)
@@ -809,6 +906,7 @@ int main(int argc, char **argv)
 		cfg.runs = 3, cfg.hypercalls = 1000, cfg.vms = 4;
 		cfg.blk_runs = 1, cfg.blk_divisor = 16;
 		cfg.syscalls = 10000, cfg.dir_mib = 16, cfg.lua_n = 100000;
+		cfg.pingpongs = 2000, cfg.creates = 200, cfg.pigz_mib = 1;
 		cfg.console_bytes = 4 << 20;
 	}
 	if (runs)
@@ -819,7 +917,7 @@ int main(int argc, char **argv)
 		cfg.vms = vms;
 	find_binaries();
 
-	struct figure fs[8 + BLK_FIGURES];
+	struct figure fs[11 + BLK_FIGURES];
 	int n = 0;
 	bench_boot(&fs[n++]);
 	bench_hypercall(&fs[n++]);
@@ -830,6 +928,8 @@ int main(int argc, char **argv)
 	bench_syscall(&fs[n++]);
 	bench_dir(&fs[n++]);
 	bench_port(&fs[n++]);
+	n += bench_threads(&fs[n]);
+	bench_pigz(&fs[n++]);
 	print_table(fs, n);
 	if (cfg.json)
 		write_json(cfg.json, fs, n);
