@@ -116,23 +116,19 @@ static short efd_poll(struct ofile *of, short events, struct poll_table *pt)
 		ready |= POLLIN | POLLRDNORM;
 	if (e->count < EFD_MAXCOUNT)
 		ready |= POLLOUT | POLLWRNORM;
-	ready &= (short)(events | POLLHUP | POLLERR);
-	if (!ready)
-		poll_table_add(pt, &((struct efd *)of->priv.ptr)->wq);
-	return ready;
+	poll_table_add(pt, &((struct efd *)of->priv.ptr)->wq);
+	return (short)(ready & (events | POLLHUP | POLLERR));
 }
 
-static long efd_stat(struct ofile *of, struct ukvm_stat *u)
+long anon_inode_stat(struct ukvm_stat *u)
 {
-	(void)of;
 	*u = (struct ukvm_stat){
 	    .mode = 0600, .nlink = 1, .blksize = 4096, .dev = ANON_DEV, .ino = 1};
 	return 0;
 }
 
-static long efd_statfs(struct ofile *of, struct ukvm_statfs *u)
+long anon_inode_statfs(struct ukvm_statfs *u)
 {
-	(void)of;
 	*u = (struct ukvm_statfs){.type = ANON_INODE_FS_MAGIC,
 				  .bsize = UKVM_PAGE_SIZE,
 				  .fsid = {ANON_DEV, 0},
@@ -140,6 +136,18 @@ static long efd_statfs(struct ofile *of, struct ukvm_statfs *u)
 				  .frsize = UKVM_PAGE_SIZE,
 				  .flags = ST_VALID};
 	return 0;
+}
+
+static long efd_stat(struct ofile *of, struct ukvm_stat *u)
+{
+	(void)of;
+	return anon_inode_stat(u);
+}
+
+static long efd_statfs(struct ofile *of, struct ukvm_statfs *u)
+{
+	(void)of;
+	return anon_inode_statfs(u);
 }
 
 static void efd_release(struct ofile *of)

@@ -55,6 +55,8 @@ void ofile_put(struct ofile *of)
 {
 	if (--of->refs)
 		return;
+	if (of->epitems)
+		epoll_file_gone(of);
 	if (of->ops->release)
 		of->ops->release(of);
 	of->ops = NULL;
@@ -620,7 +622,7 @@ static void write_timeout(uint64_t addr, int tv, struct timeout to)
 /* ppoll's and pselect6's signal mask (addr 0: none): the call waits under
  * it, and the old one comes back on return, or after the handler of a
  * signal that interrupted the call (rt_sigsuspend's way). */
-static long mask_set(uint64_t addr, uint64_t size)
+long poll_mask_set(uint64_t addr, uint64_t size)
 {
 	struct thread *t = current_thread();
 
@@ -636,7 +638,7 @@ static long mask_set(uint64_t addr, uint64_t size)
 	return 0;
 }
 
-static long mask_done(uint64_t addr, long r)
+long poll_mask_done(uint64_t addr, long r)
 {
 	struct thread *t = current_thread();
 
@@ -670,11 +672,11 @@ long sys_ppoll(const struct syscall_frame *f)
 {
 	struct timeout to;
 	long r = read_timeout(f->a3, 0, &to);
-	if (r || (r = mask_set(f->a4, f->a5)))
+	if (r || (r = poll_mask_set(f->a4, f->a5)))
 		return r;
 	r = do_poll(f->a1, f->a2, to);
 	write_timeout(f->a3, 0, to);
-	return mask_done(f->a4, r);
+	return poll_mask_done(f->a4, r);
 }
 
 long sys_pselect6(const struct syscall_frame *f)
@@ -691,11 +693,11 @@ long sys_pselect6(const struct syscall_frame *f)
 		mask = ((const uint64_t *)(uintptr_t)f->a6)[0];
 		size = ((const uint64_t *)(uintptr_t)f->a6)[1];
 	}
-	if ((r = mask_set(mask, size)))
+	if ((r = poll_mask_set(mask, size)))
 		return r;
 	r = do_select(f->a1, sets, to);
 	write_timeout(f->a5, 0, to);
-	return mask_done(mask, r);
+	return poll_mask_done(mask, r);
 }
 
 long sys_flock(const struct syscall_frame *f)

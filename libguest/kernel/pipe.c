@@ -169,10 +169,8 @@ static short pipe_poll(struct ofile *of, short events, struct poll_table *pt)
 	else
 		ready = (short)((p->len < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0) |
 				(!p->readers ? POLLERR : 0));
-	ready &= (short)(events | POLLHUP | POLLERR);
-	if (!ready)
-		poll_table_add(pt, &((struct pipe *)of->priv.ptr)->wq);
-	return ready;
+	poll_table_add(pt, &((struct pipe *)of->priv.ptr)->wq);
+	return (short)(ready & (events | POLLHUP | POLLERR));
 }
 
 static void pipe_release(struct ofile *of)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/stat.h>
@@ -306,7 +307,8 @@ static void part_eventfd(void)
 	atomic_store(&done, 0);
 	pthread_create(&t, NULL, efd_reader, NULL);
 	ms_sleep(50);
-	printf("efd: main ran, reader %s\n", atomic_load(&done) ? "returned early" : "still parked");
+	printf("efd: main ran, reader %s\n",
+	       atomic_load(&done) ? "returned early" : "still parked");
 	v = 42;
 	write(efd, &v, 8);
 	pthread_join(t, NULL);
@@ -343,12 +345,188 @@ static void part_eventfd(void)
 	printf("eventfd bad flags: %ld %s\n", r, err(r));
 }
 
+/* ---- epoll ------------------------------------------------------------------ */
+
+static int ep;
+
+static void ep_show(const char *what, int timeout)
+{
+	struct epoll_event ev[4];
+	int n = epoll_wait(ep, ev, 4, timeout);
+	printf("%s: %d", what, n);
+	if (n < 0)
+		printf(" %s", strerror(errno));
+	for (int i = 0; i < n; i++)
+		printf(" [%#x %llu]", ev[i].events, (unsigned long long)ev[i].data.u64);
+	printf("\n");
+}
+
+static int ep_ctl(int op, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event e = {.events = events, .data.u64 = data};
+	return epoll_ctl(ep, op, fd, &e);
+}
+
+static void *ep_waiter(void *arg)
+{
+	(void)arg;
+	ep_show("waiter", -1);
+	atomic_store(&done, 1);
+	return NULL;
+}
+
+static void part_epoll(void)
+{
+	char buf[64];
+	long r;
+	int ep2, d;
+	pthread_t t;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	pipe(pfd);
+	ep_ctl(EPOLL_CTL_ADD, pfd[0], EPOLLIN, 7);
+	ep_show("level empty", 0);
+	write(pfd[1], "ab", 2);
+	ep_show("level ready", 0);
+	ep_show("level still ready", 0);
+	read(pfd[0], buf, sizeof buf);
+	ep_show("level drained", 0);
+
+	ep_ctl(EPOLL_CTL_MOD, pfd[0], EPOLLIN | EPOLLET, 8);
+	write(pfd[1], "c", 1);
+	ep_show("edge ready", 0);
+	ep_show("edge again", 0);
+	write(pfd[1], "d", 1);
+	ep_show("edge new data", 0);
+	read(pfd[0], buf, sizeof buf);
+
+	ep_ctl(EPOLL_CTL_MOD, pfd[0], EPOLLIN | EPOLLONESHOT, 9);
+	write(pfd[1], "e", 1);
+	ep_show("oneshot", 0);
+	ep_show("oneshot fired", 0);
+	ep_ctl(EPOLL_CTL_MOD, pfd[0], EPOLLIN | EPOLLONESHOT, 10);
+	ep_show("oneshot rearmed", 0);
+	read(pfd[0], buf, sizeof buf);
+
+	/* errors as Linux */
+	r = ep_ctl(EPOLL_CTL_ADD, pfd[0], EPOLLIN, 0);
+	printf("add twice: %ld %s\n", r, err(r));
+	r = ep_ctl(EPOLL_CTL_MOD, pfd[1], EPOLLOUT, 0);
+	printf("mod unknown: %ld %s\n", r, err(r));
+	r = ep_ctl(EPOLL_CTL_DEL, pfd[1], 0, 0);
+	printf("del unknown: %ld %s\n", r, err(r));
+	r = ep_ctl(EPOLL_CTL_ADD, 200, EPOLLIN, 0);
+	printf("add closed fd: %ld %s\n", r, err(r));
+	r = ep_ctl(EPOLL_CTL_ADD, ep, EPOLLIN, 0);
+	printf("add itself: %ld %s\n", r, err(r));
+	r = ep_ctl(9, pfd[1], EPOLLIN, 0);
+	printf("bad op: %ld %s\n", r, err(r));
+	r = ep_ctl(EPOLL_CTL_MOD, pfd[0], EPOLLIN | EPOLLEXCLUSIVE, 0);
+	printf("mod exclusive: %ld %s\n", r, err(r));
+	r = epoll_ctl(pfd[0], EPOLL_CTL_ADD, pfd[1], &(struct epoll_event){.events = EPOLLOUT});
+	printf("epfd a pipe: %ld %s\n", r, err(r));
+	r = epoll_ctl(ep, EPOLL_CTL_ADD, pfd[1], NULL);
+	printf("add NULL event: %ld %s\n", r, err(r));
+	struct epoll_event evs[2];
+	r = epoll_wait(ep, evs, 0, 0);
+	printf("maxevents 0: %ld %s\n", r, err(r));
+	r = epoll_wait(ep, evs, 0x7fffffff, 0);
+	printf("maxevents huge: %ld %s\n", r, err(r));
+	r = epoll_wait(ep, NULL, 2, 0);
+	printf("events NULL: %ld %s\n", r, err(r));
+	r = epoll_create(1);
+	printf("epoll_create: %s\n", r >= 0 ? "ok" : strerror(errno));
+	close((int)r);
+	r = epoll_create1(1);
+	printf("epoll_create1 bad flags: %ld %s\n", r, err(r));
+
+	/* exclusive accepted on ADD; the write end with POLLOUT */
+	r = ep_ctl(EPOLL_CTL_ADD, pfd[1], EPOLLOUT | EPOLLEXCLUSIVE, 11);
+	printf("add exclusive: %ld\n", r);
+	ep_show("write end", 0);
+	ep_ctl(EPOLL_CTL_DEL, pfd[1], 0, 0);
+
+	/* nested, and loops */
+	ep_ctl(EPOLL_CTL_MOD, pfd[0], EPOLLIN, 14);
+	ep2 = epoll_create1(0);
+	r = epoll_ctl(ep2, EPOLL_CTL_ADD, ep,
+		      &(struct epoll_event){.events = EPOLLIN, .data.u64 = 12});
+	printf("nest: %ld\n", r);
+	r = epoll_ctl(ep, EPOLL_CTL_ADD, ep2, &(struct epoll_event){.events = EPOLLIN});
+	printf("loop: %ld %s\n", r, err(r));
+	write(pfd[1], "f", 1);
+	{
+		int save = ep;
+		ep = ep2;
+		ep_show("outer", 0);
+		ep = save;
+	}
+	read(pfd[0], buf, sizeof buf);
+	close(ep2);
+
+	/* a dup keeps the file registered; the last close takes it out */
+	d = dup(pfd[0]);
+	close(pfd[0]);
+	write(pfd[1], "g", 1);
+	ep_show("after close, dup open", 0);
+	close(d);
+	ep_show("after last close", 0);
+	r = ep_ctl(EPOLL_CTL_DEL, pfd[0], 0, 0);
+	printf("del closed: %ld %s\n", r, err(r));
+
+	/* hang-up of a pipe, with EPOLLRDHUP asked for */
+	close(pfd[1]);
+	pipe(pfd);
+	ep_ctl(EPOLL_CTL_ADD, pfd[0], EPOLLIN | EPOLLRDHUP, 13);
+	close(pfd[1]);
+	ep_show("hangup", 0);
+	close(pfd[0]);
+
+	/* a thread parked in epoll_wait on an eventfd, among many idle ones */
+	int efds[100];
+	for (int i = 0; i < 100; i++) {
+		efds[i] = eventfd(0, 0);
+		ep_ctl(EPOLL_CTL_ADD, efds[i], EPOLLIN, 100 + (uint64_t)i);
+	}
+	atomic_store(&done, 0);
+	pthread_create(&t, NULL, ep_waiter, NULL);
+	ms_sleep(50);
+	printf("epoll: main ran, waiter %s\n",
+	       atomic_load(&done) ? "returned early" : "still waiting");
+	uint64_t one = 1;
+	write(efds[57], &one, 8);
+	pthread_join(t, NULL);
+	ep_show("eventfd level", 0);
+	for (int i = 0; i < 100; i++)
+		close(efds[i]);
+	ep_show("all closed", 0);
+
+	/* epoll_pwait with a mask, and a signal from another thread */
+	sigset_t block, open_mask;
+	sigaction(SIGUSR1, &(struct sigaction){.sa_handler = on_usr1}, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigprocmask(SIG_BLOCK, NULL, &open_mask);
+	sigdelset(&open_mask, SIGUSR1);
+	int before = atomic_load(&handled);
+	main_thread = pthread_self();
+	pthread_create(&t, NULL, kicker, NULL);
+	r = epoll_pwait(ep, evs, 2, -1, &open_mask);
+	printf("epoll_pwait kicked: %ld %s, handled %d, blocked again %d\n", r, err(r),
+	       atomic_load(&handled) - before, usr1_blocked());
+	pthread_join(t, NULL);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	ep_show("timeout 30 ms", 30);
+	close(ep);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } parts[] = {
     {"pipe-read", part_pipe_read}, {"pipe-write", part_pipe_write}, {"poll", part_poll},
-    {"ppoll", part_ppoll},	   {"eventfd", part_eventfd},
+    {"ppoll", part_ppoll},	   {"eventfd", part_eventfd},	    {"epoll", part_epoll},
 };
 
 int main(int argc, char **argv)
