@@ -92,11 +92,11 @@ static short console_poll(struct ofile *of, short events, struct poll_table *pt)
 {
 	if (of->priv.id != 0) /* stdout, stderr: writes never wait */
 		return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	poll_table_add(pt, &stdin_wq);
 	if (!(events & (POLLIN | POLLRDNORM)))
 		return 0;
 	if (stdin_poll_host(0) > 0)
 		return events & (POLLIN | POLLRDNORM);
-	poll_table_add(pt, &stdin_wq);
 	return 0;
 }
 

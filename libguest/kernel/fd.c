@@ -27,11 +27,10 @@ struct fdent {
 
 static struct ofile ofiles[FD_MAX];
 static struct fdent fds[FD_MAX];
-/* The iovecs of the read or write being served, checked. One syscall at a
- * time runs today; when threads can block inside a read or write (a pipe,
- * a socket), this moves to the thread (it is 16 KiB: not on the syscall
- * stack). */
-static struct ukvm_iovec io_iov[UKVM_IOV_MAX];
+/* The iovecs of a read or write being served, checked, are the thread's
+ * own (it may park inside the call): up to IOV_STACK on its kernel stack,
+ * more in pages taken for the call. */
+#define IOV_STACK 16
 
 /* ---- open files ----------------------------------------------------------- */
 
@@ -56,6 +55,8 @@ void ofile_put(struct ofile *of)
 {
 	if (--of->refs)
 		return;
+	if (of->epitems)
+		epoll_file_gone(of);
 	if (of->ops->release)
 		of->ops->release(of);
 	of->ops = NULL;
@@ -247,12 +248,8 @@ long sys_pipe(const struct syscall_frame *f)
 /* ---- read and write ------------------------------------------------------ */
 
 /* Copies and checks a user iovec array into io_iov (empty ones left out). */
-static long get_iov(uint64_t addr, uint64_t cnt, uint64_t *n)
+static long get_iov(uint64_t addr, uint64_t cnt, struct ukvm_iovec *io_iov, uint64_t *n)
 {
-	if (cnt > UKVM_IOV_MAX)
-		return -EINVAL;
-	if (!user_range_ok(addr, cnt * sizeof(struct ukvm_iovec)))
-		return -EFAULT;
 	const struct ukvm_iovec *user = (const struct ukvm_iovec *)(uintptr_t)addr;
 	*n = 0;
 	for (uint64_t i = 0; i < cnt; i++) {
@@ -268,7 +265,8 @@ static long get_iov(uint64_t addr, uint64_t cnt, uint64_t *n)
 }
 
 /* read/write/readv/writev (off -1) and the p* forms (off >= 0) on io_iov. */
-static long fd_io(const struct syscall_frame *f, uint64_t fd, uint64_t cnt, int64_t off, int write)
+static long fd_io(const struct syscall_frame *f, uint64_t fd, const struct ukvm_iovec *io_iov,
+		  uint64_t cnt, int64_t off, int write)
 {
 	struct ofile *of = fd_get(fd);
 
@@ -283,7 +281,10 @@ static long fd_io(const struct syscall_frame *f, uint64_t fd, uint64_t cnt, int6
 	if (!op)
 		return off == -1 ? -EINVAL : -ESPIPE;
 	const struct fd_io io = {.f = f, .iov = io_iov, .cnt = cnt, .off = off};
-	return op(of, &io);
+	ofile_get(of); /* another thread may close fd while this one waits */
+	long r = op(of, &io);
+	ofile_put(of);
+	return r;
 }
 
 static long buf_io(const struct syscall_frame *f, int64_t off, int write)
@@ -292,15 +293,32 @@ static long buf_io(const struct syscall_frame *f, int64_t off, int write)
 		return -EINVAL;
 	if (!user_range_ok(f->a2, f->a3))
 		return -EFAULT;
-	io_iov[0] = (struct ukvm_iovec){.base = f->a2, .len = f->a3};
-	return fd_io(f, f->a1, f->a3 ? 1 : 0, off, write);
+	const struct ukvm_iovec one = {.base = f->a2, .len = f->a3};
+	return fd_io(f, f->a1, &one, f->a3 ? 1 : 0, off, write);
 }
 
 static long vec_io(const struct syscall_frame *f, int64_t off, int write)
 {
-	uint64_t n;
-	long r = get_iov(f->a2, f->a3, &n);
-	return r < 0 ? r : fd_io(f, f->a1, n, off, write);
+	struct ukvm_iovec local[IOV_STACK], *v = local;
+	uint64_t n, cnt = f->a3, region_len = 0;
+
+	if (cnt > UKVM_IOV_MAX)
+		return -EINVAL;
+	if (!user_range_ok(f->a2, cnt * sizeof(struct ukvm_iovec)))
+		return -EFAULT;
+	if (cnt > IOV_STACK) {
+		region_len = ALIGN_UP(cnt * sizeof(struct ukvm_iovec), UKVM_PAGE_SIZE);
+		long m = mm_mmap(0, region_len, 3, 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0);
+		if (m < 0)
+			return -ENOMEM;
+		v = (struct ukvm_iovec *)(uintptr_t)m;
+	}
+	long r = get_iov(f->a2, cnt, v, &n);
+	if (r == 0)
+		r = fd_io(f, f->a1, v, n, off, write);
+	if (region_len)
+		mm_munmap((uint64_t)(uintptr_t)v, region_len);
+	return r;
 }
 
 long sys_read(const struct syscall_frame *f)
@@ -495,26 +513,25 @@ static long poll_wait(struct pollfd *p, uint64_t n, uint64_t deadline, int nonbl
 	return count;
 }
 
-/* The deadline of a timeout in ms: 0 for none (-1), else the TSC then. */
-static uint64_t ms_deadline(int64_t timeout_ms)
-{
-	return timeout_ms < 0 ? 0 : tsc_after_ns((uint64_t)timeout_ms * 1000000u);
-}
+/* A timeout as poll_wait takes it. */
+struct timeout {
+	uint64_t deadline; /* TSC; 0: none */
+	int nonblock;	   /* a zero timeout: no wait */
+};
 
-static long do_poll(uint64_t addr, uint64_t n, int64_t timeout_ms)
+static long do_poll(uint64_t addr, uint64_t n, struct timeout to)
 {
 	if (n > fd_limit()) /* as Linux: more than RLIMIT_NOFILE entries */
 		return -EINVAL;
 	if (!user_range_ok(addr, n * sizeof(struct pollfd)))
 		return -EFAULT;
-	return poll_wait((struct pollfd *)(uintptr_t)addr, n, ms_deadline(timeout_ms),
-			 timeout_ms == 0);
+	return poll_wait((struct pollfd *)(uintptr_t)addr, n, to.deadline, to.nonblock);
 }
 
 /* select and pselect6 on top of poll_wait: read set POLLIN, write set
  * POLLOUT, except set POLLPRI; the sets are rewritten with what is ready. */
 #define SELECT_MAX 1024 /* FD_SETSIZE */
-static long do_select(uint64_t nfds, const uint64_t set_addr[3], int64_t timeout_ms)
+static long do_select(uint64_t nfds, const uint64_t set_addr[3], struct timeout to)
 {
 	struct pollfd p[FD_MAX]; /* 2 KiB of the thread's kernel stack */
 	static const short ev[3] = {POLLIN, POLLOUT, POLLPRI};
@@ -539,7 +556,7 @@ static long do_select(uint64_t nfds, const uint64_t set_addr[3], int64_t timeout
 			return -EBADF;
 		p[n++] = (struct pollfd){.fd = (int)fd, .events = events};
 	}
-	long r = poll_wait(p, n, ms_deadline(timeout_ms), timeout_ms == 0);
+	long r = poll_wait(p, n, to.deadline, to.nonblock);
 	if (r < 0)
 		return r;
 	for (int k = 0; k < 3; k++)
@@ -560,54 +577,127 @@ static long do_select(uint64_t nfds, const uint64_t set_addr[3], int64_t timeout
 	return count;
 }
 
+/* The timeout of ns nanoseconds from now. */
+static struct timeout timeout_ns(uint64_t ns)
+{
+	return (struct timeout){.deadline = ns ? tsc_after_ns(ns) : 0, .nonblock = ns == 0};
+}
+
+/* The time left of to in ns, for select, pselect6 and ppoll, which write
+ * it back as Linux does. */
+static uint64_t timeout_left(struct timeout to)
+{
+	uint64_t now = rdtsc();
+	return to.deadline > now ? tsc_to_ns(to.deadline - now) : 0;
+}
+
+/* A timespec (tv: a timeval) timeout at addr: 0 or -errno. */
+static long read_timeout(uint64_t addr, int tv, struct timeout *to)
+{
+	*to = (struct timeout){0};
+	if (!addr)
+		return 0;
+	if (!user_range_ok(addr, 16))
+		return -EFAULT;
+	const int64_t *t = (const int64_t *)(uintptr_t)addr;
+	int64_t unit = tv ? 1000 : 1;
+	if (t[0] < 0 || t[1] < 0 || t[1] >= 1000000000 / unit)
+		return -EINVAL;
+	uint64_t sec =
+	    (uint64_t)t[0] > UINT64_MAX / 4000000000u ? UINT64_MAX / 4000000000u : (uint64_t)t[0];
+	*to = timeout_ns(sec * 1000000000u + (uint64_t)(t[1] * unit));
+	return 0;
+}
+
+static void write_timeout(uint64_t addr, int tv, struct timeout to)
+{
+	if (!addr)
+		return;
+	uint64_t left = to.nonblock ? 0 : timeout_left(to);
+	int64_t *t = (int64_t *)(uintptr_t)addr;
+	t[0] = (int64_t)(left / 1000000000u);
+	t[1] = (int64_t)(left % 1000000000u / (tv ? 1000 : 1));
+}
+
+/* ppoll's and pselect6's signal mask (addr 0: none): the call waits under
+ * it, and the old one comes back on return, or after the handler of a
+ * signal that interrupted the call (rt_sigsuspend's way). */
+long poll_mask_set(uint64_t addr, uint64_t size)
+{
+	struct thread *t = current_thread();
+
+	if (!addr)
+		return 0;
+	if (size != 8)
+		return -EINVAL;
+	if (!user_range_ok(addr, 8))
+		return -EFAULT;
+	t->sig.saved_mask = t->sigmask;
+	t->sig.restore_mask = 1;
+	t->sigmask = *(const uint64_t *)(uintptr_t)addr & ~(SIGBIT(9) | SIGBIT(19));
+	return 0;
+}
+
+long poll_mask_done(uint64_t addr, long r)
+{
+	struct thread *t = current_thread();
+
+	if (addr && r != -ERESTARTNOHAND && t->sig.restore_mask) {
+		t->sigmask = t->sig.saved_mask;
+		t->sig.restore_mask = 0;
+	}
+	return r;
+}
+
 long sys_select(const struct syscall_frame *f)
 {
 	const uint64_t sets[3] = {f->a2, f->a3, f->a4};
-	int64_t ms = -1;
-	if (f->a5) {
-		if (!user_range_ok(f->a5, 16))
-			return -EFAULT;
-		const int64_t *tv = (const int64_t *)(uintptr_t)f->a5;
-		if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
-			return -EINVAL;
-		ms = tv[0] * 1000 + (tv[1] + 999) / 1000;
-	}
-	return do_select(f->a1, sets, ms);
+	struct timeout to;
+	long r = read_timeout(f->a5, 1, &to);
+	if (r)
+		return r;
+	r = do_select(f->a1, sets, to);
+	write_timeout(f->a5, 1, to);
+	return r;
 }
 
 long sys_poll(const struct syscall_frame *f)
 {
-	return do_poll(f->a1, f->a2, (int)f->a3 < 0 ? -1 : (int)f->a3);
-}
-
-/* A timespec timeout in ms (rounded up), -1 for none (addr 0), or -errno. */
-static int64_t timespec_ms(uint64_t addr)
-{
-	if (!addr)
-		return -1;
-	if (!user_range_ok(addr, 16))
-		return -EFAULT;
-	const int64_t *ts = (const int64_t *)(uintptr_t)addr;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-		return -EINVAL;
-	return ts[0] * 1000 + (ts[1] + 999999) / 1000000;
+	int ms = (int)f->a3;
+	struct timeout to = ms < 0 ? (struct timeout){0} : timeout_ns((uint64_t)ms * 1000000u);
+	return do_poll(f->a1, f->a2, to);
 }
 
 long sys_ppoll(const struct syscall_frame *f)
 {
-	int64_t ms = timespec_ms(f->a3);
-	if (ms < -1)
-		return ms;
-	return do_poll(f->a1, f->a2, ms); /* the signal mask: nothing is delivered */
+	struct timeout to;
+	long r = read_timeout(f->a3, 0, &to);
+	if (r || (r = poll_mask_set(f->a4, f->a5)))
+		return r;
+	r = do_poll(f->a1, f->a2, to);
+	write_timeout(f->a3, 0, to);
+	return poll_mask_done(f->a4, r);
 }
 
 long sys_pselect6(const struct syscall_frame *f)
 {
 	const uint64_t sets[3] = {f->a2, f->a3, f->a4};
-	int64_t ms = timespec_ms(f->a5);
-	if (ms < -1)
-		return ms;
-	return do_select(f->a1, sets, ms);
+	uint64_t mask = 0, size = 0;
+	struct timeout to;
+	long r = read_timeout(f->a5, 0, &to);
+	if (r)
+		return r;
+	if (f->a6) { /* { const sigset_t *ss; size_t ss_len; } */
+		if (!user_range_ok(f->a6, 16))
+			return -EFAULT;
+		mask = ((const uint64_t *)(uintptr_t)f->a6)[0];
+		size = ((const uint64_t *)(uintptr_t)f->a6)[1];
+	}
+	if ((r = poll_mask_set(mask, size)))
+		return r;
+	r = do_select(f->a1, sets, to);
+	write_timeout(f->a5, 0, to);
+	return poll_mask_done(mask, r);
 }
 
 long sys_flock(const struct syscall_frame *f)

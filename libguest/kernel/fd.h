@@ -67,13 +67,13 @@ struct file_ops {
 	 * Paths are looked up again by name (files.c): a directory renamed
 	 * while open is not followed. */
 	const char *(*dir_path)(struct ofile *of);
-	/* poll(2) revents now, of events | POLLHUP | POLLERR. When it may
-	 * have to wait (nothing ready), the kind calls poll_table_add(pt,
-	 * wq) for each wait queue (sched.h) that its readiness changes wake;
-	 * poll, select and epoll then block on those queues without knowing
-	 * the kind. pt may be NULL (no waiting). NULL op: always ready for
-	 * reading and writing (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM, as
-	 * Linux's files without a poll method). */
+	/* poll(2) revents now, of events | POLLHUP | POLLERR. Every call,
+	 * ready or not, the kind calls poll_table_add(pt, wq) for each wait
+	 * queue (sched.h) that its readiness changes wake (epoll keeps its
+	 * waiters there for as long as the file is registered); poll, select
+	 * and epoll block on those queues without knowing the kind. pt may be NULL (no waiting).
+	 * NULL op: always ready for reading and writing (POLLIN | POLLOUT | POLLRDNORM |
+	 * POLLWRNORM, as Linux's files without a poll method). */
 	short (*poll)(struct ofile *of, short events, struct poll_table *pt);
 	/* The last reference is gone: free the kind's state. NULL: nothing. */
 	void (*release)(struct ofile *of);
@@ -90,6 +90,7 @@ struct ofile {
 		void *ptr;   /* the kind's state (pipe end, host file) */
 		uint64_t id; /* or a number (console stream, device) */
 	} priv;
+	struct epitem *epitems; /* the epoll items on this file (epoll.c) */
 };
 
 /* What a poll op hands its wait queues to: each caller (poll, select,
@@ -103,6 +104,19 @@ struct poll_table {
 /* Called by a poll op for a queue that wakes when the file's readiness
  * may change; nothing when pt is NULL. */
 void poll_table_add(struct poll_table *pt, struct waitq *wq);
+
+/* fd.c: ppoll's, pselect6's and epoll_pwait's signal mask at addr (0:
+ * none), size bytes: set for the wait (0 or -errno); done puts the old
+ * one back unless r is -ERESTARTNOHAND (then after the handler), and
+ * returns r. */
+long poll_mask_set(uint64_t addr, uint64_t size);
+long poll_mask_done(uint64_t addr, long r);
+/* eventfd.c: fstat and fstatfs of Linux's anonymous inodes (eventfd,
+ * epoll, timerfd): mode 0600 and no file type, anon_inodefs. */
+long anon_inode_stat(struct ukvm_stat *u);
+long anon_inode_statfs(struct ukvm_statfs *u);
+/* epoll.c: of's last reference is gone: it leaves every epoll set. */
+void epoll_file_gone(struct ofile *of);
 
 /* A new open file with those ops and flags (priv zero) holding one
  * reference, the caller's; NULL when none is free (ENFILE). */

@@ -62,6 +62,11 @@ FILE_SYSCALL(utimensat) FILE_SYSCALL(chown) FILE_SYSCALL(lchown) FILE_SYSCALL(fc
 FILE_SYSCALL(fchownat) FILE_SYSCALL(symlink) FILE_SYSCALL(symlinkat) FILE_SYSCALL(link)
 FILE_SYSCALL(linkat) FILE_SYSCALL(select) FILE_SYSCALL(pselect6) FILE_SYSCALL(flock)
 FILE_SYSCALL(statfs) FILE_SYSCALL(fstatfs)
+/* eventfd.c */
+FILE_SYSCALL(eventfd) FILE_SYSCALL(eventfd2)
+/* epoll.c */
+FILE_SYSCALL(epoll_create) FILE_SYSCALL(epoll_create1) FILE_SYSCALL(epoll_ctl)
+FILE_SYSCALL(epoll_wait) FILE_SYSCALL(epoll_pwait) FILE_SYSCALL(epoll_pwait2)
 /* system.c */
 FILE_SYSCALL(uname) FILE_SYSCALL(sysinfo) FILE_SYSCALL(getrlimit) FILE_SYSCALL(setrlimit)
 FILE_SYSCALL(prlimit64) FILE_SYSCALL(sched_getaffinity) FILE_SYSCALL(id_zero)
