@@ -214,8 +214,54 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+static char big[200000];
+
+/* Reads everything the writer sends until EOF, with a checksum. */
+static void *drainer(void *arg)
+{
+	char buf[5000];
+	long r, total = 0;
+	unsigned sum = 0;
+	(void)arg;
+	while ((r = read(tsv[1], buf, sizeof buf)) > 0) {
+		for (long i = 0; i < r; i++)
+			sum = sum * 31 + (unsigned char)buf[i];
+		total += r;
+	}
+	printf("drainer: %ld bytes, sum %u, last %ld\n", total, sum, r);
+	return NULL;
+}
+
+static void *poke(void *arg)
+{
+	(void)arg;
+	usleep(50000); /* the main thread blocks in poll meanwhile */
+	write(tsv[0], "p", 1);
+	return NULL;
+}
+
 static void thread_case(void)
 {
+	pthread_t d;
+	pair(SOCK_STREAM, tsv);
+	for (unsigned i = 0; i < sizeof big; i++)
+		big[i] = (char)(i * 7 + i / 300);
+	pthread_create(&d, NULL, drainer, NULL);
+	show("blocking write of more than the buffer", write(tsv[0], big, sizeof big));
+	shutdown(tsv[0], SHUT_WR);
+	pthread_join(d, NULL);
+	close(tsv[0]);
+	close(tsv[1]);
+
+	pair(SOCK_STREAM, tsv);
+	pthread_create(&d, NULL, poke, NULL);
+	struct pollfd p = {tsv[1], POLLIN, 0};
+	show("poll woken by a thread", poll(&p, 1, 5000));
+	printf("revents %#x\n", p.revents);
+	pthread_join(d, NULL);
+	close(tsv[0]);
+	close(tsv[1]);
+
 	pthread_t t;
 	pair(SOCK_STREAM, tsv);
 	pthread_create(&t, NULL, reader, NULL);
