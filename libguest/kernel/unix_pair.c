@@ -243,7 +243,9 @@ static long pair_recv(struct uend *e, const struct ukvm_iovec *iov, uint64_t cnt
 			e->err = 0;
 			return err;
 		}
-		if (e->shut & RCV_SHUT)
+		/* A stream end shut for reading gives EOF; a datagram one only
+		 * to a reader that would wait (Linux's skb_recv_datagram). */
+		if ((e->shut & RCV_SHUT) && (e->pair->type == SOCK_STREAM || !nonblock))
 			return (long)got;
 		if (nonblock)
 			return got ? (long)got : -EAGAIN;

@@ -112,6 +112,33 @@ static void dgram_cases(void)
 	close(sv[1]);
 }
 
+static void dgram_close_cases(void)
+{
+	int sv[2];
+	char buf[8];
+	pair(SOCK_DGRAM, sv);
+	shutdown(sv[1], SHUT_RD);
+	show("dgram send to a SHUT_RD peer", send(sv[0], "x", 1, MSG_NOSIGNAL));
+	show("dgram read after own SHUT_RD", recv(sv[1], buf, sizeof buf, MSG_DONTWAIT));
+	shutdown(sv[0], SHUT_WR);
+	show("dgram send after own SHUT_WR", send(sv[0], "x", 1, MSG_NOSIGNAL));
+	show("dgram peer may still send", send(sv[1], "y", 1, 0));
+	close(sv[0]);
+	close(sv[1]);
+
+	pair(SOCK_DGRAM, sv);
+	close(sv[1]);
+	struct pollfd p = {sv[0], POLLIN | POLLOUT | POLLRDHUP, 0};
+	show("dgram poll peer closed", poll(&p, 1, 0));
+	printf("revents %#x\n", p.revents);
+	show("dgram send to a closed peer", send(sv[0], "x", 1, 0));
+	show("dgram send again", send(sv[0], "x", 1, 0));
+	struct sockaddr_un sa;
+	socklen_t len = sizeof sa;
+	show("dgram getpeername after", getpeername(sv[0], (struct sockaddr *)&sa, &len));
+	close(sv[0]);
+}
+
 static void nonblock_cases(void)
 {
 	int sv[2];
@@ -288,6 +315,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	stream_cases();
 	dgram_cases();
+	dgram_close_cases();
 	nonblock_cases();
 	poll_cases();
 	info_cases();
