@@ -6,7 +6,8 @@
  * file_ops) in its own file, which exports only its constructors:
  * console.h (the host's standard streams), hostfile.h (a file or
  * directory of a --dir mapping, a VMM handle), pipe.h (a pipe end),
- * dev.h (the device files). fd.c and the path calls (files.c) call
+ * dev.h (the device files), unix_pair.h (an AF_UNIX socket pair end; its
+ * own socket syscalls know their ops). fd.c and the path calls (files.c) call
  * through the ops and never ask which kind a file is; an op a kind lacks
  * gives the errno Linux gives for that kind of file, named at each op.
  */

@@ -13,6 +13,7 @@
 #include "syscall.h"
 #include "ksignal.h"
 #include "sched.h"
+#include "unix_pair.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -123,6 +124,16 @@ static const syscall_fn table[] = {
     [SYS_fcntl] = sys_fcntl,
     [SYS_pipe] = sys_pipe,
     [SYS_pipe2] = sys_pipe2,
+    [SYS_socket] = sys_socket,
+    [SYS_socketpair] = sys_socketpair,
+    [SYS_sendto] = sys_sendto,
+    [SYS_recvfrom] = sys_recvfrom,
+    [SYS_sendmsg] = sys_sendmsg,
+    [SYS_recvmsg] = sys_recvmsg,
+    [SYS_shutdown] = sys_shutdown,
+    [SYS_getsockopt] = sys_getsockopt,
+    [SYS_getsockname] = sys_getsockname,
+    [SYS_getpeername] = sys_getpeername,
     [SYS_lseek] = sys_lseek,
     [SYS_ioctl] = sys_ioctl,
     [SYS_ftruncate] = sys_ftruncate,
