@@ -277,6 +277,15 @@ static void *efd_reader(void *arg)
 	return NULL;
 }
 
+static void *efd_poller(void *arg)
+{
+	struct pollfd p = {.fd = efd, .events = POLLIN};
+	(void)arg;
+	int r = poll(&p, 1, 200);
+	printf("efd poller after close: %d revents %#x\n", r, p.revents);
+	return NULL;
+}
+
 static void part_eventfd(void)
 {
 	uint64_t v;
@@ -344,6 +353,14 @@ static void part_eventfd(void)
 	close(efd);
 	r = eventfd(0, 0x40);
 	printf("eventfd bad flags: %ld %s\n", r, err(r));
+
+	/* closed by another thread while one polls it: the file lives on
+	 * until the poll ends (its timeout) */
+	efd = eventfd(0, 0);
+	pthread_create(&t, NULL, efd_poller, NULL);
+	ms_sleep(50);
+	close(efd);
+	pthread_join(t, NULL);
 }
 
 /* ---- epoll ------------------------------------------------------------------ */
