@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -452,6 +453,17 @@ static void part_epoll(void)
 	printf("maxevents huge: %ld %s\n", r, err(r));
 	r = epoll_wait(ep, NULL, 2, 0);
 	printf("events NULL: %ld %s\n", r, err(r));
+	ep_ctl(EPOLL_CTL_MOD, pfd[0], EPOLLIN, 15);
+	write(pfd[1], "h", 1);
+	r = epoll_wait(ep, (struct epoll_event *)16, 2, 0);
+	printf("events at 16 with one ready: %ld %s\n", r, err(r));
+	r = epoll_wait(ep, evs, 2, 0);
+	printf("still ready: %ld\n", r);
+	read(pfd[0], buf, sizeof buf);
+	r = syscall(SYS_ppoll, NULL, 0, &(struct timespec){0, 0}, &(sigset_t){0}, 4);
+	printf("ppoll sigset size 4: %ld %s\n", r, err(r));
+	r = syscall(SYS_epoll_pwait, ep, evs, 2, 0, &(sigset_t){0}, 4);
+	printf("epoll_pwait sigset size 4: %ld %s\n", r, err(r));
 	r = epoll_create(1);
 	printf("epoll_create: %s\n", r >= 0 ? "ok" : strerror(errno));
 	close((int)r);
