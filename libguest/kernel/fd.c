@@ -419,28 +419,15 @@ long sys_getdents64(const struct syscall_frame *f)
 
 /* ---- poll ---------------------------------------------------------------- */
 
-/* What fd is ready for now, of events; a file poll can wait on goes to pt. */
-static short poll_one(int fd, short events, struct poll_table *pt)
-{
-	struct ofile *of = fd < 0 ? NULL : fd_get((uint64_t)fd);
-
-	if (fd < 0)
-		return 0;
-	if (!of)
-		return POLLNVAL;
-	if (!of->ops->poll)
-		return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
-	return of->ops->poll(of, events, pt);
-}
-
 /* poll's table: one waiter of this thread per queue the files add. */
 #define POLL_STACK_WAITERS 32
 struct poll_waiters {
 	struct poll_table pt;
 	struct waiter *w;
 	uint64_t n, cap;
-	int external; /* a queue is WAITQ_EXTERNAL */
-	int overflow; /* a queue found no room: look again soon */
+	struct ofile *cur; /* the file being asked: each waiter holds a reference */
+	int external;	   /* a queue is WAITQ_EXTERNAL */
+	int overflow;	   /* a queue found no room: look again soon */
 };
 
 static void poll_queue(struct poll_table *pt, struct waitq *wq)
@@ -453,16 +440,35 @@ static void poll_queue(struct poll_table *pt, struct waitq *wq)
 	}
 	struct waiter *w = &pw->w[pw->n++];
 	waiter_init(w);
+	w->priv = ofile_get(pw->cur); /* its queue lives as long as the file */
 	waitq_add(wq, w);
 	pw->external |= (wq->flags & WAITQ_EXTERNAL) != 0;
 }
 
 static void poll_waiters_drop(struct poll_waiters *pw)
 {
-	for (uint64_t i = 0; i < pw->n; i++)
+	for (uint64_t i = 0; i < pw->n; i++) {
 		waitq_del(&pw->w[i]);
+		ofile_put(pw->w[i].priv);
+	}
 	pw->n = 0;
 	pw->external = pw->overflow = 0;
+}
+
+/* What fd is ready for now, of events; a file poll can wait on goes to pt. */
+static short poll_one(int fd, short events, struct poll_table *pt)
+{
+	struct ofile *of = fd < 0 ? NULL : fd_get((uint64_t)fd);
+
+	if (fd < 0)
+		return 0;
+	if (!of)
+		return POLLNVAL;
+	if (!of->ops->poll)
+		return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	if (pt)
+		((struct poll_waiters *)pt)->cur = of;
+	return of->ops->poll(of, events, pt);
 }
 
 /* Waits until one of p[0..n) is ready, the TSC reaches deadline (0: none)

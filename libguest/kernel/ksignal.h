@@ -95,6 +95,15 @@ SIGNAL_SYSCALL(timer_getoverrun) SIGNAL_SYSCALL(timer_delete)
 void timers_expire(uint64_t now);
 /* A timer's signal is being delivered: fills in its si_overrun. */
 void timers_delivered(struct ksiginfo *info);
+/* timer.c for timerfd.c: a timer of clock (checked) that adds its
+ * expiries to *count and wakes wq; its id, or -ENOMEM when the process's
+ * timers are all taken. settime/gettime as timer_settime/timer_gettime
+ * (flags checked by the caller; the count starts again at 0). */
+struct waitq;
+int timer_fd_create(int clock, uint64_t *count, struct waitq *wq);
+long timer_fd_settime(int id, uint64_t flags, uint64_t new_addr, uint64_t old_addr);
+long timer_fd_gettime(int id, uint64_t addr);
+void timer_fd_delete(int id);
 /* signal.c: at start */
 void signal_init(void);
 

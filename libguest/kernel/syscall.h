@@ -67,6 +67,8 @@ FILE_SYSCALL(eventfd) FILE_SYSCALL(eventfd2)
 /* epoll.c */
 FILE_SYSCALL(epoll_create) FILE_SYSCALL(epoll_create1) FILE_SYSCALL(epoll_ctl)
 FILE_SYSCALL(epoll_wait) FILE_SYSCALL(epoll_pwait) FILE_SYSCALL(epoll_pwait2)
+/* timerfd.c */
+FILE_SYSCALL(timerfd_create) FILE_SYSCALL(timerfd_settime) FILE_SYSCALL(timerfd_gettime)
 /* system.c */
 FILE_SYSCALL(uname) FILE_SYSCALL(sysinfo) FILE_SYSCALL(getrlimit) FILE_SYSCALL(setrlimit)
 FILE_SYSCALL(prlimit64) FILE_SYSCALL(sched_getaffinity) FILE_SYSCALL(id_zero)

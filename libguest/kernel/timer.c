@@ -17,10 +17,12 @@
 #include "cpu.h"
 #include "ksignal.h"
 #include "sched.h"
+#include <poll.h>
 
 #define TIMERS_MAX 32
 #define NS_PER_S 1000000000ull
 #define SIGEV_THREAD_ID_V 4
+#define NOTIFY_FD 100 /* a timerfd's: counts expiries and wakes its queue */
 
 struct ktimer {
 	int used;
@@ -32,6 +34,8 @@ struct ktimer {
 	uint64_t value;
 	int queued; /* its signal is pending */
 	int overrun, last_overrun;
+	uint64_t *fd_count; /* NOTIFY_FD: the timerfd's expiries */
+	struct waitq *fd_wq;
 };
 
 static struct ktimer timers[TIMERS_MAX];
@@ -90,6 +94,13 @@ static void expire_one(struct ktimer *t, int id, uint64_t now)
 		if (id != ITIMER_ID && t->queued == 0 && late)
 			t->overrun += (int)(late > INT32_MAX ? INT32_MAX : late);
 		t->deadline += (late + 1) * step;
+		if (t->notify == NOTIFY_FD)
+			*t->fd_count += late;
+	}
+	if (t->notify == NOTIFY_FD) {
+		*t->fd_count += 1;
+		waitq_wake(t->fd_wq, POLLIN | POLLRDNORM);
+		return;
 	}
 	fire(t, id);
 }
@@ -281,11 +292,31 @@ static long timer_read(const struct ktimer *t, uint64_t addr)
 	return 0;
 }
 
+/* timer_settime and timerfd_settime: flags checked by the caller. */
+static long settime(struct ktimer *t, uint64_t flags, uint64_t new_addr, uint64_t old_addr)
+{
+	uint64_t value, interval, now;
+	int r;
+
+	if (!user_range_ok(new_addr, sizeof(struct itimerspec)))
+		return -EFAULT;
+	if ((r = read_ts(new_addr + offsetof(struct itimerspec, it_value), &value)) ||
+	    (r = read_ts(new_addr, &interval)))
+		return r;
+	if (old_addr && (r = (int)timer_read(t, old_addr)))
+		return r;
+	if (value && (flags & TIMER_ABSTIME)) {
+		clock_now(t->clock, &now);
+		value = value > now ? value - now : 1; /* passed: fires at once */
+	}
+	t->overrun = 0;
+	arm(t, value, value ? interval : 0);
+	return 0;
+}
+
 long sys_timer_settime(const struct syscall_frame *f)
 {
 	struct ktimer *t = timer_arg(f->a1);
-	uint64_t value, interval, now;
-	int r;
 
 	if (!t)
 		return -EINVAL;
@@ -293,18 +324,7 @@ long sys_timer_settime(const struct syscall_frame *f)
 		return -EFAULT;
 	if (f->a2 & ~(uint64_t)TIMER_ABSTIME)
 		return -EINVAL;
-	if ((r = read_ts(f->a3 + offsetof(struct itimerspec, it_value), &value)) ||
-	    (r = read_ts(f->a3, &interval)))
-		return r;
-	if (f->a4 && (r = (int)timer_read(t, f->a4)))
-		return r;
-	if (value && (f->a2 & TIMER_ABSTIME)) {
-		clock_now(t->clock, &now);
-		value = value > now ? value - now : 1; /* passed: fires at once */
-	}
-	t->overrun = 0;
-	arm(t, value, value ? interval : 0);
-	return 0;
+	return settime(t, f->a2, f->a3, f->a4);
 }
 
 long sys_timer_gettime(const struct syscall_frame *f)
@@ -326,4 +346,34 @@ long sys_timer_delete(const struct syscall_frame *f)
 		return -EINVAL;
 	*t = (struct ktimer){0};
 	return 0;
+}
+
+/* ---- timerfd.c's timers ------------------------------------------------------ */
+
+int timer_fd_create(int clock, uint64_t *count, struct waitq *wq)
+{
+	int id;
+	for (id = 0; id < TIMERS_MAX && timers[id].used; id++)
+		;
+	if (id == TIMERS_MAX)
+		return -ENOMEM;
+	timers[id] = (struct ktimer){
+	    .used = 1, .clock = clock, .notify = NOTIFY_FD, .fd_count = count, .fd_wq = wq};
+	return id;
+}
+
+long timer_fd_settime(int id, uint64_t flags, uint64_t new_addr, uint64_t old_addr)
+{
+	*timers[id].fd_count = 0; /* as Linux: a new setting forgets the expiries */
+	return settime(&timers[id], flags, new_addr, old_addr);
+}
+
+long timer_fd_gettime(int id, uint64_t addr)
+{
+	return timer_read(&timers[id], addr);
+}
+
+void timer_fd_delete(int id)
+{
+	timers[id] = (struct ktimer){0};
 }

@@ -24,6 +24,8 @@
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -276,6 +278,15 @@ static void *efd_reader(void *arg)
 	return NULL;
 }
 
+static void *efd_poller(void *arg)
+{
+	struct pollfd p = {.fd = efd, .events = POLLIN};
+	(void)arg;
+	int r = poll(&p, 1, 200);
+	printf("efd poller after close: %d revents %#x\n", r, p.revents);
+	return NULL;
+}
+
 static void part_eventfd(void)
 {
 	uint64_t v;
@@ -343,6 +354,14 @@ static void part_eventfd(void)
 	close(efd);
 	r = eventfd(0, 0x40);
 	printf("eventfd bad flags: %ld %s\n", r, err(r));
+
+	/* closed by another thread while one polls it: the file lives on
+	 * until the poll ends (its timeout) */
+	efd = eventfd(0, 0);
+	pthread_create(&t, NULL, efd_poller, NULL);
+	ms_sleep(50);
+	close(efd);
+	pthread_join(t, NULL);
 }
 
 /* ---- epoll ------------------------------------------------------------------ */
@@ -434,6 +453,17 @@ static void part_epoll(void)
 	printf("maxevents huge: %ld %s\n", r, err(r));
 	r = epoll_wait(ep, NULL, 2, 0);
 	printf("events NULL: %ld %s\n", r, err(r));
+	ep_ctl(EPOLL_CTL_MOD, pfd[0], EPOLLIN, 15);
+	write(pfd[1], "h", 1);
+	r = epoll_wait(ep, (struct epoll_event *)16, 2, 0);
+	printf("events at 16 with one ready: %ld %s\n", r, err(r));
+	r = epoll_wait(ep, evs, 2, 0);
+	printf("still ready: %ld\n", r);
+	read(pfd[0], buf, sizeof buf);
+	r = syscall(SYS_ppoll, NULL, 0, &(struct timespec){0, 0}, &(sigset_t){0}, 4);
+	printf("ppoll sigset size 4: %ld %s\n", r, err(r));
+	r = syscall(SYS_epoll_pwait, ep, evs, 2, 0, &(sigset_t){0}, 4);
+	printf("epoll_pwait sigset size 4: %ld %s\n", r, err(r));
 	r = epoll_create(1);
 	printf("epoll_create: %s\n", r >= 0 ? "ok" : strerror(errno));
 	close((int)r);
@@ -521,12 +551,107 @@ static void part_epoll(void)
 	close(ep);
 }
 
+/* ---- timerfd ---------------------------------------------------------------- */
+
+static struct itimerspec its(long value_ms, long interval_ms)
+{
+	return (struct itimerspec){{interval_ms / 1000, interval_ms % 1000 * 1000000},
+				   {value_ms / 1000, value_ms % 1000 * 1000000}};
+}
+
+static void part_timerfd(void)
+{
+	uint64_t v = 0;
+	long r;
+	struct itimerspec cur, set;
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+	printf("timerfd_create: %s\n", tfd >= 0 ? "ok" : strerror(errno));
+	r = read(tfd, &v, 8);
+	printf("unarmed read: %ld %s\n", r, err(r));
+	timerfd_gettime(tfd, &cur);
+	printf("unarmed gettime: %ld %ld\n", (long)cur.it_value.tv_sec, (long)cur.it_value.tv_nsec);
+	set = its(40, 20);
+	r = timerfd_settime(tfd, 0, &set, NULL);
+	timerfd_gettime(tfd, &cur);
+	printf("interval: settime %ld, interval %ld ns, value %s\n", r,
+	       (long)cur.it_interval.tv_nsec,
+	       cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 40000000 ? "in range" : "wrong");
+	struct pollfd p = {.fd = tfd, .events = POLLIN};
+	r = poll(&p, 1, 1000);
+	printf("poll: %ld revents %#x\n", r, p.revents);
+	ms_sleep(100);
+	r = read(tfd, &v, 8);
+	printf("read after 100 ms more: %ld, %s\n", r, v >= 3 ? "several expiries" : "too few");
+	r = read(tfd, &v, 4);
+	printf("read 4 bytes: %ld %s\n", r, err(r));
+	set = its(0, 0);
+	timerfd_settime(tfd, 0, &set, &cur);
+	printf("disarm: old interval %ld ns\n", (long)cur.it_interval.tv_nsec);
+	close(tfd);
+
+	/* blocking, relative and absolute, and through epoll */
+	tfd = timerfd_create(CLOCK_MONOTONIC, 0);
+	set = its(30, 0);
+	timerfd_settime(tfd, 0, &set, NULL);
+	r = read(tfd, &v, 8);
+	printf("blocking read: %ld value %llu\n", r, (unsigned long long)v);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	set = (struct itimerspec){{0, 0}, {now.tv_sec, now.tv_nsec}};
+	set.it_value.tv_nsec += 30000000;
+	if (set.it_value.tv_nsec >= 1000000000) {
+		set.it_value.tv_sec++;
+		set.it_value.tv_nsec -= 1000000000;
+	}
+	r = timerfd_settime(tfd, TFD_TIMER_ABSTIME, &set, NULL);
+	int e = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 77};
+	epoll_ctl(e, EPOLL_CTL_ADD, tfd, &ev);
+	int n = epoll_wait(e, &ev, 1, 2000);
+	printf("abstime through epoll: %ld, %d [%#x %llu]\n", r, n, ev.events,
+	       (unsigned long long)ev.data.u64);
+	r = read(tfd, &v, 8);
+	printf("read: %ld value %llu\n", r, (unsigned long long)v);
+	set = (struct itimerspec){{0, 0}, {1, 0}};
+	r = timerfd_settime(tfd, TFD_TIMER_ABSTIME, &set, NULL);
+	r = read(tfd, &v, 8);
+	printf("abstime passed: %ld value %llu\n", r, (unsigned long long)v);
+	close(e);
+	close(tfd);
+
+	/* errors and the other clocks */
+	r = timerfd_create(99, 0);
+	printf("bad clock: %ld %s\n", r, err(r));
+	r = timerfd_create(CLOCK_MONOTONIC, 1);
+	printf("bad flags: %ld %s\n", r, err(r));
+	for (int clk = 0; clk < 2; clk++) {
+		r = timerfd_create(clk ? CLOCK_BOOTTIME : CLOCK_REALTIME, 0);
+		printf("clock %s: %s\n", clk ? "boottime" : "realtime",
+		       r >= 0 ? "ok" : strerror(errno));
+		set = its(0, 0);
+		set.it_value.tv_nsec = 1000000000;
+		long s2 = timerfd_settime((int)r, 0, &set, NULL);
+		printf("bad timespec: %ld %s\n", s2, err(s2));
+		close((int)r);
+	}
+	pipe(pfd);
+	set = its(10, 0);
+	r = timerfd_settime(pfd[0], 0, &set, NULL);
+	printf("settime on a pipe: %ld %s\n", r, err(r));
+	r = timerfd_settime(200, 0, &set, NULL);
+	printf("settime on a closed fd: %ld %s\n", r, err(r));
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } parts[] = {
     {"pipe-read", part_pipe_read}, {"pipe-write", part_pipe_write}, {"poll", part_poll},
     {"ppoll", part_ppoll},	   {"eventfd", part_eventfd},	    {"epoll", part_epoll},
+    {"timerfd", part_timerfd},
 };
 
 int main(int argc, char **argv)
