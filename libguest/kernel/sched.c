@@ -8,8 +8,9 @@
  * saves the extended state (XSAVE), FS_BASE and the callee-saved registers
  * and moves to the other thread's kernel stack: no exit. With nothing to
  * run, the CPU halts until the soonest timed wait ends (the TSC-deadline
- * timer, no exit either); with nothing to run and no timed wait, nothing
- * can ever wake a thread, and the VMM reports the deadlock.
+ * timer, no exit either); with nothing to run, no timed wait and no
+ * handler for a signal from outside, nothing can ever wake a thread, and
+ * the VMM reports the deadlock.
  *
  * Everything here runs with interrupts off, so on one CPU the queues need
  * no lock; with several vCPUs they would take one.
@@ -254,7 +255,7 @@ static void schedule(void)
 		wake_expired(rdtsc());
 		if ((next = run_dequeue()))
 			break;
-		if (!timed_head && !timers_next_deadline())
+		if (!timed_head && !timers_next_deadline() && !signal_outside_handled())
 			report_deadlock();
 		timer_program();
 		cpu_sleep();
@@ -326,7 +327,7 @@ void cpu_sleep(void)
 
 int sched_program_interrupts(void)
 {
-	return nthreads > 1 || timers_next_deadline();
+	return nthreads > 1 || timers_next_deadline() || signal_outside_handled();
 }
 
 uint64_t sched_user_rflags(uint64_t rflags)

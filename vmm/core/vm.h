@@ -113,7 +113,8 @@ struct layout {
 #define LOW_PD 0x3000 /* one page per GiB: 3 pages */
 #define LOW_GDT 0x6000
 #define LOW_BOOT_INFO 0x7000
-#define LOW_PT_POOL 0x8000 /* page tables for 4 KiB-mapped ranges */
+#define LOW_SIGNALS UKVM_SIGNALS_GPA /* struct ukvm_signals, the one guest-writable page */
+#define LOW_PT_POOL 0x9000	     /* page tables for 4 KiB-mapped ranges */
 #define STACK_SIZE (8ULL << 20)
 #define GUARD_SIZE (2ULL << 20)
 #define ARGS_MAX (2ULL << 20)
