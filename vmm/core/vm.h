@@ -136,8 +136,9 @@ int x86_boot_vcpu(struct vm *vm, const struct layout *l, char *err, size_t errle
 
 /* ---- run.c: the run loop ------------------------------------------------ */
 
-/* Runs until the guest exits or dies, vm->timeout_ms passes, or SIGINT,
- * SIGTERM, SIGHUP or SIGQUIT arrives; returns the process exit status. */
+/* Runs until the guest exits or dies, vm->timeout_ms passes, or an outside
+ * signal the guest does not catch arrives (UKVM_OUTSIDE_SIGNALS but
+ * SIGWINCH; a caught one goes to the guest); returns the exit status. */
 int vm_run(struct vm *vm);
 
 /* Whether the run must end now (a stop signal came, the time is up): for
