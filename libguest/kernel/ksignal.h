@@ -72,6 +72,12 @@ int signal_pending(const struct thread *t);
 long signal_syscall_return(struct syscall_frame *f, long r);
 /* The same on the way back from an interrupt or a preemption. */
 void signal_trap_return(struct trap_frame *f);
+/* Signals from outside (abi.h, UKVM_SIGNALS_GPA): whether the program has
+ * a handler for one (then program code runs with interrupts on), and the
+ * handler of UKVM_SIGNAL_VECTOR, which sends the pending ones to the
+ * process (SI_USER). */
+int signal_outside_handled(void);
+void signal_outside_interrupt(void);
 /* A thread exits: its queue goes. */
 void signal_thread_exit(struct thread *t);
 

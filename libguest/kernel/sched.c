@@ -9,8 +9,9 @@
  * and moves to the other thread's kernel stack: no exit. With nothing to
  * run, the CPU halts until the soonest timed wait ends (the TSC-deadline
  * timer, no exit either) or an interrupt from outside the guest (a thread
- * waits on a WAITQ_EXTERNAL queue); with nothing to run, no timed wait and
- * no such thread, nothing can ever wake a thread, and the VMM reports the
+ * waits on a WAITQ_EXTERNAL queue, or a handler waits for a signal from
+ * outside); with nothing to run, no timed wait and no such thread or
+ * handler, nothing can ever wake a thread, and the VMM reports the
  * deadlock.
  *
  * Everything here runs with interrupts off, so on one CPU the queues need
@@ -280,7 +281,8 @@ static void schedule(void)
 			host_poll_idle();
 			continue;
 		}
-		if (!timed_head && !timers_next_deadline() && !nexternal)
+		if (!timed_head && !timers_next_deadline() && !nexternal &&
+		    !signal_outside_handled())
 			report_deadlock();
 		timer_program();
 		cpu_sleep();
@@ -434,7 +436,7 @@ void cpu_sleep(void)
 
 int sched_program_interrupts(void)
 {
-	return nthreads > 1 || timers_next_deadline();
+	return nthreads > 1 || timers_next_deadline() || signal_outside_handled();
 }
 
 uint64_t sched_user_rflags(uint64_t rflags)

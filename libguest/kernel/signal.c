@@ -120,6 +120,46 @@ static int default_terminates(int sig)
 	return actions[sig].handler == SIG_DFL_V && !default_ignores(sig);
 }
 
+/* ---- signals from outside (UKVM_SIGNALS_GPA, abi.h) --------------------- */
+
+static volatile struct ukvm_signals *const outside =
+    (volatile struct ukvm_signals *)(uintptr_t)UKVM_SIGNALS_GPA;
+static uint32_t outside_handled; /* outside signals with a handler (not SIG_IGN) */
+
+/* Tells the VMM which outside signals the guest catches or ignores: after
+ * every change of an action. */
+static void outside_update(void)
+{
+	uint32_t caught = 0, handled = 0;
+	for (int sig = 1; sig < 32; sig++) {
+		if (!(UKVM_OUTSIDE_SIGNALS & (1u << sig)) || actions[sig].handler == SIG_DFL_V)
+			continue;
+		caught |= 1u << sig;
+		if (actions[sig].handler != SIG_IGN_V)
+			handled |= 1u << sig;
+	}
+	outside_handled = handled;
+	__atomic_store_n(&outside->caught, caught, __ATOMIC_RELEASE);
+}
+
+int signal_outside_handled(void)
+{
+	return outside_handled != 0;
+}
+
+void signal_outside_interrupt(void)
+{
+	uint32_t sigs = __atomic_exchange_n(&outside->pending, 0, __ATOMIC_SEQ_CST);
+	sigs &= UKVM_OUTSIDE_SIGNALS;
+	while (sigs) {
+		int sig = __builtin_ctz(sigs);
+		sigs &= sigs - 1;
+		/* from another process: the host's, which the guest cannot name */
+		struct ksiginfo info = {.signo = sig, .code = SI_USER};
+		signal_send(0, &info);
+	}
+}
+
 /* ---- queues ------------------------------------------------------------- */
 
 static struct signode *node_alloc(void)
@@ -289,8 +329,10 @@ static int pick(struct thread *t, struct ksiginfo *info, struct ksigaction *act)
 		if (actions[sig].handler == SIG_DFL_V)
 			die(sig);
 		*act = actions[sig];
-		if (act->flags & SA_RESETHAND)
+		if (act->flags & SA_RESETHAND) {
 			actions[sig].handler = SIG_DFL_V;
+			outside_update();
+		}
 		return sig;
 	}
 }
@@ -549,6 +591,7 @@ long sys_rt_sigaction(const struct syscall_frame *f)
 		struct ksigaction a = *(const struct ksigaction *)(uintptr_t)act;
 		a.mask &= ~UNBLOCKABLE;
 		actions[sig] = a;
+		outside_update();
 		if (ignored((int)sig)) { /* POSIX: pending ones go */
 			discard(&process_pending, (int)sig);
 			for (struct thread *t = sched_first(); t; t = t->all_next)

@@ -176,6 +176,13 @@ int trap_dispatch(struct trap_frame *f)
 		 * waiter looks at its completion ring itself */
 		return f->vector == APIC_TIMER_VECTOR ? sched_timer_interrupt(f) : 0;
 	}
+	if (f->vector == UKVM_SIGNAL_VECTOR) { /* signals from outside */
+		apic_eoi();
+		if (!cpu0.in_kernel)
+			check_program_hlt(f);
+		signal_outside_interrupt();
+		return !cpu0.in_kernel && signal_pending(cpu0.current);
+	}
 	if (f->vector == APIC_SPURIOUS_VECTOR)
 		return 0; /* no EOI for a spurious interrupt */
 	if (reporting)

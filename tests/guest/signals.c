@@ -669,10 +669,55 @@ static int die(const char *how)
 	return 1;
 }
 
+/* ---- signals from outside (tests/scripts/signal-cases) ------------------ */
+
+static volatile sig_atomic_t outside_sig, outside_code = -1;
+
+static void on_outside(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	outside_code = si->si_code;
+	outside_sig = sig;
+}
+
+/* outside DIR MODE: handlers for SIGTERM, SIGINT and SIGUSR2, then
+ * DIR/ready; waits (MODE pause) or spins (MODE busy) until one comes,
+ * writes "SIGNAME si_code N" to DIR/got and exits 0. */
+static int outside(const char *dir, const char *mode)
+{
+	char path[256];
+	static const int sigs[] = {SIGTERM, SIGINT, SIGUSR2};
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		set_info_handler(sigs[i], on_outside, 0);
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	FILE *f = fopen(path, "w");
+	if (!f || fclose(f))
+		return 2;
+	if (!strcmp(mode, "busy")) {
+		while (!outside_sig)
+			; /* no syscall: only an interrupt gets the handler in */
+	} else {
+		while (!outside_sig)
+			pause();
+	}
+	snprintf(path, sizeof(path), "%s/got", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return 3;
+	fprintf(f, "%s si_code %d\n",
+		outside_sig == SIGTERM	? "SIGTERM"
+		: outside_sig == SIGINT ? "SIGINT"
+					: "SIGUSR2",
+		(int)outside_code);
+	return fclose(f) ? 4 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "die"))
 		return die(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "outside"))
+		return outside(argv[2], argv[3]);
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		int want = argc == 1;
 		for (int j = 1; j < argc; j++)

@@ -64,7 +64,9 @@ static const char usage_tail[] =
     "         pointer given to the VMM (or in a disk request), 141 broken stdout\n"
     "         pipe, 159 unknown hypercall or corrupt disk ring (or unikvm itself\n"
     "         made a system call its seccomp filter forbids: the report says so);\n"
-    "         130, 143, 129, 131 when unikvm gets SIGINT, SIGTERM, SIGHUP, SIGQUIT\n"
+    "         130, 143, 129, 131, 138, 140 when unikvm gets SIGINT, SIGTERM, SIGHUP,\n"
+    "         SIGQUIT, SIGUSR1, SIGUSR2 and the program has no handler for it (with\n"
+    "         one, the guest's handler runs and the program decides)\n"
     "See docs/exit-codes.md.\n";
 
 static void put(const char *text, void *f)

@@ -66,7 +66,9 @@ int layout_plan(struct layout *l, const struct image *img, uint64_t mem_size, ch
 	l->heap_start = image_end;
 	l->heap_end = mem_size - STACK_SIZE - GUARD_SIZE;
 
-	add_region(l, PAGE, UKVM_IMAGE_BASE, SEG_R);
+	add_region(l, PAGE, LOW_SIGNALS, SEG_R);
+	add_region(l, LOW_SIGNALS, LOW_SIGNALS + PAGE, SEG_R | SEG_W); /* signals from outside */
+	add_region(l, LOW_SIGNALS + PAGE, UKVM_IMAGE_BASE, SEG_R);
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct segment *s = &img->seg[i];
 		add_region(l, s->vaddr & ~(uint64_t)(PAGE - 1), ALIGN_UP(s->vaddr + s->memsz, PAGE),

@@ -13,17 +13,25 @@
  * idle guest thus costs a few wakeups a second. The run loop never names
  * a device: I/O ports go to the device that owns them (core/device.h).
  *
- * SIGINT, SIGTERM, SIGHUP and SIGQUIT end the run (unless unikvm was
- * started with one of them ignored, as nohup and background jobs of a
- * shell are: then it stays ignored, as for any command). The handler sets
- * kvm_run.immediate_exit, so a KVM_RUN entered after the signal returns at
- * once too, and main() re-raises the signal after cleaning up.
+ * Signals from outside (UKVM_OUTSIDE_SIGNALS: SIGHUP, SIGINT, SIGQUIT,
+ * SIGUSR1, SIGUSR2, SIGTERM, SIGWINCH; unless unikvm was started with one
+ * of them ignored, as nohup and background jobs of a shell are: then it
+ * stays ignored, as for any command). The handler records the signal and
+ * sets kvm_run.immediate_exit, so a KVM_RUN entered after the signal
+ * returns at once too. The loop then looks at the guest's caught mask
+ * (struct ukvm_signals at LOW_SIGNALS): a signal the guest catches or
+ * ignores goes to it (its pending bit, then UKVM_SIGNAL_VECTOR by MSI) and
+ * the run goes on; any other ends the run, and main() re-raises it after
+ * cleaning up (SIGWINCH, ignored by default, is then dropped). The
+ * watchdog's SIGUSR1 comes from a timer (SI_TIMER): only another SIGUSR1
+ * counts as one from outside.
  *
  * The vCPU thread confines itself with seccomp (seccomp_filter.c) after setup,
  * just before the first KVM_RUN; what runs after the loop (teardown, the
  * re-raised signal) runs confined too.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <string.h>
@@ -43,26 +51,26 @@
 #define WAKE_TICKS 2 /* a halted vCPU is woken every 2 ticks (500 ms) */
 #define KICK_SIGNAL SIGUSR1
 
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 static volatile sig_atomic_t stop_signal;
+static _Atomic uint32_t host_pending; /* outside signals not yet looked at */
 static struct kvm_run *volatile running;
 
-static void on_kick(int sig)
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
-	(void)sig; /* only here to make KVM_RUN and blocking calls return EINTR */
-}
-
-static void on_stop(int sig)
-{
+	(void)uc;
+	if (sig == KICK_SIGNAL && si->si_code == SI_TIMER)
+		return; /* the watchdog: only here to make KVM_RUN and blocking calls return EINTR
+			 */
 	struct kvm_run *r = running;
-	stop_signal = sig;
+	atomic_fetch_or(&host_pending, 1u << sig);
 	if (r)
 		r->immediate_exit = 1;
 }
 
-static int install(int sig, void (*handler)(int))
+static int install(int sig)
 {
-	struct sigaction sa = {.sa_handler = handler}; /* no SA_RESTART */
+	struct sigaction sa = {.sa_sigaction = on_signal,
+			       .sa_flags = SA_SIGINFO}; /* no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
 	return sigaction(sig, &sa, NULL);
 }
@@ -74,9 +82,36 @@ static int start_watchdog(timer_t *t)
 	    .it_interval = {0, WATCHDOG_MS * 1000000L},
 	    .it_value = {0, WATCHDOG_FIRST_MS * 1000000L},
 	};
-	if (install(KICK_SIGNAL, on_kick) < 0 || timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
+	if (install(KICK_SIGNAL) < 0 || timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
 		return -1;
 	return timer_settime(*t, 0, &its, NULL);
+}
+
+/* Takes the outside signals that came: those the guest catches go to it,
+ * the first other one (but SIGWINCH) becomes the stop signal. */
+static void take_host_signals(struct vm *vm)
+{
+	if (!stop_signal && running)
+		running->immediate_exit = 0; /* before the exchange: a later signal sets it again */
+	uint32_t sigs = atomic_exchange(&host_pending, 0);
+	if (!sigs)
+		return;
+	struct ukvm_signals *shared = gmem_host(&vm->mem, LOW_SIGNALS, sizeof(*shared));
+	uint32_t caught = __atomic_load_n(&shared->caught, __ATOMIC_ACQUIRE) & UKVM_OUTSIDE_SIGNALS;
+	uint32_t to_guest = sigs & caught;
+	if (to_guest) {
+		__atomic_fetch_or(&shared->pending, to_guest, __ATOMIC_SEQ_CST);
+		struct kvm_msi msi = {.address_lo = UKVM_MSI_ADDR_APIC0,
+				      .data = UKVM_SIGNAL_VECTOR};
+		if (ioctl(vm->fd, KVM_SIGNAL_MSI, &msi) < 0)
+			ukvm_perr("KVM_SIGNAL_MSI (an outside signal to the guest)");
+	}
+	uint32_t stop = sigs & ~caught & ~(1u << SIGWINCH);
+	if (stop && !stop_signal) {
+		stop_signal = __builtin_ctz(stop);
+		if (running)
+			running->immediate_exit = 1;
+	}
 }
 
 int vm_stop_signal(void)
@@ -204,6 +239,7 @@ bool vm_check_stop(struct vm *vm)
 
 	if (vm->done)
 		return true;
+	take_host_signals(vm);
 	if (stop_signal)
 		vm_stop(vm, EXIT_SIGNAL_BASE + stop_signal);
 	else if ((status = devices_fatal(vm)))
@@ -220,11 +256,13 @@ int vm_run(struct vm *vm)
 	timer_t timer;
 
 	deadline_ms = vm->timeout_ms ? now_ms() + vm->timeout_ms : 0;
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+	for (int sig = 1; sig < 32; sig++) {
 		struct sigaction old;
-		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		if (!(UKVM_OUTSIDE_SIGNALS & (1u << sig)) || sig == KICK_SIGNAL)
+			continue; /* SIGUSR1: with the watchdog below */
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 			continue;
-		if (install(stop_signals[i], on_stop) < 0) {
+		if (install(sig) < 0) {
 			ukvm_perr("sigaction");
 			return EXIT_HOST_ERROR;
 		}
@@ -241,7 +279,7 @@ int vm_run(struct vm *vm)
 		return EXIT_HOST_ERROR;
 	}
 	running = vm->run;
-	if (stop_signal)
+	if (atomic_load(&host_pending))
 		vm->run->immediate_exit = 1; /* it came before `running` was set */
 	while (!vm_check_stop(vm)) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {

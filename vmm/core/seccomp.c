@@ -257,7 +257,7 @@ static void allow_vcpu_core(struct seccomp_rules *r, const struct vm *vm)
 	/* Restore a stop signal's default action and raise it at itself
 	 * (commands/run.c, core/run_loop.c), or the watchdog's signal's after
 	 * the run. */
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		ALLOW_IF(r, rt_sigaction, arg_eq(0, (scmp_datum_t)sigs[i]));
 	ALLOW(r, getpid);

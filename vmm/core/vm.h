@@ -113,7 +113,8 @@ struct layout {
 #define LOW_PD 0x3000 /* one page per GiB: 3 pages */
 #define LOW_GDT 0x6000
 #define LOW_BOOT_INFO 0x7000
-#define LOW_PT_POOL 0x8000 /* page tables for 4 KiB-mapped ranges */
+#define LOW_SIGNALS UKVM_SIGNALS_GPA /* struct ukvm_signals, the one guest-writable page */
+#define LOW_PT_POOL 0x9000	     /* page tables for 4 KiB-mapped ranges */
 #define STACK_SIZE (8ULL << 20)
 #define GUARD_SIZE (2ULL << 20)
 #define ARGS_MAX (2ULL << 20)
@@ -135,8 +136,9 @@ int x86_boot_vcpu(struct vm *vm, const struct layout *l, char *err, size_t errle
 
 /* ---- run.c: the run loop ------------------------------------------------ */
 
-/* Runs until the guest exits or dies, vm->timeout_ms passes, or SIGINT,
- * SIGTERM, SIGHUP or SIGQUIT arrives; returns the process exit status. */
+/* Runs until the guest exits or dies, vm->timeout_ms passes, or an outside
+ * signal the guest does not catch arrives (UKVM_OUTSIDE_SIGNALS but
+ * SIGWINCH; a caught one goes to the guest); returns the exit status. */
 int vm_run(struct vm *vm);
 
 /* Whether the run must end now (a stop signal came, the time is up): for

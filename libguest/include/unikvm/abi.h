@@ -257,6 +257,28 @@ _Static_assert(sizeof(struct ukvm_hc_clock) == 24, "clock size");
  * completion rings), so a lost interrupt costs at most that long. */
 #define UKVM_WAKE_VECTOR 0x50
 
+/* ---- Signals from outside (docs/exit-codes.md) ----------------------------
+ *
+ * One page of guest RAM at UKVM_SIGNALS_GPA, in the VMM's low area but
+ * writable by the guest, holds struct ukvm_signals. The guest keeps in
+ * `caught` the outside signals it has a handler for or ignores (bit n:
+ * signal n, only bits of UKVM_OUTSIDE_SIGNALS count). When unikvm gets one
+ * of those, the VMM ORs its bit into `pending` (atomically) and raises
+ * UKVM_SIGNAL_VECTOR; the guest takes `pending` with an atomic exchange
+ * and sends each signal to itself (si_code SI_USER). An outside signal the
+ * guest does not catch ends the run as before (status 128 + n). */
+#define UKVM_SIGNALS_GPA 0x8000
+#define UKVM_SIGNAL_VECTOR 0x52
+#define UKVM_OUTSIDE_SIGNALS                                                                       \
+	((1u << 1) | (1u << 2) | (1u << 3) | (1u << 10) | (1u << 12) | (1u << 15) | (1u << 28))
+/* SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGWINCH */
+
+struct ukvm_signals {
+	uint32_t caught;  /* guest writes: bit n, signal n has a handler or SIG_IGN */
+	uint32_t pending; /* VMM ORs bits in, guest exchanges it with 0 */
+};
+_Static_assert(sizeof(struct ukvm_signals) == 8, "signals size");
+
 /* ---- Block device (docs/block.md) --------------------------------------- */
 
 /* Disks are numbered 0..count-1 in the order of --disk options. Each has one
