@@ -94,7 +94,8 @@ static int child_status(int connect_any, int *abi)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		const struct landlock_path paths[] = {{ro_dir, false}, {rw_dir, true}};
+		const struct landlock_path paths[] = {{.path = ro_dir, .writable = false},
+						      {.path = rw_dir, .writable = true}};
 		const uint16_t ports[] = {47811};
 		const struct landlock_policy pol = {paths, 2, ports, 1, connect_any != 0};
 		char err[256];

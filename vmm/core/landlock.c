@@ -73,13 +73,17 @@ static uint64_t fs_rights(int abi, bool writable)
 
 static int add_path(int ruleset, int abi, const struct landlock_path *p, char *err, size_t errlen)
 {
-	int fd = open(p->path, O_PATH | O_CLOEXEC);
+	const char *name = p->path ? p->path : "a mapped directory";
+	int fd = p->fd > 0 ? p->fd : open(p->path, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "landlock: %s: %s", p->path, strerror(errno));
+		snprintf(err, errlen, "landlock: %s: %s", name, strerror(errno));
 		return -1;
 	}
 	struct landlock_path_beneath_attr attr = {.allowed_access = fs_rights(abi, p->writable),
 						  .parent_fd = fd};
+	if (p->create_only)
+		attr.allowed_access = LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_WRITE_FILE |
+				      (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
 	/* A regular file takes only the rights that apply to files. */
 	struct stat st;
 	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
@@ -89,9 +93,10 @@ static int add_path(int ruleset, int abi, const struct landlock_path *p, char *e
 				       (abi >= 5 ? LANDLOCK_ACCESS_FS_IOCTL_DEV : 0);
 	long rc = syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &attr, 0);
 	int e = errno;
-	close(fd);
+	if (p->fd <= 0)
+		close(fd);
 	if (rc < 0) {
-		snprintf(err, errlen, "landlock: rule for %s: %s", p->path, strerror(e));
+		snprintf(err, errlen, "landlock: rule for %s: %s", name, strerror(e));
 		return -1;
 	}
 	return 0;

@@ -5,7 +5,7 @@
  * guest runs, next to seccomp (core/seccomp.c); Landlock's own calls must
  * be made before seccomp forbids them.
  *
- * Not wired into the run path yet (branch sigout, see its report).
+ * `unikvm run` calls it before the devices start (commands/run.c).
  */
 #ifndef UKVM_LANDLOCK_H
 #define UKVM_LANDLOCK_H
@@ -16,8 +16,11 @@
 
 /* One host path the VMM may keep using after confinement. */
 struct landlock_path {
-	const char *path;
-	bool writable; /* false: read and execute only */
+	const char *path; /* opened here (O_PATH) unless fd is given; its name in messages */
+	int fd;		  /* > 0: an fd open on it (O_PATH is enough), used instead */
+	bool writable;	  /* false: read and execute only */
+	bool create_only; /* a directory where files may only be created and written
+			   * (a core file not there yet): no reads, no removal */
 };
 
 /* What the VMM may still reach once confined. Everything else on the file
