@@ -129,13 +129,7 @@ long anon_inode_stat(struct ukvm_stat *u)
 
 long anon_inode_statfs(struct ukvm_statfs *u)
 {
-	*u = (struct ukvm_statfs){.type = ANON_INODE_FS_MAGIC,
-				  .bsize = UKVM_PAGE_SIZE,
-				  .fsid = {ANON_DEV, 0},
-				  .namelen = 255,
-				  .frsize = UKVM_PAGE_SIZE,
-				  .flags = ST_VALID};
-	return 0;
+	return pseudo_fs_statfs(u, ANON_INODE_FS_MAGIC, ANON_DEV);
 }
 
 static long efd_stat(struct ofile *of, struct ukvm_stat *u)

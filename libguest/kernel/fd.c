@@ -62,6 +62,17 @@ void ofile_put(struct ofile *of)
 	of->ops = NULL;
 }
 
+long pseudo_fs_statfs(struct ukvm_statfs *u, uint64_t magic, uint32_t dev)
+{
+	*u = (struct ukvm_statfs){.type = magic,
+				  .bsize = UKVM_PAGE_SIZE,
+				  .fsid = {dev, 0},
+				  .namelen = 255,
+				  .frsize = UKVM_PAGE_SIZE,
+				  .flags = ST_VALID};
+	return 0;
+}
+
 void poll_table_add(struct poll_table *pt, struct waitq *wq)
 {
 	if (pt && pt->queue)

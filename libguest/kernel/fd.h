@@ -116,6 +116,9 @@ long poll_mask_done(uint64_t addr, long r);
  * epoll, timerfd): mode 0600 and no file type, anon_inodefs. */
 long anon_inode_stat(struct ukvm_stat *u);
 long anon_inode_statfs(struct ukvm_statfs *u);
+/* fstatfs of a file on one of the kernel's pseudo file systems (pipefs,
+ * sockfs, anon_inodefs): its magic and device, page-sized blocks. */
+long pseudo_fs_statfs(struct ukvm_statfs *u, uint64_t magic, uint32_t dev);
 /* epoll.c: of's last reference is gone: it leaves every epoll set. */
 void epoll_file_gone(struct ofile *of);
 

@@ -150,13 +150,7 @@ static long pipe_stat(struct ofile *of, struct ukvm_stat *u)
 static long pipe_statfs(struct ofile *of, struct ukvm_statfs *u)
 {
 	(void)of; /* all pipes are on the one pipefs */
-	*u = (struct ukvm_statfs){.type = PIPEFS_MAGIC,
-				  .bsize = UKVM_PAGE_SIZE,
-				  .fsid = {PIPE_DEV, 0},
-				  .namelen = 255,
-				  .frsize = UKVM_PAGE_SIZE,
-				  .flags = ST_VALID};
-	return 0;
+	return pseudo_fs_statfs(u, PIPEFS_MAGIC, PIPE_DEV);
 }
 
 static short pipe_poll(struct ofile *of, short events, struct poll_table *pt)

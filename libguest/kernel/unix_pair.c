@@ -321,13 +321,7 @@ static long pair_stat(struct ofile *of, struct ukvm_stat *u)
 static long pair_statfs(struct ofile *of, struct ukvm_statfs *u)
 {
 	(void)of; /* every socket is on the one sockfs */
-	*u = (struct ukvm_statfs){.type = SOCKFS_MAGIC,
-				  .bsize = UKVM_PAGE_SIZE,
-				  .fsid = {SOCK_DEV, 0},
-				  .namelen = 255,
-				  .frsize = UKVM_PAGE_SIZE,
-				  .flags = ST_VALID};
-	return 0;
+	return pseudo_fs_statfs(u, SOCKFS_MAGIC, SOCK_DEV);
 }
 
 static short pair_poll(struct ofile *of, short events, struct poll_table *pt)
