@@ -726,14 +726,18 @@ static void write_json(const char *path, const struct figure *fs, int n)
 		die("cannot write %s", path);
 }
 
-/* Every figure present, finite and positive; ratios plausible. */
+/* Every figure present, finite and positive; ratios plausible. A figure
+ * without a baseline is a difference of two measurements (peak RSS minus
+ * guest RAM touched), and one run of it can come out below zero when the
+ * kernel's RSS counters lag: its median must be positive, not every run. */
 static int check_sane(const struct figure *fs, int n)
 {
 	int bad = 0;
 	for (int i = 0; i < n; i++) {
 		const struct figure *f = &fs[i];
 		double m = median(&f->val), r = ratio(f);
-		bool ok = f->val.n > 0 && isfinite(min_of(&f->val)) && min_of(&f->val) > 0 &&
+		double low = f->has_ratio ? min_of(&f->val) : m;
+		bool ok = f->val.n > 0 && isfinite(min_of(&f->val)) && isfinite(m) && low > 0 &&
 			  (!f->has_ratio || (isfinite(r) && r > 1e-3 && r < 1e3));
 		if (!ok) {
 			fprintf(stderr,
