@@ -533,8 +533,10 @@ static long new_sock(int32_t handle, int type, uint32_t flags, struct ofile **of
 long inet_socket(int domain, int type, int protocol, struct ofile **of)
 {
 	int base = type & 0xf;
+	if (base == SOCK_RAW)
+		return -EPERM; /* as for a program without CAP_NET_RAW */
 	if (!net_up)
-		return base == SOCK_RAW ? -EPERM : -EACCES; /* as --network none */
+		return -EACCES; /* as --network none */
 	struct ukvm_hc_net_socket h = {.domain = domain, .type = type, .protocol = protocol};
 	hc_net_socket(&h);
 	if (h.ret < 0)
