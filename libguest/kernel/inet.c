@@ -49,6 +49,7 @@ static struct ukvm_net_events net_ev __attribute__((aligned(UKVM_PAGE_SIZE)));
 static struct isock socks[FD_MAX];	      /* at most one per open file */
 static uint16_t by_handle[UKVM_NET_EV_SLOTS]; /* index + 1 into socks; 0: none */
 static int net_up;
+static const struct file_ops inet_ops;
 
 /* ---- the event page ---------------------------------------------------------------- */
 
@@ -224,6 +225,37 @@ static long inet_send(struct ofile *of, struct sock_msg *m)
 				     : wait_for(s, POLLOUT, s->sndtimeo, deadline);
 		if (r)
 			return sent ? (long)sent : r;
+	}
+}
+
+long inet_sendfile(struct ofile *of, int32_t fs_handle, int64_t *off, uint64_t count)
+{
+	struct isock *s = of->priv.ptr;
+	uint64_t deadline = deadline_of(s->sndtimeo);
+	if (of->ops != &inet_ops)
+		return -EINVAL;
+	for (;;) {
+		ev_clear(s, POLLOUT);
+		struct ukvm_hc_net_sendfile h = {.sock = s->handle,
+						 .fs_handle = fs_handle,
+						 .offset = off ? *off : -1,
+						 .count = count};
+		hc_net_sendfile(&h);
+		if (h.ret >= 0) {
+			if (off)
+				*off = h.offset;
+			if ((uint64_t)h.ret == count)
+				ev_set(s, POLLOUT);
+			return h.ret;
+		}
+		if (h.ret == -EPIPE)
+			return sock_epipe(0);
+		if (h.ret != -EAGAIN)
+			return h.ret;
+		long r = (of->flags & O_NONBLOCK) ? (ev_want(s, POLLOUT), -EAGAIN)
+						  : wait_for(s, POLLOUT, s->sndtimeo, deadline);
+		if (r)
+			return r;
 	}
 }
 

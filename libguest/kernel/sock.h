@@ -78,13 +78,18 @@ int inet_interrupt(void);
  * file in *of, or -errno (-EACCES without a network). */
 long inet_socket(int domain, int type, int protocol, struct ofile **of);
 
+/* sendfile from the --dir file fs_handle to inet socket of: count bytes
+ * at *off (NULL: the file's position); the bytes sent or -errno. Other
+ * kinds: -EINVAL. */
+long inet_sendfile(struct ofile *of, int32_t fs_handle, int64_t *off, uint64_t count);
+
 #define SOCK_SYSCALL(name) long sys_##name(const struct syscall_frame *f);
 /* clang-format off */
 SOCK_SYSCALL(socket) SOCK_SYSCALL(socketpair) SOCK_SYSCALL(sendto) SOCK_SYSCALL(recvfrom)
 SOCK_SYSCALL(sendmsg) SOCK_SYSCALL(recvmsg) SOCK_SYSCALL(sendmmsg) SOCK_SYSCALL(recvmmsg)
 SOCK_SYSCALL(shutdown) SOCK_SYSCALL(getsockopt) SOCK_SYSCALL(setsockopt)
 SOCK_SYSCALL(getsockname) SOCK_SYSCALL(getpeername) SOCK_SYSCALL(bind) SOCK_SYSCALL(connect)
-SOCK_SYSCALL(listen) SOCK_SYSCALL(accept) SOCK_SYSCALL(accept4)
+SOCK_SYSCALL(listen) SOCK_SYSCALL(accept) SOCK_SYSCALL(accept4) SOCK_SYSCALL(sendfile)
 /* clang-format on */
 #undef SOCK_SYSCALL
 

@@ -10,6 +10,7 @@
 
 #include "kernel.h"
 #include "fd.h"
+#include "hostfile.h"
 #include "ksignal.h"
 #include "sched.h"
 #include "sock.h"
@@ -534,4 +535,34 @@ long sys_accept(const struct syscall_frame *f)
 long sys_accept4(const struct syscall_frame *f)
 {
 	return do_accept(f, f->a4);
+}
+
+/* sendfile(out, in, offset, count): from a --dir file to an inet socket,
+ * one host sendfile (inet.c); other pairs of files EINVAL. */
+long sys_sendfile(const struct syscall_frame *f)
+{
+	struct ofile *out = fd_get(f->a1), *in = fd_get(f->a2);
+	int64_t off, *offp = NULL;
+	if (!out || !in || (in->flags & O_ACCMODE) == O_WRONLY ||
+	    (out->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	int32_t h = hostfile_handle(in);
+	if (!h || !out->ops->sock)
+		return -EINVAL;
+	if (f->a3) {
+		if (!user_range_ok(f->a3, sizeof off))
+			return -EFAULT;
+		kmemcpy(&off, (const void *)(uintptr_t)f->a3, sizeof off);
+		if (off < 0)
+			return -EINVAL;
+		offp = &off;
+	}
+	ofile_get(out);
+	ofile_get(in);
+	long r = inet_sendfile(out, h, offp, f->a4 > 0x7ffff000 ? 0x7ffff000 : f->a4);
+	ofile_put(in);
+	ofile_put(out);
+	if (offp && r >= 0)
+		kmemcpy((void *)(uintptr_t)f->a3, &off, sizeof off);
+	return r;
 }

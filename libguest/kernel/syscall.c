@@ -143,6 +143,7 @@ static const syscall_fn table[] = {
     [SYS_listen] = sys_listen,
     [SYS_accept] = sys_accept,
     [SYS_accept4] = sys_accept4,
+    [SYS_sendfile] = sys_sendfile,
     [SYS_lseek] = sys_lseek,
     [SYS_ioctl] = sys_ioctl,
     [SYS_ftruncate] = sys_ftruncate,
