@@ -108,8 +108,9 @@ static void ev_want(const struct isock *s, uint32_t bits)
  * set, as Linux's sock_intr_errno). */
 static long wait_for(struct isock *s, uint32_t bits, uint64_t timeout_ns, uint64_t deadline)
 {
-	bits |= POLLERR | POLLHUP;
-	ev_want(s, bits);
+	/* POLLERR and POLLHUP interrupt too, but stay set once seen: the
+	 * look before sleeping is only at bits (the call reports errors) */
+	ev_want(s, bits | POLLERR | POLLHUP);
 	if (ev_ready(s) & bits)
 		return 0;
 	int r = waitq_block(&s->wq, WAIT_IO, deadline);
