@@ -11,6 +11,7 @@
  * status is the number of failures.
  *   netcases all      the cases above
  *   netcases sigpipe  a send to a closed peer with SIGPIPE's default action
+ *   netcases idle     threads blocked in recv and accept until killed
  *   netcases none     socket(AF_INET) without a network: EACCES
  *   netcases hosts NAME ADDR   getaddrinfo(NAME) gives ADDR
  */
@@ -414,6 +415,16 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "hosts"))
 		return argc == 4 && lookup(argv[2], argv[3]) ? 0 : 1;
+	if (!strcmp(mode, "idle")) { /* one thread in recv, one in accept, until killed */
+		int port, lfd = listener(&port);
+		int c = connect_to(port, 0);
+		pthread_t t;
+		pthread_create(&t, NULL, do_accept, &(struct accept_arg){.lfd = lfd, .cfd = -1});
+		char buf[4];
+		printf("idle\n");
+		recv(c, buf, sizeof buf, 0);
+		return 1;
+	}
 	if (!strcmp(mode, "sigpipe")) {
 		int c = closed_peer();
 		send(c, "x", 1, 0);
