@@ -6,14 +6,12 @@
  * connect is EINPROGRESS then POLLOUT and SO_ERROR (0, or ECONNREFUSED to
  * a closed port), EPIPE with MSG_NOSIGNAL and SIGPIPE to a handler, poll
  * and epoll (level and edge) on a socket, a signal interrupting a blocking
- * recv (EINTR), getsockname truncation, and getaddrinfo of a name in the
- * guest's /etc/hosts. Each case prints "ok: ..." or "FAIL: ..."; the exit
- * status is the number of failures.
- *   netcases all      the cases above
- *   netcases sigpipe  a send to a closed peer with SIGPIPE's default action
- *   netcases idle     threads blocked in recv and accept until killed
+ * recv (EINTR, or a restart under SA_RESTART), getsockname truncation, and getaddrinfo of a name in
+ * the guest's /etc/hosts. Each case prints "ok: ..." or "FAIL: ..."; the exit status is the number
+ * of failures. netcases all      the cases above netcases sigpipe  a send to a closed peer with
+ * SIGPIPE's default action netcases idle     threads blocked in recv and accept until killed
  *   netcases none     socket(AF_INET) without a network: EACCES
- *   netcases hosts NAME ADDR   getaddrinfo(NAME) gives ADDR
+ *   netcases hosts NAME ADDR   getaddrinfo(NAME) and gethostbyname(NAME) give ADDR
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -331,6 +329,20 @@ static void *kick(void *arg)
 	return NULL;
 }
 
+struct kick_arg {
+	pthread_t to;
+	int fd;
+};
+
+static void *kick_then_send(void *arg)
+{
+	struct kick_arg *k = arg;
+	kick(&k->to);
+	usleep(200000);
+	send(k->fd, "hi", 2, 0);
+	return NULL;
+}
+
 static void eintr_cases(void)
 {
 	int port, lfd = listener(&port);
@@ -353,6 +365,13 @@ static void eintr_cases(void)
 	r = recv(s, buf, sizeof buf, 0);
 	pthread_join(k, NULL);
 	check(r == -1 && errno == EINTR && sigusr1s == 2, "with SO_RCVTIMEO too: EINTR");
+	/* SA_RESTART and no timeout: the recv goes on and gets the bytes */
+	tv = (struct timeval){0, 0};
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	pthread_create(&k, NULL, kick_then_send, &(struct kick_arg){self, c});
+	r = recv(s, buf, sizeof buf, 0);
+	pthread_join(k, NULL);
+	check(r == 2 && sigusr1s == 3, "SA_RESTART: the recv is restarted and gets the bytes");
 	close(s);
 	close(c);
 	close(lfd);
@@ -413,8 +432,16 @@ int main(int argc, char **argv)
 		printf("socket: %d %s\n", s, s < 0 ? strerror(errno) : "");
 		return 0;
 	}
-	if (!strcmp(mode, "hosts"))
-		return argc == 4 && lookup(argv[2], argv[3]) ? 0 : 1;
+	if (!strcmp(mode, "hosts")) { /* getaddrinfo and gethostbyname agree with ADDR */
+		if (argc != 4 || !lookup(argv[2], argv[3]))
+			return 1;
+		struct hostent *he = gethostbyname(argv[2]);
+		char got[INET_ADDRSTRLEN] = "";
+		if (he && he->h_addrtype == AF_INET)
+			inet_ntop(AF_INET, he->h_addr_list[0], got, sizeof got);
+		printf("gethostbyname(%s): %s\n", argv[2], got);
+		return strcmp(got, argv[3]) != 0;
+	}
 	if (!strcmp(mode, "idle")) { /* one thread in recv, one in accept, until killed */
 		int port, lfd = listener(&port);
 		int c = connect_to(port, 0);
