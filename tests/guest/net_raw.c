@@ -21,6 +21,8 @@
 #include <unikvm/abi.h>
 
 static struct ukvm_net_events ev __attribute__((aligned(4096)));
+/* The event page is this program's, not libguest's (libguest/kernel/inet.c). */
+const char unikvm_raw_net_events[1];
 static char buf[65536];
 
 static void out32(uint16_t port, uint32_t value)
