@@ -174,6 +174,67 @@ static int echo(uint16_t port)
 	return 0;
 }
 
+/* A listener on guest port `port`, published: its first connection
+ * (waited for), or -1. */
+static int accept_one(uint16_t port)
+{
+	int l = (int)net_socket(AF_INET, SOCK_STREAM, 0);
+	struct ukvm_sockaddr a = inet4(INADDR_ANY, port);
+	if (net_addr(UKVM_HC_NET_BIND, l, &a) || net_handle(UKVM_HC_NET_LISTEN, l, 1))
+		return -1;
+	for (;;) {
+		consume(l, POLLIN);
+		struct ukvm_hc_net_accept acc = {.handle = l};
+		HC(NET_ACCEPT, &acc);
+		if (acc.ret != -EAGAIN) {
+			net_handle(UKVM_HC_NET_CLOSE, l, 0);
+			return (int)acc.ret;
+		}
+		if (wait_ready(l, POLLIN))
+			return -1;
+	}
+}
+
+/* The --dir file `name` (mapping 0) to the first connection on `port` by
+ * sendfile: 1000 bytes at offset 0 (the offset comes back), the rest from
+ * there. */
+static int send_file(uint16_t port, const char *name)
+{
+	struct ukvm_hc_fs_path o = {
+	    .p = {.mount = 0, .len = (uint32_t)strlen(name), .path = (uintptr_t)name}};
+	HC(FS_OPEN, &o);
+	printf("fs_open = %ld\n", (long)o.ret);
+	int c = accept_one(port);
+	if (c < 0 || o.ret < 0)
+		return 1;
+	long total = 0;
+	int64_t off = 0;
+	for (uint64_t count = 1000;; count = 1 << 20) {
+		consume(c, POLLOUT);
+		struct ukvm_hc_net_sendfile sf = {
+		    .sock = c, .fs_handle = (int32_t)o.ret, .offset = off, .count = count};
+		HC(NET_SENDFILE, &sf);
+		if (sf.ret == -EAGAIN) {
+			if (wait_ready(c, POLLOUT))
+				return 1;
+			continue;
+		}
+		if (sf.ret < 0) {
+			printf("sendfile = %ld\n", (long)sf.ret);
+			return 1;
+		}
+		if (total == 0)
+			printf("first sendfile = %ld, offset %ld\n", (long)sf.ret, (long)sf.offset);
+		if (sf.ret == 0)
+			break;
+		total += sf.ret;
+		off = sf.offset;
+	}
+	printf("sendfile: %ld bytes\n", total);
+	net_handle(UKVM_HC_NET_CLOSE, c, 0);
+	return 0;
+}
+
 /* Every handle that is not an open socket: -EBADF from every call. */
 static void bad_handles(void)
 {
@@ -284,6 +345,10 @@ int main(int argc, char **argv)
 			if (echo((uint16_t)atoi(arg)))
 				return 1;
 			i++;
+		} else if (!strcmp(c, "sendfile")) {
+			if (i + 2 >= argc || send_file((uint16_t)atoi(arg), argv[i + 2]))
+				return 1;
+			i += 2;
 		} else if (!strcmp(c, "bind")) {
 			bind_port((uint16_t)atoi(arg));
 			i++;

@@ -1,10 +1,12 @@
 /*
  * netclient: a TCP client for the network tests (tests/scripts/net-cases).
  * usage: netclient HOST PORT BYTES
+ *        netclient HOST PORT -
  * Connects (retrying for up to 20 s while the guest starts listening),
  * sends BYTES bytes of a pattern, half-closes, reads everything back and
  * checks it is the same pattern. Prints "netclient: N bytes echoed" and
- * exits 0, or says what differed and exits 1.
+ * exits 0, or says what differed and exits 1. With "-": sends nothing,
+ * copies what arrives to stdout until EOF.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -52,6 +54,16 @@ int main(int argc, char **argv)
 	if (argc != 4) {
 		fprintf(stderr, "usage: netclient HOST PORT BYTES\n");
 		return 2;
+	}
+	if (!strcmp(argv[3], "-")) {
+		int fd = connect_retry(argv[1], argv[2]);
+		ssize_t r;
+		if (fd < 0)
+			return 1;
+		while ((r = read(fd, buf, sizeof(buf))) > 0)
+			if (fwrite(buf, 1, (size_t)r, stdout) != (size_t)r)
+				return 1;
+		return r < 0;
 	}
 	long total = atol(argv[3]), sent = 0, got = 0;
 	if (total < 1) {
