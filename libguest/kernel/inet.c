@@ -508,8 +508,7 @@ static short inet_poll(struct ofile *of, short events, struct poll_table *pt)
 	if (r & POLLOUT)
 		ready |= POLLWRNORM;
 	ready &= (short)(events | POLLHUP | POLLERR);
-	if (!ready)
-		poll_table_add(pt, &s->wq);
+	poll_table_add(pt, &s->wq); /* ready or not: epoll keeps it from EPOLL_CTL_ADD */
 	return ready;
 }
 
