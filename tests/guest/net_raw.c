@@ -235,6 +235,30 @@ static int send_file(uint16_t port, const char *name)
 	return 0;
 }
 
+/* Stdin through slot 0: wait for POLLIN, clear it, read without waiting;
+ * until EOF. */
+static int read_stdin(void)
+{
+	long total = 0;
+	for (;;) {
+		if (wait_ready(UKVM_NET_STDIN_HANDLE, POLLIN))
+			return 1;
+		consume(UKVM_NET_STDIN_HANDLE, POLLIN | POLLRDHUP | POLLHUP);
+		struct ukvm_hc_read a = {.fd = 0,
+					 .flags = UKVM_READ_F_NONBLOCK,
+					 .buf = (uintptr_t)buf,
+					 .len = sizeof(buf)};
+		HC(READ, &a);
+		if (a.ret == -EAGAIN)
+			continue;
+		if (a.ret <= 0) {
+			printf("stdin: %ld bytes, then %ld\n", total, (long)a.ret);
+			return a.ret < 0;
+		}
+		total += a.ret;
+	}
+}
+
 /* Every handle that is not an open socket: -EBADF from every call. */
 static void bad_handles(void)
 {
@@ -349,6 +373,9 @@ int main(int argc, char **argv)
 			if (i + 2 >= argc || send_file((uint16_t)atoi(arg), argv[i + 2]))
 				return 1;
 			i += 2;
+		} else if (!strcmp(c, "stdin")) {
+			if (read_stdin())
+				return 1;
 		} else if (!strcmp(c, "bind")) {
 			bind_port((uint16_t)atoi(arg));
 			i++;
