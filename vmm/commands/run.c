@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include "core/landlock.h"
 #include "core/vm.h"
 #include "devices/files.h"
+#include "devices/net.h"
 
 /* The hidden test hook (tests/scripts/dir-cases): once confined, the VMM
  * opens this path (read-only, or for writing with a "w:" prefix) and says
@@ -48,13 +52,39 @@ static void landlock_probe(int abi)
 			 fd >= 0 ? "opened" : strerror(e), abi);
 }
 
+/* The hidden test hook (tests/scripts/net-cases): once confined, the VMM
+ * binds a TCP socket to 127.0.0.1:PORT itself, past the network policy's
+ * own check, and says on stderr what Landlock let through. */
+#define TEST_LANDLOCK_BIND_ENV "UKVM_TEST_LANDLOCK_BIND"
+
+static void landlock_bind_probe(int abi)
+{
+	const char *port = getenv(TEST_LANDLOCK_BIND_ENV);
+	if (!port)
+		return;
+	struct sockaddr_in in = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)atoi(port)),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&in, sizeof(in));
+	const char *what = r == 0 ? "bound" : strerror(errno);
+	if (fd >= 0)
+		close(fd);
+	if (abi < 4)
+		ukvm_err("landlock bind probe: %s: %s (Landlock ABI %d: no network rules, not "
+			 "covered)",
+			 port, what, abi);
+	else
+		ukvm_err("landlock bind probe: %s: %s (Landlock ABI %d)", port, what, abi);
+}
+
 /* Confines the VMM with Landlock (core/landlock.c) before any device
  * thread exists (restrict_self covers the calling thread and those it
  * creates after): from here on it can reach on the file system only its
  * --dir mappings (read-only ones read-only) and the --core file (or, if it
  * is not there yet, the right to create files in its directory), and with
- * ABI >= 4 no TCP bind or connect at all (the network's ports will go into
- * the policy's bind_ports and connect_any). Everything else the VMM uses
+ * ABI >= 4 TCP binds only to the ports the network policy allows and
+ * connects only with a network (net_policy_tcp_ports). Everything else the VMM uses
  * after setup is an fd opened before (/dev/kvm, the VM, disks, console
  * streams, the mappings' roots). Each path is held open (the mappings'
  * roots, *core_fd, closed by the caller after the run): a rule names an
@@ -98,13 +128,18 @@ static int landlock_run(const struct vm *vm, int *core_fd)
 	/* LeakSanitizer's check at exit reads /proc/self (docs/hardening.md) */
 	paths[n++] = (struct landlock_path){.path = "/proc"};
 #endif
-	const struct landlock_policy policy = {.paths = paths, .npaths = n};
+	uint16_t ports[NET_PUBLISH_MAX + 1];
+	struct landlock_policy policy = {.paths = paths, .npaths = n, .bind_ports = ports};
+	if (vm->net)
+		net_policy_tcp_ports(&vm->net->policy, ports, &policy.nbind_ports, &policy.bind_any,
+				     &policy.connect_any);
 	if (landlock_confine(&policy, &abi, err, sizeof(err))) {
 		ukvm_err("cannot confine the VMM with Landlock (%s); --no-seccomp runs without it",
 			 err);
 		return EXIT_HOST_ERROR;
 	}
 	landlock_probe(abi);
+	landlock_bind_probe(abi);
 	return 0;
 }
 
