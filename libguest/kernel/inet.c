@@ -31,6 +31,8 @@
 
 #define SO_RCVTIMEO_X86 20 /* x86_64's SO_RCVTIMEO, SO_SNDTIMEO (64-bit time_t) */
 #define SO_SNDTIMEO_X86 21
+#define SO_RCVTIMEO_NEW_ 66 /* the same on x86_64: two 64-bit words */
+#define SO_SNDTIMEO_NEW_ 67
 #define NS_PER_S 1000000000ull
 #define RECV_FLAGS (MSG_OOB | MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_WAITALL)
 #define SEND_FLAGS (MSG_OOB | MSG_DONTROUTE | MSG_DONTWAIT | MSG_EOR | MSG_MORE | MSG_NOSIGNAL)
@@ -398,9 +400,9 @@ static uint64_t *timeo_of(struct isock *s, int level, int name)
 {
 	if (level != SOL_SOCKET)
 		return NULL;
-	return name == SO_RCVTIMEO_X86	 ? &s->rcvtimeo
-	       : name == SO_SNDTIMEO_X86 ? &s->sndtimeo
-					 : NULL;
+	if (name == SO_RCVTIMEO_X86 || name == SO_RCVTIMEO_NEW_)
+		return &s->rcvtimeo;
+	return name == SO_SNDTIMEO_X86 || name == SO_SNDTIMEO_NEW_ ? &s->sndtimeo : NULL;
 }
 
 static long inet_getsockopt(struct ofile *of, int level, int name, uint8_t *val, uint32_t *len)

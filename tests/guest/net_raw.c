@@ -235,22 +235,24 @@ static int send_file(uint16_t port, const char *name)
 	return 0;
 }
 
-/* Stdin through slot 0: wait for POLLIN, clear it, read without waiting;
- * until EOF. */
+/* Stdin through slot 0, as edge-triggered readiness asks: clear POLLIN,
+ * read without waiting, and wait for the bit only after -EAGAIN; until
+ * EOF. */
 static int read_stdin(void)
 {
 	long total = 0;
 	for (;;) {
-		if (wait_ready(UKVM_NET_STDIN_HANDLE, POLLIN))
-			return 1;
 		consume(UKVM_NET_STDIN_HANDLE, POLLIN | POLLRDHUP | POLLHUP);
 		struct ukvm_hc_read a = {.fd = 0,
 					 .flags = UKVM_READ_F_NONBLOCK,
 					 .buf = (uintptr_t)buf,
 					 .len = sizeof(buf)};
 		HC(READ, &a);
-		if (a.ret == -EAGAIN)
+		if (a.ret == -EAGAIN) {
+			if (wait_ready(UKVM_NET_STDIN_HANDLE, POLLIN))
+				return 1;
 			continue;
+		}
 		if (a.ret <= 0) {
 			printf("stdin: %ld bytes, then %ld\n", total, (long)a.ret);
 			return a.ret < 0;

@@ -140,6 +140,10 @@ static void blocking_cases(void)
 	getsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv2, &tl);
 	check(tl == sizeof tv2 && tv2.tv_sec == 0 && tv2.tv_usec == 300000,
 	      "SO_RCVTIMEO reads back what was set");
+	struct timeval tv3 = {0, 0};
+	tl = sizeof tv3;
+	getsockopt(c, SOL_SOCKET, 66 /* SO_RCVTIMEO_NEW */, &tv3, &tl);
+	check(tl == sizeof tv3 && tv3.tv_usec == 300000, "SO_RCVTIMEO_NEW is the same option");
 	char buf[64];
 	double t0 = now_ms();
 	long n = recv(c, buf, sizeof buf, 0);
