@@ -54,6 +54,10 @@ void mm_init(void);
 long mm_brk(uint64_t addr);
 long mm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 long mm_munmap(uint64_t addr, uint64_t len);
+/* Pages for the kernel (mm_munmap gives them back): len bytes, zeroed but
+ * for the first unzeroed bytes (whole pages), which the caller fills
+ * before it reads them; -ENOMEM. */
+long mm_alloc_kernel(uint64_t len, uint64_t unzeroed);
 long mm_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr);
 uint64_t mm_free_bytes(void);
 

@@ -57,11 +57,23 @@ static int range_free(uint64_t i, uint64_t n)
 	return 1;
 }
 
-static void take(uint64_t i, uint64_t n)
+/* Zeroes one page, 8 bytes a store: the same speed as kmemset's byte
+ * string on hardware (ERMS), 8 times fewer steps where `rep` is emulated
+ * one step at a time (QEMU's TCG, the sandbox). */
+static void zero_page(uint64_t addr)
+{
+	uint64_t n = PAGE / 8;
+	void *p = (void *)(uintptr_t)addr;
+	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ull) : "memory");
+}
+
+/* Marks pages i..i+n used; the dirty ones from the keep-th on are zeroed
+ * (the first keep pages are the caller's to fill: a kernel stack). */
+static void take(uint64_t i, uint64_t n, uint64_t keep)
 {
 	for (uint64_t k = i; k < i + n; k++) {
-		if (bit(dirty, k))
-			kmemset((void *)(uintptr_t)addr_of(k), 0, PAGE);
+		if (k >= i + keep && bit(dirty, k))
+			zero_page(addr_of(k));
 		set_bit(used, k, 1);
 		set_bit(dirty, k, 1);
 	}
@@ -119,7 +131,7 @@ long mm_brk(uint64_t addr)
 		n = (new_end - cur_end) / PAGE;
 		if (!range_free(i, n))
 			return (long)brk_cur;
-		take(i, n);
+		take(i, n, 0);
 	} else if (new_end < cur_end) {
 		pool_range(new_end, 0, &i);
 		release(i, (cur_end - new_end) / PAGE);
@@ -154,7 +166,17 @@ long mm_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t 
 		if (i == npages)
 			return -ENOMEM;
 	}
-	take(i, n);
+	take(i, n, 0);
+	return (long)addr_of(i);
+}
+
+long mm_alloc_kernel(uint64_t len, uint64_t unzeroed)
+{
+	uint64_t n = ALIGN_UP(len, PAGE) / PAGE, i = n <= npages ? find_top_down(n) : npages;
+
+	if (i == npages)
+		return -ENOMEM;
+	take(i, n, unzeroed / PAGE);
 	return (long)addr_of(i);
 }
 
@@ -192,7 +214,7 @@ long mm_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64
 		return (long)old;
 	}
 	if (i + newn <= npages && range_free(i + oldn, newn - oldn)) {
-		take(i + oldn, newn - oldn);
+		take(i + oldn, newn - oldn, 0);
 		return (long)old;
 	}
 	if (!(flags & MREMAP_MAYMOVE))
@@ -200,7 +222,7 @@ long mm_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64
 	j = find_top_down(newn);
 	if (j == npages)
 		return -ENOMEM;
-	take(j, newn);
+	take(j, newn, 0);
 	kmemcpy((void *)(uintptr_t)addr_of(j), (void *)(uintptr_t)old, oldn * PAGE);
 	release(i, oldn);
 	return (long)addr_of(j);

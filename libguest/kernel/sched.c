@@ -234,9 +234,7 @@ NORETURN static void report_deadlock(void)
 		const struct syscall_frame *f = t->frame;
 		w[n++] = (struct ukvm_thread_wait){
 		    .tid = (uint32_t)t->tid,
-		    .what = t->wait_what == WAIT_FUTEX	  ? UKVM_WAIT_FUTEX
-			    : t->wait_what == WAIT_SIGNAL ? UKVM_WAIT_SIGNAL
-							  : UKVM_WAIT_OTHER,
+		    .what = (uint32_t)t->wait_what, /* the ABI's UKVM_WAIT_* (sched.h) */
 		    .addr = t->wait_addr,
 		    .rip = f ? f->rip : 0,
 		    .rsp = f ? f->rsp : 0,

@@ -17,6 +17,7 @@
 #define LIBGUEST_SCHED_H
 
 #include <stdint.h>
+#include <unikvm/abi.h>
 
 #include "ksignal.h"
 #include "syscall.h"
@@ -33,14 +34,17 @@ enum thread_state {
 	THREAD_DEAD,	 /* exited; its memory goes at the next switch */
 };
 
-/* What a blocked thread waits for (the deadlock report names it). */
+/* What a blocked thread waits for. The values are the ABI's, which the
+ * deadlock report passes as they are and the VMM names, each one. */
 enum thread_wait {
-	WAIT_NONE,
-	WAIT_FUTEX,
-	WAIT_SLEEP,
-	WAIT_SIGNAL,
-	WAIT_IO,   /* one file's wait queue: a pipe, eventfd, timerfd; a socket, stdin */
-	WAIT_POLL, /* poll, select, epoll_wait: several queues at once */
+	WAIT_NONE = UKVM_WAIT_OTHER,
+	WAIT_FUTEX = UKVM_WAIT_FUTEX,
+	WAIT_SLEEP = UKVM_WAIT_SLEEP,
+	WAIT_SIGNAL = UKVM_WAIT_SIGNAL,
+	WAIT_IO =
+	    UKVM_WAIT_IO, /* one file's wait queue: a pipe, eventfd, timerfd; a socket, stdin */
+	WAIT_POLL = UKVM_WAIT_POLL, /* poll, select, epoll_wait: several queues at once */
+	WAIT_COUNT = UKVM_WAIT_COUNT,
 };
 
 struct thread {

@@ -41,12 +41,13 @@ static struct thread *thread_alloc(void)
 {
 	uint64_t meta = ALIGN_UP(sizeof(struct thread), 64) + sched_xstate_size;
 	uint64_t size = THREAD_KSTACK_SIZE + ALIGN_UP(meta, UKVM_PAGE_SIZE);
-	long base = mm_mmap(0, size, 3, 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0);
+	/* The stack needs no zeroing: nothing reads it before writing it. */
+	long base = mm_alloc_kernel(size, THREAD_KSTACK_SIZE);
 
 	if (base < 0)
 		return 0;
 	uint64_t top = (uint64_t)base + THREAD_KSTACK_SIZE;
-	struct thread *t = (struct thread *)(uintptr_t)top; /* zeroed by mm */
+	struct thread *t = (struct thread *)(uintptr_t)top; /* zeroed */
 	t->region = (void *)(uintptr_t)base;
 	t->region_size = size;
 	t->kstack_top = top;

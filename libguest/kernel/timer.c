@@ -39,9 +39,28 @@ struct ktimer {
 };
 
 static struct ktimer timers[TIMERS_MAX];
+static int timers_used;		  /* slots of timers[] in use: none, no loop over them */
 static struct ktimer itimer_real; /* alarm, setitimer(ITIMER_REAL) */
 
 #define ITIMER_ID (-1) /* the siginfo of SIGALRM is the kernel's, not a timer's */
+
+/* A free slot of timers[], now counted as used, or -1. */
+static int timer_take(void)
+{
+	for (int id = 0; id < TIMERS_MAX; id++)
+		if (!timers[id].used) {
+			timers[id].used = 1;
+			timers_used++;
+			return id;
+		}
+	return -1;
+}
+
+static void timer_release(struct ktimer *t)
+{
+	*t = (struct ktimer){0};
+	timers_used--;
+}
 
 static uint64_t ns_to_ticks(uint64_t ns)
 {
@@ -51,7 +70,7 @@ static uint64_t ns_to_ticks(uint64_t ns)
 uint64_t timers_next_deadline(void)
 {
 	uint64_t d = itimer_real.deadline;
-	for (int i = 0; i < TIMERS_MAX; i++)
+	for (int i = 0; timers_used && i < TIMERS_MAX; i++) /* the scheduler asks often */
 		if (timers[i].used && timers[i].deadline && (!d || timers[i].deadline < d))
 			d = timers[i].deadline;
 	return d;
@@ -108,7 +127,7 @@ static void expire_one(struct ktimer *t, int id, uint64_t now)
 void timers_expire(uint64_t now)
 {
 	expire_one(&itimer_real, ITIMER_ID, now);
-	for (int i = 0; i < TIMERS_MAX; i++)
+	for (int i = 0; timers_used && i < TIMERS_MAX; i++)
 		if (timers[i].used)
 			expire_one(&timers[i], i, now);
 }
@@ -266,9 +285,7 @@ long sys_timer_create(const struct syscall_frame *f)
 		return -EINVAL;
 	if (ev.notify == SIGEV_THREAD_ID && !sched_find(ev.tid))
 		return -EINVAL;
-	for (id = 0; id < TIMERS_MAX && timers[id].used; id++)
-		;
-	if (id == TIMERS_MAX)
+	if ((id = timer_take()) < 0)
 		return -EAGAIN;
 	timers[id] = (struct ktimer){
 	    .used = 1,
@@ -344,7 +361,7 @@ long sys_timer_delete(const struct syscall_frame *f)
 	struct ktimer *t = timer_arg(f->a1);
 	if (!t)
 		return -EINVAL;
-	*t = (struct ktimer){0};
+	timer_release(t);
 	return 0;
 }
 
@@ -352,10 +369,8 @@ long sys_timer_delete(const struct syscall_frame *f)
 
 int timer_fd_create(int clock, uint64_t *count, struct waitq *wq)
 {
-	int id;
-	for (id = 0; id < TIMERS_MAX && timers[id].used; id++)
-		;
-	if (id == TIMERS_MAX)
+	int id = timer_take();
+	if (id < 0)
 		return -ENOMEM;
 	timers[id] = (struct ktimer){
 	    .used = 1, .clock = clock, .notify = NOTIFY_FD, .fd_count = count, .fd_wq = wq};
@@ -375,5 +390,5 @@ long timer_fd_gettime(int id, uint64_t addr)
 
 void timer_fd_delete(int id)
 {
-	timers[id] = (struct ktimer){0};
+	timer_release(&timers[id]);
 }

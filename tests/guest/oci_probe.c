@@ -11,8 +11,11 @@
  *   oci_probe mem            prints the guest RAM in MiB (sysinfo)
  *   oci_probe disks          prints each disk's size, mode and first line
  *   oci_probe isatty         prints "isatty: A B C" for fds 0, 1, 2
+ *   oci_probe handler SIG    catches SIG (a number), prints "waiting for SIG N",
+ *                            and once its handler ran, "handler ran for SIG N", exit 0
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,31 @@
 #include <time.h>
 #include <unistd.h>
 #include <unikvm/blk.h>
+
+static volatile sig_atomic_t caught;
+
+static void on_signal(int sig)
+{
+	caught = sig;
+}
+
+/* Waits in sigsuspend, with sig blocked outside it, so none is lost. */
+static int handler(int sig)
+{
+	sigset_t block, old;
+	struct sigaction sa = {.sa_handler = on_signal};
+	if (sigaction(sig, &sa, NULL))
+		return 1;
+	sigemptyset(&block);
+	sigaddset(&block, sig);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	printf("waiting for SIG %d\n", sig);
+	fflush(stdout);
+	while (!caught)
+		sigsuspend(&old);
+	printf("handler ran for SIG %d\n", (int)caught);
+	return 0;
+}
 
 static int cmp(const void *a, const void *b)
 {
@@ -123,6 +151,9 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return atoi(argv[2]);
-	fprintf(stderr, "usage: oci_probe args|env|cwd|ls|cat|ticks|exit|mem|disks|isatty ...\n");
+	if (argc == 3 && !strcmp(argv[1], "handler"))
+		return handler(atoi(argv[2]));
+	fprintf(stderr,
+		"usage: oci_probe args|env|cwd|ls|cat|ticks|exit|mem|disks|isatty|handler ...\n");
 	return 2;
 }

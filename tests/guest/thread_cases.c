@@ -4,11 +4,13 @@
  * exhaustion, futex and clone arguments, a crash and a deadlock.
  *
  * usage: thread_cases spin | sum | sleep MS | exhaust | futex | clone |
- *        crash | stack-smash | smash-join | abort | deadlock | deadlock-self
+ *        crash | stack-smash | smash-join | abort | deadlock | deadlock-self |
+ *        deadlock-files
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
@@ -438,6 +440,37 @@ static int case_deadlock_self(void)
 	return 1;
 }
 
+/* A read and a poll of a pipe that nobody writes, and a semaphore: the
+ * report names a file wait, a poll wait and a futex wait. */
+static int files_pipe[2];
+
+static void *read_pipe(void *arg)
+{
+	char c;
+	(void)arg;
+	return (void *)read(files_pipe[0], &c, 1);
+}
+
+static void *poll_pipe(void *arg)
+{
+	struct pollfd p = {.fd = files_pipe[0], .events = POLLIN};
+	(void)arg;
+	return (void *)(intptr_t)poll(&p, 1, -1);
+}
+
+static int case_deadlock_files(void)
+{
+	pthread_t t;
+	if (pipe(files_pipe))
+		return 1;
+	pthread_create(&t, NULL, read_pipe, NULL);
+	pthread_create(&t, NULL, poll_pipe, NULL);
+	sched_yield();
+	printf("a reader and a poller wait on a pipe nobody writes\n");
+	fflush(stdout);
+	return case_deadlock_self();
+}
+
 static void *abort_other(void *arg)
 {
 	(void)arg;
@@ -470,6 +503,8 @@ int main(int argc, char **argv)
 		return case_deadlock();
 	if (!strcmp(c, "deadlock-self"))
 		return case_deadlock_self();
+	if (!strcmp(c, "deadlock-files"))
+		return case_deadlock_files();
 	if (!strcmp(c, "abort")) {
 		pthread_t t;
 		pthread_create(&t, NULL, abort_other, NULL);

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <unikvm/abi.h>
 
+#include "attack_threads.h"
+
 #define MEM_END (64ULL << 20)
 #define LOW_PML4 0x1000ULL /* docs/memory-map.md */
 #define LOW_BOOT_INFO 0x7000ULL
@@ -1297,7 +1299,7 @@ int main(int argc, char **argv)
 	}
 	printf("attack: %s\n", argv[1]);
 	fflush(stdout);
-	if (arg_attack(argv[1]))
+	if (arg_attack(argv[1]) || threads_attack(argv[1]))
 		return 0;
 	way_now = argv[1];
 	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)

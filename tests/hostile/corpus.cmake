@@ -215,3 +215,38 @@ attack(net-etc-straddle 139 OPTIONS --network user --hosts-file ${CMAKE_CURRENT_
 attack(net-socket-flood 0 ${NETUSER} STDERR "^attack: result socket-flood -24$")
 attack(net-handles 0 ${NETUSER} STDERR "^attack: result fionread -9$" "^attack: result close 0$"
   "^attack: result close -9$")
+
+# Threads and signals (attack_threads.c). Batches, each checking every
+# result against docs/syscalls.md and printing the ones that differ:
+# 10000 raised signals, SA_NODEFER handlers 200 deep, 1000 on the
+# alternate stack, the real-time queue overflowing (512, then EAGAIN) and
+# delivered in order, 4000 pthread_kill from four threads, a frame whose
+# segments, IOPL, NT and SIGKILL mask are forged (ignored); the signal
+# calls with hostile pointers (EFAULT) and values (EINVAL, ENOMEM); 64
+# threads waiting on one futex word for 200 rounds, all requeued and
+# woken, futex on addresses outside RAM (EFAULT) and unaligned (EINVAL);
+# clone with bad flags, stacks, tid pointers and TLS, then threads until
+# RAM runs out (ENOMEM) or, with 256 MiB, up to the limit (4096, EAGAIN).
+foreach(way_checks signal-storm:14 signal-pointers:82 futex-storm:62)
+  string(REPLACE ":" ";" wc ${way_checks})
+  list(GET wc 0 way)
+  list(GET wc 1 n)
+  attack(${way} 0 STDOUT "${way}: ${n} checks, 0 wrong")
+endforeach()
+attack(clone-hostile 0 STDOUT "clone-hostile: 41 checks, 0 wrong"
+  STDERR "^attack: result threads [0-9]{4}, then -12$")
+attack(clone-limit 0 OPTIONS --mem 256M STDOUT "clone-limit: 3 checks, 0 wrong"
+  STDERR "^attack: result threads 4095, then -11$")
+# Forged rt_sigreturn frames, written by a handler into its own frame (or
+# none at all): each ends the guest with its report, never returns.
+set(SEGV "^unikvm: guest killed itself \\(signal 11, Segmentation fault\\) at ${AT}$")
+foreach(f no-frame rip-noncanonical rsp-noncanonical fpstate-unaligned fpstate-outside fpstate-low
+    xstate-header xstate-bv mxcsr)
+  attack(sigreturn-${f} 139 STDOUT "sigreturn-${f}: forging ${f}" STDERR ${SEGV})
+endforeach()
+attack(sigreturn-rip-zero 139 STDOUT "sigreturn-rip-zero: forging rip-zero"
+  STDERR "^unikvm:   instruction fetch of address 0x0 \\(unmapped page\\): NULL pointer dereference$")
+attack(sigreturn-rsp-outside 139 STDOUT "sigreturn-rsp-outside: forging rsp-outside"
+  STDERR "^unikvm: guest crashed: page fault \\(#PF, vector 14\\) at ${AT}$")
+attack(sigreturn-tf 133 STDOUT "sigreturn-tf: forging tf"
+  STDERR "^unikvm: guest crashed: debug exception \\(#DB, vector 1\\) at ${AT}$")

@@ -767,12 +767,44 @@ static void test_deadlock_report(void **state)
 	assert_non_null(strstr(
 	    err, "unikvm: guest deadlock: all 3 threads are blocked and nothing can wake them"));
 	assert_non_null(strstr(err, "thread 1: futex wait on 0x12340, from 0x101000"));
-	assert_non_null(strstr(err, "thread 7: wait, from 0x102000"));
+	assert_non_null(strstr(err, "thread 7: not waiting, from 0x102000"));
 	assert_non_null(strstr(err, "(and 1 more)"));
 
 	err = deadlock(0, 1, 0);
 	assert_stopped(EXIT_DEADLOCK);
 	assert_non_null(strstr(err, "all 1 thread is blocked and nothing can wake it"));
+}
+
+/* Every wait a guest thread can be in has its name in the report (a new
+ * UKVM_WAIT_* without one fails here); a made-up value is named as such. */
+static void test_deadlock_wait_names(void **state)
+{
+	(void)state;
+	for (uint32_t what = 0; what <= UKVM_WAIT_COUNT; what++) {
+		struct ukvm_thread_wait w = {
+		    .tid = 5, .what = what, .addr = 0x4000, .rip = 0x101000};
+		put(WAITS, &w, sizeof(w));
+		const char *err = deadlock(1, 1, WAITS);
+		assert_stopped(EXIT_DEADLOCK);
+		assert_non_null(strstr(err, "thread 5: "));
+		if (what < UKVM_WAIT_COUNT)
+			assert_null(strstr(err, "unknown wait"));
+		else
+			assert_non_null(strstr(err, "thread 5: unknown wait 6, from 0x101000"));
+	}
+	struct ukvm_thread_wait io = {
+	    .tid = 2, .what = UKVM_WAIT_IO, .addr = 0x5000, .rip = 0x101000};
+	put(WAITS, &io, sizeof(io));
+	assert_non_null(
+	    strstr(deadlock(1, 1, WAITS),
+		   "thread 2: file wait (pipe, eventfd, timerfd or socket) on 0x5000, from"));
+	struct ukvm_thread_wait poll = {.tid = 3, .what = UKVM_WAIT_POLL, .rip = 0x101000};
+	put(WAITS, &poll, sizeof(poll));
+	assert_non_null(
+	    strstr(deadlock(1, 1, WAITS), "thread 3: poll, select or epoll wait, from"));
+	struct ukvm_thread_wait sleep = {.tid = 4, .what = UKVM_WAIT_SLEEP, .rip = 0x101000};
+	put(WAITS, &sleep, sizeof(sleep));
+	assert_non_null(strstr(deadlock(1, 1, WAITS), "thread 4: sleep, from"));
 }
 
 static void test_deadlock_hostile(void **state)
@@ -1028,6 +1060,7 @@ int main(int argc, char **argv)
 	    T(test_crash_halt),
 	    T(test_halts_unknown),
 	    T(test_deadlock_report),
+	    T(test_deadlock_wait_names),
 	    T(test_deadlock_hostile),
 	    cmocka_unit_test(test_devices_real_list),
 	    cmocka_unit_test(test_devices_hypercall_twice),

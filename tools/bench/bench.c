@@ -57,6 +57,7 @@ static struct {
 	int pingpongs, creates, pigz_mib;
 	long console_bytes, console_chunk;
 	bool quick;
+	bool threads_only; /* --threads */
 	const char *json;
 	char unikvm[PATH_MAX], hello[PATH_MAX], bare[PATH_MAX], guest[PATH_MAX];
 	char blk_host[PATH_MAX], blk_guest[PATH_MAX], lua_host[PATH_MAX], lua_uk[PATH_MAX];
@@ -752,7 +753,7 @@ static int check_sane(const struct figure *fs, int n)
 /* ---- main ---------------------------------------------------------------- */
 
 static const char usage_text[] =
-    "usage: unikvm-bench [--quick] [--runs N] [--vms N] [--json FILE]\n"
+    "usage: unikvm-bench [--quick] [--threads] [--runs N] [--vms N] [--json FILE]\n"
     "\n"
     "Measures unikvm against a bare VMM in the same run and prints a table of\n"
     "medians (min, max) and ratios. Needs a /dev/kvm that runs ring-0 guests:\n"
@@ -763,6 +764,8 @@ static const char usage_text[] =
     "\n"
     "  --quick      few runs, small counts; fail if a figure is missing or\n"
     "               insane (the test suite's check; no target is checked)\n"
+    "  --threads    only the thread figures (futex ping-pong, create+join),\n"
+    "               which need no ports\n"
     "  --runs N     runs per figure (default 11; 3 with --quick); the block\n"
     "               figures take at most 3 (1 with --quick, on 1/16 of the data)\n"
     "  --vms N      VMs started at once (default 50, at most 64)\n"
@@ -842,6 +845,8 @@ static void find_binaries(void)
 		copy_binary(bins[i].dst, path, bins[i].name);
 	}
 	copy_binary(cfg.cpu_lua, BENCH_CPU_LUA, "cpu.lua");
+	if (cfg.threads_only)
+		return;
 	/* The ports are built by the test suite (ports.build). */
 	snprintf(path, sizeof(path), "%s/../../ports/bin/lua.host", self);
 	if (access(path, R_OK))
@@ -880,15 +885,22 @@ static int positive(const char *s, int max)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"quick", no_argument, NULL, 'q'},	   {"runs", required_argument, NULL, 'r'},
-	    {"vms", required_argument, NULL, 'v'}, {"json", required_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
+	    {"quick", no_argument, NULL, 'q'},
+	    {"runs", required_argument, NULL, 'r'},
+	    {"vms", required_argument, NULL, 'v'},
+	    {"json", required_argument, NULL, 'j'},
+	    {"threads", no_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, runs = 0, vms = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			cfg.quick = true;
+			break;
+		case 't':
+			cfg.threads_only = true;
 			break;
 		case 'r':
 			runs = positive(optarg, MAX_RUNS);
@@ -928,6 +940,10 @@ int main(int argc, char **argv)
 
 	struct figure fs[11 + BLK_FIGURES];
 	int n = 0;
+	if (cfg.threads_only) {
+		n += bench_threads(&fs[n]);
+		goto report;
+	}
 	bench_boot(&fs[n++]);
 	bench_hypercall(&fs[n++]);
 	bench_console(&fs[n++]);
@@ -940,6 +956,7 @@ int main(int argc, char **argv)
 	n += bench_threads(&fs[n]);
 	if (cfg.pigz_host[0])
 		bench_pigz(&fs[n++]);
+report:
 	print_table(fs, n);
 	if (cfg.json)
 		write_json(cfg.json, fs, n);

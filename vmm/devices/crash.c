@@ -388,16 +388,21 @@ void report_internal_error(struct vm *vm)
 	vm_stop(vm, EXIT_HOST_ERROR);
 }
 
-static const char *wait_name(uint32_t what)
+/* The name of each UKVM_WAIT_* in a deadlock report; 0 for a value the
+ * guest made up. unit.hypercall checks that every value below
+ * UKVM_WAIT_COUNT has one. */
+static const char *deadlock_wait_name(uint32_t what)
 {
-	switch (what) {
-	case UKVM_WAIT_FUTEX:
-		return "futex wait";
-	case UKVM_WAIT_SIGNAL:
-		return "signal wait";
-	default:
-		return "wait";
-	}
+	static const char *const names[] = {
+	    [UKVM_WAIT_OTHER] = "not waiting",
+	    [UKVM_WAIT_FUTEX] = "futex wait",
+	    [UKVM_WAIT_SIGNAL] = "signal wait",
+	    [UKVM_WAIT_SLEEP] = "sleep",
+	    [UKVM_WAIT_IO] = "file wait (pipe, eventfd, timerfd or socket)",
+	    [UKVM_WAIT_POLL] = "poll, select or epoll wait",
+	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == UKVM_WAIT_COUNT, "a wait has no name");
+	return what < UKVM_WAIT_COUNT ? names[what] : 0;
 }
 
 /* Every thread of the guest is blocked and nothing can wake one (no timed
@@ -426,11 +431,16 @@ void hc_deadlock(struct vm *vm, uint64_t gpa, struct ukvm_hc_deadlock *arg)
 	ukvm_err("guest deadlock: all %u thread%s blocked and nothing can wake %s", a.total,
 		 a.total == 1 ? " is" : "s are", a.total == 1 ? "it" : "them");
 	for (uint32_t i = 0; i < a.count; i++) {
-		if (w[i].what == UKVM_WAIT_FUTEX)
-			ukvm_err("  thread %u: futex wait on 0x%" PRIx64 ", from %s", w[i].tid,
-				 w[i].addr, describe_addr(vm, w[i].rip, where, sizeof(where)));
+		const char *name = deadlock_wait_name(w[i].what);
+		char on[48] = "";
+		if (w[i].addr && (w[i].what == UKVM_WAIT_FUTEX || w[i].what == UKVM_WAIT_IO ||
+				  w[i].what == UKVM_WAIT_POLL))
+			snprintf(on, sizeof(on), " on 0x%" PRIx64, w[i].addr);
+		if (name)
+			ukvm_err("  thread %u: %s%s, from %s", w[i].tid, name, on,
+				 describe_addr(vm, w[i].rip, where, sizeof(where)));
 		else
-			ukvm_err("  thread %u: %s, from %s", w[i].tid, wait_name(w[i].what),
+			ukvm_err("  thread %u: unknown wait %u, from %s", w[i].tid, w[i].what,
 				 describe_addr(vm, w[i].rip, where, sizeof(where)));
 		struct ukvm_cpu_state s = {.rip = w[i].rip, .rsp = w[i].rsp, .rbp = w[i].rbp};
 		print_backtrace(vm, &s);

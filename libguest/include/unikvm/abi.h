@@ -210,9 +210,13 @@ struct ukvm_hc_crash {
 _Static_assert(sizeof(struct ukvm_hc_crash) == 8 + 21 * 8, "crash size");
 
 /* One blocked thread of a deadlock report. */
-#define UKVM_WAIT_OTHER 0
+#define UKVM_WAIT_OTHER 0  /* not in a wait (a report should never list one) */
 #define UKVM_WAIT_FUTEX 1  /* addr: the futex word */
 #define UKVM_WAIT_SIGNAL 2 /* sigsuspend, sigtimedwait, pause */
+#define UKVM_WAIT_SLEEP 3  /* nanosleep, clock_nanosleep */
+#define UKVM_WAIT_IO 4	   /* addr: the file's wait queue (pipe, eventfd, timerfd, socket) */
+#define UKVM_WAIT_POLL 5   /* poll, select, epoll_wait; addr: the epoll, or 0 */
+#define UKVM_WAIT_COUNT 6  /* one more than the last: every value below has a name */
 struct ukvm_thread_wait {
 	uint32_t tid;		/* IN */
 	uint32_t what;		/* IN: UKVM_WAIT_* */
