@@ -254,8 +254,10 @@ long inet_sendfile(struct ofile *of, int32_t fs_handle, int64_t *off, uint64_t c
 		if (h.ret >= 0) {
 			if (off)
 				*off = h.offset;
-			if ((uint64_t)h.ret == count)
-				ev_set(s, POLLOUT);
+			/* Unlike a MSG_DONTWAIT send, a short host sendfile does
+			 * not mean a full buffer (no edge may follow): POLLOUT
+			 * stays set, the next call's -EAGAIN waits for the edge */
+			ev_set(s, POLLOUT);
 			return h.ret;
 		}
 		if (h.ret == -EPIPE)
