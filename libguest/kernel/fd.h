@@ -23,6 +23,7 @@
 struct ofile;
 struct syscall_frame;
 struct poll_table;
+struct sock_ops;
 
 /* One read or write, as fd.c hands it to a kind: the iovecs are checked
  * (inside guest RAM, each at most INT64_MAX) and none is empty. */
@@ -78,6 +79,8 @@ struct file_ops {
 	short (*poll)(struct ofile *of, short events, struct poll_table *pt);
 	/* The last reference is gone: free the kind's state. NULL: nothing. */
 	void (*release)(struct ofile *of);
+	/* A socket's operations (sock.h). NULL: not a socket, ENOTSOCK. */
+	const struct sock_ops *sock;
 };
 
 /* An open file: the state of one open(), shared by its dups. Each kind

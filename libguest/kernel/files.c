@@ -415,8 +415,8 @@ static long path_call(unsigned nr, uint64_t dirfd, uint64_t upath, uint32_t flag
 	long r = resolve(dirfd, upath, &g, access ? R_DEV_OK : 0);
 	if (r < 0)
 		return r;
-	if (g.dev >= 0) /* access: the devices are read-write for everybody */
-		return mode & X_OK ? -EACCES : 0;
+	if (g.dev >= 0)
+		return dev_access(g.dev, mode);
 	struct ukvm_hc_fs_path hc = {.p = g.p, .flags = flags, .mode = mode};
 	hypercall(nr, &hc);
 	return hc.ret;

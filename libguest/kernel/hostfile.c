@@ -168,3 +168,8 @@ long hostfile_open(const struct ukvm_fs_path *p, const char *abs, uint32_t hflag
 	(*of)->priv.ptr = h;
 	return 0;
 }
+
+int32_t hostfile_handle(const struct ofile *of)
+{
+	return of->ops == &hostfile_ops ? handle_of(of) : 0;
+}

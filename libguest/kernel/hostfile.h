@@ -10,5 +10,7 @@
  * path (a directory's dir_path). *of gets one reference. 0 or -errno. */
 long hostfile_open(const struct ukvm_fs_path *p, const char *abs, uint32_t hflags, uint32_t mode,
 		   struct ofile **of);
+/* The VMM's handle of a --dir file, or 0 if of is none (sendfile). */
+int32_t hostfile_handle(const struct ofile *of);
 
 #endif

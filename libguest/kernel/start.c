@@ -10,6 +10,7 @@
 #include "fd.h"
 #include "syscall.h"
 #include "sched.h"
+#include "sock.h"
 
 struct ukvm_boot_info boot_info;
 
@@ -96,5 +97,6 @@ void kernel_main(const struct ukvm_boot_info *bi)
 	sched_init();
 	signal_init();
 	files_init();
+	inet_init();
 	enter_program(build_initial_stack(), _start);
 }

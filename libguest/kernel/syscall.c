@@ -13,6 +13,7 @@
 #include "syscall.h"
 #include "ksignal.h"
 #include "sched.h"
+#include "sock.h"
 #include "unix_pair.h"
 
 #define ARCH_SET_FS 0x1002
@@ -134,6 +135,15 @@ static const syscall_fn table[] = {
     [SYS_getsockopt] = sys_getsockopt,
     [SYS_getsockname] = sys_getsockname,
     [SYS_getpeername] = sys_getpeername,
+    [SYS_setsockopt] = sys_setsockopt,
+    [SYS_sendmmsg] = sys_sendmmsg,
+    [SYS_recvmmsg] = sys_recvmmsg,
+    [SYS_bind] = sys_bind,
+    [SYS_connect] = sys_connect,
+    [SYS_listen] = sys_listen,
+    [SYS_accept] = sys_accept,
+    [SYS_accept4] = sys_accept4,
+    [SYS_sendfile] = sys_sendfile,
     [SYS_lseek] = sys_lseek,
     [SYS_ioctl] = sys_ioctl,
     [SYS_ftruncate] = sys_ftruncate,

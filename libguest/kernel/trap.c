@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "trap.h"
 #include "sched.h"
+#include "sock.h"
 
 #define GDT_CODE 0x08
 #define GDT_DATA 0x10
@@ -173,7 +174,10 @@ int trap_dispatch(struct trap_frame *f)
 		if (!cpu0.in_kernel)
 			check_program_hlt(f);
 		/* the timer wakes sleepers and may preempt; the block driver's
-		 * waiter looks at its completion ring itself */
+		 * waiter looks at its completion ring itself; the wake-up
+		 * backstop also looks at the network's events (a lost one) */
+		if (f->vector == UKVM_WAKE_VECTOR)
+			inet_interrupt();
 		return f->vector == APIC_TIMER_VECTOR ? sched_timer_interrupt(f) : 0;
 	}
 	if (f->vector == UKVM_SIGNAL_VECTOR) { /* signals from outside */
@@ -182,6 +186,12 @@ int trap_dispatch(struct trap_frame *f)
 			check_program_hlt(f);
 		signal_outside_interrupt();
 		return !cpu0.in_kernel && signal_pending(cpu0.current);
+	}
+	if (f->vector == UKVM_NET_VECTOR) { /* host sockets' readiness */
+		apic_eoi();
+		if (!cpu0.in_kernel)
+			check_program_hlt(f);
+		return inet_interrupt() && !cpu0.in_kernel;
 	}
 	if (f->vector == APIC_SPURIOUS_VECTOR)
 		return 0; /* no EOI for a spurious interrupt */

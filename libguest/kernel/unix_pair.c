@@ -1,5 +1,6 @@
 /*
- * AF_UNIX socket pairs inside the guest (unix_pair.h), and socket().
+ * AF_UNIX socket pairs inside the guest (unix_pair.h): a socket kind
+ * (sock.h) whose socket syscalls are socket.c's.
  *
  * socketpair(AF_UNIX, SOCK_STREAM or SOCK_DGRAM) makes two connected ends;
  * each end receives from its own 64 KiB ring, which the other end writes
@@ -25,18 +26,13 @@
 #include "kernel.h"
 #include "ksignal.h"
 #include "sched.h"
+#include "sock.h"
 #include "unix_pair.h"
 
 #define PAIRS 8
 #define RING_SIZE 65536
-#define IOV_LOCAL 64	/* iovecs one call handles (see docs/syscalls.md) */
-#define UIO_MAXIOV 1024 /* Linux's: more is EMSGSIZE in sendmsg/recvmsg */
-#define RCV_SHUT 1	/* Linux's RCV_SHUTDOWN, SEND_SHUTDOWN */
+#define RCV_SHUT 1 /* Linux's RCV_SHUTDOWN, SEND_SHUTDOWN */
 #define SEND_SHUT 2
-#define SOCK_DEV 8 /* sockfs's anonymous device, as for pipes */
-#define SOCKFS_MAGIC 0x534F434B
-#define FIONREAD_REQ 0x541B
-#define FIONBIO_REQ 0x5421
 #define DGRAM_HDR 4
 
 struct ring {
@@ -142,15 +138,6 @@ static long block(struct uend *e, long done)
 	return r == -EINTR ? -ERESTARTSYS : r;
 }
 
-static long epipe(int flags)
-{
-	if (!(flags & MSG_NOSIGNAL)) {
-		struct ksiginfo info = {.signo = SIGPIPE, .code = 0 /* SI_USER */};
-		signal_send(current_thread(), &info);
-	}
-	return -EPIPE;
-}
-
 static long pair_send(struct uend *e, const struct ukvm_iovec *iov, uint64_t cnt, int flags,
 		      int nonblock)
 {
@@ -185,7 +172,7 @@ static long pair_send(struct uend *e, const struct ukvm_iovec *iov, uint64_t cnt
 	}
 	for (;;) {
 		if ((e->shut & SEND_SHUT) || !p->open)
-			return sent ? (long)sent : epipe(flags);
+			return sent ? (long)sent : sock_epipe(flags);
 		uint32_t room = RING_SIZE - p->ring.len;
 		uint64_t left = total - sent;
 		uint32_t n = left < room ? (uint32_t)left : room;
@@ -257,73 +244,56 @@ static long pair_recv(struct uend *e, const struct ukvm_iovec *iov, uint64_t cnt
 
 /* ---- the file kind --------------------------------------------------------- */
 
-/* The first IOV_LOCAL iovecs of io, copied: fd.c's array is shared by all
- * threads, and this call may block. */
-static uint64_t local_iov(const struct fd_io *io, struct ukvm_iovec *v)
+static long pair_sendmsg(struct ofile *of, struct sock_msg *m)
 {
-	uint64_t n = io->cnt < IOV_LOCAL ? io->cnt : IOV_LOCAL;
-	for (uint64_t i = 0; i < n; i++)
-		v[i] = io->iov[i];
-	return n;
+	struct uend *e = of->priv.ptr;
+	if (m->flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (m->addr.len) { /* a name given to send on a connected pair */
+		if (e->pair->type == SOCK_STREAM)
+			return -EISCONN;
+		if (m->addr.len <= 2 || *(const uint16_t *)m->addr.data != AF_UNIX ||
+		    m->addr.len > 110)
+			return -EINVAL;
+		return -ECONNREFUSED; /* no named sockets in the guest */
+	}
+	if (m->all > m->cnt && e->pair->type == SOCK_DGRAM)
+		return -EMSGSIZE;
+	return pair_send(e, m->iov, m->cnt, m->flags, m->nonblock);
 }
 
-static long pair_read(struct ofile *of, const struct fd_io *io)
+/* The peer has no name: m->addr stays empty. */
+static long pair_recvmsg(struct ofile *of, struct sock_msg *m)
 {
-	struct ukvm_iovec v[IOV_LOCAL];
-	uint64_t n = local_iov(io, v);
-	int mf;
-	ofile_get(of);
-	long r = pair_recv(of->priv.ptr, v, n, 0, !!(of->flags & O_NONBLOCK), &mf);
-	ofile_put(of);
-	return r;
+	if (m->flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	return pair_recv(of->priv.ptr, m->iov, m->cnt, m->flags, m->nonblock, &m->mflags);
 }
 
-static long pair_write(struct ofile *of, const struct fd_io *io)
+static long pair_nread(struct ofile *of)
 {
-	struct ukvm_iovec v[IOV_LOCAL];
-	uint64_t n = local_iov(io, v);
-	ofile_get(of);
-	long r = pair_send(of->priv.ptr, v, n, 0, !!(of->flags & O_NONBLOCK));
-	ofile_put(of);
-	return r;
+	const struct uend *e = of->priv.ptr;
+	if (e->pair->type == SOCK_DGRAM)
+		return e->ring.len ? (long)dgram_len(&e->ring) : 0;
+	return (long)e->ring.len;
 }
 
 static long pair_ioctl(struct ofile *of, uint64_t req, uint64_t arg)
 {
-	struct uend *e = of->priv.ptr;
-	if (req != FIONREAD_REQ && req != FIONBIO_REQ)
-		return -ENOTTY;
-	if (!user_range_ok(arg, sizeof(int)))
-		return -EFAULT;
-	int *p = (int *)(uintptr_t)arg;
-	if (req == FIONBIO_REQ) {
-		of->flags = *p ? of->flags | O_NONBLOCK : of->flags & ~(uint32_t)O_NONBLOCK;
-		return 0;
-	}
-	if (e->pair->type == SOCK_DGRAM)
-		*p = e->ring.len ? (int)dgram_len(&e->ring) : 0;
-	else
-		*p = (int)e->ring.len;
-	return 0;
+	return sock_ioctl(of, req, arg, pair_nread);
 }
 
 static long pair_stat(struct ofile *of, struct ukvm_stat *u)
 {
 	const struct uend *e = of->priv.ptr;
-	*u = (struct ukvm_stat){.mode = S_IFSOCK | 0777,
-				.nlink = 1,
-				.blksize = 4096,
-				.dev = SOCK_DEV,
-				.ino = (uint64_t)(e->pair - pairs) * 2 + (uint64_t)e->side + 1};
-	return 0;
+	return sock_stat(u, (uint64_t)(e->pair - pairs) * 2 + (uint64_t)e->side + 1);
 }
 
 static long pair_statfs(struct ofile *of, struct ukvm_statfs *u)
 {
 	(void)of; /* every socket is on the one sockfs */
-	return pseudo_fs_statfs(u, SOCKFS_MAGIC, SOCK_DEV);
+	return sock_statfs(u);
 }
-
 static short pair_poll(struct ofile *of, short events, struct poll_table *pt)
 {
 	struct uend *e = of->priv.ptr;
@@ -363,43 +333,84 @@ static void pair_release(struct ofile *of)
 		e->pair->type = 0;
 }
 
+static long pair_shutdown(struct ofile *of, int how)
+{
+	struct uend *e = of->priv.ptr;
+	struct uend *p = peer_of(e);
+	int mode = (how + 1) & (RCV_SHUT | SEND_SHUT);
+	e->shut |= mode;
+	if (e->pair->type == SOCK_STREAM && p->open)
+		p->shut |=
+		    ((mode & RCV_SHUT) ? SEND_SHUT : 0) | ((mode & SEND_SHUT) ? RCV_SHUT : 0);
+	waitq_wake(&e->wq, POLLIN | POLLOUT | POLLRDHUP);
+	waitq_wake(&p->wq, POLLIN | POLLOUT | POLLRDHUP);
+	return 0;
+}
+
+static long pair_getsockopt(struct ofile *of, int level, int name, uint8_t *val, uint32_t *len)
+{
+	struct uend *e = of->priv.ptr;
+	int v;
+	if (level != SOL_SOCKET)
+		return -EOPNOTSUPP;
+	switch (name) {
+	case SO_TYPE:
+		v = e->pair->type;
+		break;
+	case SO_ERROR:
+		v = e->err;
+		e->err = 0;
+		break;
+	case SO_ACCEPTCONN:
+	case SO_PROTOCOL:
+		v = 0;
+		break;
+	case SO_DOMAIN:
+		v = AF_UNIX;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	kmemcpy(val, &v, sizeof v);
+	*len = sizeof v;
+	return 0;
+}
+
+/* Both ends are unnamed: sun_family only; a datagram peer that went away
+ * is ENOTCONN. */
+static long pair_getname(struct ofile *of, int peer, struct ukvm_sockaddr *a)
+{
+	if (peer && ((struct uend *)of->priv.ptr)->peer_gone)
+		return -ENOTCONN;
+	uint16_t fam = AF_UNIX;
+	kmemcpy(a->data, &fam, sizeof fam);
+	a->len = sizeof fam;
+	return 0;
+}
+
+static const struct sock_ops pair_sock_ops = {
+    .send = pair_sendmsg,
+    .recv = pair_recvmsg,
+    .shutdown = pair_shutdown,
+    .getsockopt = pair_getsockopt,
+    .getname = pair_getname,
+};
+
 static const struct file_ops pair_ops = {
-    .read = pair_read,
-    .write = pair_write,
+    .read = sock_read,
+    .write = sock_write,
     .ioctl = pair_ioctl,
     .stat = pair_stat,
     .statfs = pair_statfs,
     .poll = pair_poll,
     .release = pair_release,
+    .sock = &pair_sock_ops,
 };
 
-/* ---- the syscalls ----------------------------------------------------------- */
-
-/* The end behind fd: 0, -EBADF or -ENOTSOCK. */
-static long sock_end(uint64_t fd, struct ofile **of)
-{
-	*of = fd_get(fd);
-	if (!*of)
-		return -EBADF;
-	return (*of)->ops == &pair_ops ? 0 : -ENOTSOCK;
-}
+/* ---- socketpair ------------------------------------------------------------ */
 
 #define TYPE_FLAGS (SOCK_NONBLOCK | SOCK_CLOEXEC)
 #define SOCK_MAX_TYPE 10 /* Linux's SOCK_MAX: a type at or above it is EINVAL */
-
-long sys_socket(const struct syscall_frame *f)
-{
-	uint64_t family = f->a1, type = f->a2 & ~(uint64_t)TYPE_FLAGS;
-
-	if ((int64_t)f->a1 < 0 || f->a1 >= 46 /* AF_MAX */)
-		return -EAFNOSUPPORT;
-	if ((f->a2 & ~(uint64_t)(TYPE_FLAGS | 0xf)) || type >= SOCK_MAX_TYPE)
-		return -EINVAL;
-	if (family == AF_INET || family == AF_INET6)
-		/* No network device yet: as `--network none` will be. */
-		return type == SOCK_RAW ? -EPERM : -EACCES;
-	return -EAFNOSUPPORT; /* AF_UNIX, AF_NETLINK, AF_PACKET, ...: not in this kernel */
-}
 
 long sys_socketpair(const struct syscall_frame *f)
 {
@@ -461,263 +472,4 @@ long sys_socketpair(const struct syscall_frame *f)
 		out[i] = (int)fd[i];
 	}
 	return 0;
-}
-
-/* A name given to send on a connected pair. */
-static long check_name(const struct uend *e, uint64_t addr, uint64_t len)
-{
-	if (!addr || !len)
-		return 0;
-	if (len > 128 /* sockaddr_storage */)
-		return -EINVAL;
-	if (e->pair->type == SOCK_STREAM)
-		return -EISCONN;
-	if (!user_range_ok(addr, len))
-		return -EFAULT;
-	if (len <= 2 || *(const uint16_t *)(uintptr_t)addr != AF_UNIX || len > 110)
-		return -EINVAL;
-	return -ECONNREFUSED; /* no named sockets in the guest */
-}
-
-static long do_send(struct ofile *of, const struct ukvm_iovec *v, uint64_t n, uint64_t flags)
-{
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
-	ofile_get(of);
-	long r = pair_send(of->priv.ptr, v, n, (int)flags,
-			   (of->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT));
-	ofile_put(of);
-	return r;
-}
-
-static long do_recv(struct ofile *of, const struct ukvm_iovec *v, uint64_t n, uint64_t flags,
-		    int *mf)
-{
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
-	ofile_get(of);
-	long r = pair_recv(of->priv.ptr, v, n, (int)flags,
-			   (of->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT), mf);
-	ofile_put(of);
-	return r;
-}
-
-/* A user buffer as one iovec: 0 or -EFAULT. */
-static long one_iov(uint64_t buf, uint64_t len, struct ukvm_iovec *v, uint64_t *n)
-{
-	if (len > 0x7fffffff)
-		len = 0x7fffffff; /* Linux caps at INT_MAX */
-	if (!user_range_ok(buf, len))
-		return -EFAULT;
-	*v = (struct ukvm_iovec){.base = buf, .len = len};
-	*n = len ? 1 : 0;
-	return 0;
-}
-
-/* Writes the unnamed address (sun_family only) to addr, *lenp; 0 or -errno. */
-static long put_unnamed(uint64_t addr, uint64_t lenp, uint32_t klen)
-{
-	if (!user_range_ok(lenp, sizeof(int)))
-		return -EFAULT;
-	int len = *(int *)(uintptr_t)lenp;
-	if (len < 0)
-		return -EINVAL;
-	uint32_t n = (uint32_t)len < klen ? (uint32_t)len : klen;
-	if (n) {
-		if (!user_range_ok(addr, n))
-			return -EFAULT;
-		uint16_t fam = AF_UNIX;
-		kmemcpy((void *)(uintptr_t)addr, &fam, n);
-	}
-	*(int *)(uintptr_t)lenp = (int)klen;
-	return 0;
-}
-
-long sys_sendto(const struct syscall_frame *f)
-{
-	struct ofile *of;
-	struct ukvm_iovec v;
-	uint64_t n;
-	long r = sock_end(f->a1, &of);
-	if (!r)
-		r = one_iov(f->a2, f->a3, &v, &n);
-	if (!r)
-		r = check_name(of->priv.ptr, f->a5, f->a6);
-	return r ? r : do_send(of, &v, n, f->a4);
-}
-
-long sys_recvfrom(const struct syscall_frame *f)
-{
-	struct ofile *of;
-	struct ukvm_iovec v;
-	uint64_t n;
-	int mf;
-	long r = sock_end(f->a1, &of);
-	if (!r)
-		r = one_iov(f->a2, f->a3, &v, &n);
-	if (r)
-		return r;
-	r = do_recv(of, &v, n, f->a4, &mf);
-	if (r >= 0 && f->a5) {
-		long e = put_unnamed(f->a5, f->a6, 0); /* the peer has no name */
-		if (e)
-			return e;
-	}
-	return r;
-}
-
-/* The kernel's struct user_msghdr. */
-struct kmsghdr {
-	uint64_t name;
-	int32_t namelen, pad0;
-	uint64_t iov, iovlen, control, controllen;
-	uint32_t flags, pad1;
-};
-
-/* Reads and checks msg and its iovecs into v (the first IOV_LOCAL). */
-static long get_msg(uint64_t addr, struct kmsghdr *m, struct ukvm_iovec *v, uint64_t *n,
-		    uint64_t *all)
-{
-	if (!user_range_ok(addr, 56))
-		return -EFAULT;
-	kmemcpy(m, (const void *)(uintptr_t)addr, 56);
-	if (m->iovlen > UIO_MAXIOV)
-		return -EMSGSIZE;
-	if (!user_range_ok(m->iov, m->iovlen * sizeof(struct ukvm_iovec)))
-		return -EFAULT;
-	const struct ukvm_iovec *u = (const struct ukvm_iovec *)(uintptr_t)m->iov;
-	*n = *all = 0;
-	for (uint64_t i = 0; i < m->iovlen; i++) {
-		struct ukvm_iovec x = u[i];
-		if (x.len > (uint64_t)INT64_MAX)
-			return -EINVAL;
-		if (!user_range_ok(x.base, x.len))
-			return -EFAULT;
-		if (x.len) {
-			(*all)++;
-			if (*n < IOV_LOCAL)
-				v[(*n)++] = x;
-		}
-	}
-	return 0;
-}
-
-long sys_sendmsg(const struct syscall_frame *f)
-{
-	struct ofile *of;
-	struct kmsghdr m;
-	struct ukvm_iovec v[IOV_LOCAL];
-	uint64_t n, all;
-	long r = sock_end(f->a1, &of);
-	if (!r)
-		r = get_msg(f->a2, &m, v, &n, &all);
-	if (r)
-		return r;
-	if (m.controllen)
-		return -EOPNOTSUPP; /* no control messages (SCM_RIGHTS) */
-	if (all > n && ((struct uend *)of->priv.ptr)->pair->type == SOCK_DGRAM)
-		return -EMSGSIZE;
-	r = check_name(of->priv.ptr, m.name, m.name ? (uint64_t)(uint32_t)m.namelen : 0);
-	return r ? r : do_send(of, v, n, f->a3);
-}
-
-long sys_recvmsg(const struct syscall_frame *f)
-{
-	struct ofile *of;
-	struct kmsghdr m;
-	struct ukvm_iovec v[IOV_LOCAL];
-	uint64_t n, all;
-	int mf;
-	long r = sock_end(f->a1, &of);
-	if (!r)
-		r = get_msg(f->a2, &m, v, &n, &all);
-	if (r)
-		return r;
-	r = do_recv(of, v, n, f->a3, &mf);
-	if (r < 0)
-		return r;
-	struct kmsghdr *u = (struct kmsghdr *)(uintptr_t)f->a2;
-	if (m.name)
-		u->namelen = 0; /* the peer has no name */
-	u->controllen = 0;
-	u->flags = (uint32_t)mf;
-	return r;
-}
-
-long sys_shutdown(const struct syscall_frame *f)
-{
-	struct ofile *of;
-	long r = sock_end(f->a1, &of);
-	if (r)
-		return r;
-	if (f->a2 > SHUT_RDWR)
-		return -EINVAL;
-	struct uend *e = of->priv.ptr;
-	struct uend *p = peer_of(e);
-	int mode = (int)(f->a2 + 1) & (RCV_SHUT | SEND_SHUT);
-	e->shut |= mode;
-	if (e->pair->type == SOCK_STREAM && p->open)
-		p->shut |=
-		    ((mode & RCV_SHUT) ? SEND_SHUT : 0) | ((mode & SEND_SHUT) ? RCV_SHUT : 0);
-	waitq_wake(&e->wq, POLLIN | POLLOUT | POLLRDHUP);
-	waitq_wake(&p->wq, POLLIN | POLLOUT | POLLRDHUP);
-	return 0;
-}
-
-long sys_getsockopt(const struct syscall_frame *f)
-{
-	struct ofile *of;
-	long r = sock_end(f->a1, &of);
-	if (r)
-		return r;
-	if (f->a2 != SOL_SOCKET)
-		return -EOPNOTSUPP;
-	int v;
-	switch (f->a3) {
-	case SO_TYPE:
-		v = ((struct uend *)of->priv.ptr)->pair->type;
-		break;
-	case SO_ERROR:
-		v = ((struct uend *)of->priv.ptr)->err;
-		((struct uend *)of->priv.ptr)->err = 0;
-		break;
-	case SO_ACCEPTCONN:
-	case SO_PROTOCOL:
-		v = 0;
-		break;
-	case SO_DOMAIN:
-		v = AF_UNIX;
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	if (!user_range_ok(f->a5, sizeof(int)))
-		return -EFAULT;
-	int len = *(int *)(uintptr_t)f->a5;
-	if (len < 0)
-		return -EINVAL;
-	uint32_t k = (uint32_t)len < sizeof v ? (uint32_t)len : sizeof v;
-	if (!user_range_ok(f->a4, k))
-		return -EFAULT;
-	kmemcpy((void *)(uintptr_t)f->a4, &v, k);
-	*(int *)(uintptr_t)f->a5 = (int)k;
-	return 0;
-}
-
-long sys_getsockname(const struct syscall_frame *f)
-{
-	struct ofile *of;
-	long r = sock_end(f->a1, &of);
-	return r ? r : put_unnamed(f->a2, f->a3, 2);
-}
-
-long sys_getpeername(const struct syscall_frame *f)
-{
-	struct ofile *of;
-	long r = sock_end(f->a1, &of);
-	if (r)
-		return r;
-	if (((struct uend *)of->priv.ptr)->peer_gone)
-		return -ENOTCONN;
-	return put_unnamed(f->a2, f->a3, 2);
 }

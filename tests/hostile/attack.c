@@ -1016,6 +1016,95 @@ static void fs_statfs_low(void)
 	hc(UKVM_HC_FS_STATFS, addr(&sf));
 }
 
+/* ---- the network, by raw hypercalls ----------------------------------------- */
+
+static struct ukvm_hc_net_msg nm;
+
+static void net_msg_cnt_max(void)
+{
+	nm = (struct ukvm_hc_net_msg){.handle = 1, .iov = addr(iov), .iovcnt = UINT32_MAX};
+	hc(UKVM_HC_NET_SENDMSG, addr(&nm));
+}
+
+static void net_msg_iov_straddle(void)
+{
+	nm = (struct ukvm_hc_net_msg){.handle = 1, .iov = MEM_END - 16, .iovcnt = 2};
+	hc(UKVM_HC_NET_RECVMSG, addr(&nm));
+}
+
+static void net_msg_buf_low(void)
+{
+	iov[0] = (struct ukvm_iovec){.base = LOW_BOOT_INFO, .len = 0x90};
+	nm = (struct ukvm_hc_net_msg){.handle = 1, .iov = addr(iov), .iovcnt = 1};
+	hc(UKVM_HC_NET_RECVMSG, addr(&nm));
+}
+
+static void net_ev_at(uint64_t gpa)
+{
+	static struct ukvm_hc_net_ev_setup a;
+	a = (struct ukvm_hc_net_ev_setup){.events = gpa, .size = sizeof(struct ukvm_net_events)};
+	hc(UKVM_HC_NET_EV_SETUP, addr(&a));
+	result("ev_setup", a.ret);
+}
+
+static void net_ev_low(void)
+{
+	net_ev_at(LOW_PML4);
+}
+
+static void net_ev_straddle(void)
+{
+	net_ev_at(MEM_END - UKVM_PAGE_SIZE);
+}
+
+static void net_ev_twice(void)
+{
+	static struct ukvm_net_events ev __attribute__((aligned(UKVM_PAGE_SIZE)));
+	net_ev_at(addr(&ev));
+	net_ev_at(addr(&ev));
+	net_ev_at(addr(&ev) + 64);
+}
+
+static void net_etc_straddle(void)
+{
+	static struct ukvm_hc_net_etc a;
+	a = (struct ukvm_hc_net_etc){.which = UKVM_NET_ETC_HOSTS, .buf = MEM_END - 4, .len = 4096};
+	hc(UKVM_HC_NET_ETC, addr(&a));
+}
+
+/* Sockets until the VMM refuses (--network user): EMFILE, from its table
+ * or from the host's limit of open files, whichever comes first. */
+static void net_socket_flood(void)
+{
+	static struct ukvm_hc_net_socket a;
+	long n = 0;
+	do {
+		a = (struct ukvm_hc_net_socket){.domain = 2 /* AF_INET */, .type = 2 /* DGRAM */};
+		hc(UKVM_HC_NET_SOCKET, addr(&a));
+	} while (a.ret > 0 && ++n < 100000);
+	result("socket-flood", a.ret);
+}
+
+/* Handles never opened, and one closed twice. */
+static void net_handles(void)
+{
+	static struct ukvm_hc_net_socket s;
+	static struct ukvm_hc_net_handle h;
+	static const int32_t bad[] = {0, -1, INT32_MIN, INT32_MAX, UKVM_NET_SOCKETS_MAX + 1, 2};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		h = (struct ukvm_hc_net_handle){.handle = bad[i]};
+		hc(UKVM_HC_NET_FIONREAD, addr(&h));
+		result("fionread", h.ret);
+	}
+	s = (struct ukvm_hc_net_socket){.domain = 2 /* AF_INET */, .type = 1 /* STREAM */};
+	hc(UKVM_HC_NET_SOCKET, addr(&s));
+	for (int i = 0; i < 2; i++) {
+		h = (struct ukvm_hc_net_handle){.handle = (int32_t)s.ret};
+		hc(UKVM_HC_NET_CLOSE, addr(&h));
+		result("close", h.ret);
+	}
+}
+
 /* ---- resource bounds (see reruns.c) -----------------------------------------
  * Every path of the VMM that could allocate for the guest, at its limit:
  * every file handle (twice), the block ring full 32 times, 4 MiB on each
@@ -1187,6 +1276,15 @@ static const struct {
     WAY("fs-statfs-out", fs_statfs_out),
     WAY("fs-statfs-low", fs_statfs_low),
     WAY("hammer", hammer),
+    WAY("net-msg-iovcnt-max", net_msg_cnt_max),
+    WAY("net-msg-iov-straddle", net_msg_iov_straddle),
+    WAY("net-msg-buf-low", net_msg_buf_low),
+    WAY("net-ev-low", net_ev_low),
+    WAY("net-ev-straddle", net_ev_straddle),
+    WAY("net-ev-twice", net_ev_twice),
+    WAY("net-etc-straddle", net_etc_straddle),
+    WAY("net-socket-flood", net_socket_flood),
+    WAY("net-handles", net_handles),
 };
 
 int main(int argc, char **argv)

@@ -196,3 +196,22 @@ dir_attack(fs-path-end 139 - "${FSERR}open hypercall: path .0x3fffffe, \\+0x4\\)
 dir_attack(fs-readlink-low 139 - "${FSERR}readlink hypercall: buffer .0x1000, \\+0x40\\) ${OUTSIDE}")
 dir_attack(fs-stat-low 139 - "${FSERR}stat hypercall: result .0x7000, \\+0x68\\) ${OUTSIDE}")
 dir_attack(fs-statfs-low 139 - "${FSERR}statfs hypercall: result .0x7000, \\+0x58\\) ${OUTSIDE}")
+
+# The network by raw hypercalls (--network user, or none for the handle
+# checks): iovec counts and arrays, buffers and the event page outside
+# RAM or in the low area, the page set up twice or misaligned, sockets past
+# the limit, handles never opened or already closed.
+set(NETERR "^unikvm: guest error: net_")
+set(NETUSER OPTIONS --network user)
+attack(net-msg-iovcnt-max 159 ${NETUSER} STDERR "${NETERR}sendmsg hypercall: 4294967295 iovecs, at most 1024$")
+attack(net-msg-iov-straddle 139 ${NETUSER} STDERR "${NETERR}recvmsg hypercall: iovec array at 0x3fffff0 \\(2 entries\\) ${OUTSIDE}")
+attack(net-msg-buf-low 139 ${NETUSER} STDERR "${NETERR}recvmsg hypercall: buffer 0 .0x7000, \\+0x90\\) ${OUTSIDE}")
+attack(net-ev-low 139 STDERR "${NETERR}ev_setup hypercall: event page .0x1000, \\+0x8408\\) ${OUTSIDE}")
+attack(net-ev-straddle 139 ${NETUSER} STDERR "${NETERR}ev_setup hypercall: event page .0x3fff000, \\+0x8408\\) ${OUTSIDE}")
+attack(net-ev-twice 0 ${NETUSER} STDERR "^attack: result ev_setup 0$" "^attack: result ev_setup -16$"
+  "^attack: result ev_setup -22$")
+attack(net-etc-straddle 139 OPTIONS --network user --hosts-file ${CMAKE_CURRENT_SOURCE_DIR}/corpus.cmake
+  STDERR "${NETERR}etc hypercall: buffer .0x3fffffc, \\+0x[0-9a-f]+\\) ${OUTSIDE}")
+attack(net-socket-flood 0 ${NETUSER} STDERR "^attack: result socket-flood -24$")
+attack(net-handles 0 ${NETUSER} STDERR "^attack: result fionread -9$" "^attack: result close 0$"
+  "^attack: result close -9$")

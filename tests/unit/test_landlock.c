@@ -86,7 +86,7 @@ enum {
 	CONNECT_EACCES = 64,
 };
 
-static int child_status(int connect_any, int *abi)
+static int child_status(bool connect_any, bool bind_any, int *abi)
 {
 	int fd = open_errno(ro_dir, "f", O_CREAT | O_WRONLY);
 	assert_int_equal(fd, 0);
@@ -97,7 +97,12 @@ static int child_status(int connect_any, int *abi)
 		const struct landlock_path paths[] = {{.path = ro_dir, .writable = false},
 						      {.path = rw_dir, .writable = true}};
 		const uint16_t ports[] = {47811};
-		const struct landlock_policy pol = {paths, 2, ports, 1, connect_any != 0};
+		const struct landlock_policy pol = {.paths = paths,
+						    .npaths = 2,
+						    .bind_ports = ports,
+						    .nbind_ports = 1,
+						    .connect_any = connect_any,
+						    .bind_any = bind_any};
 		char err[256];
 		int got;
 		if (landlock_confine(&pol, &got, err, sizeof(err))) {
@@ -125,7 +130,7 @@ static void confine_no_connect(void **state)
 {
 	(void)state;
 	int abi;
-	int r = child_status(0, &abi);
+	int r = child_status(false, false, &abi);
 	print_message("landlock ABI %d: result bits %#x\n", abi, (unsigned)r);
 	if (abi == 0) {
 		/* Nothing confined: writes everywhere, no EACCES. */
@@ -142,9 +147,19 @@ static void confine_connect_any(void **state)
 {
 	(void)state;
 	int abi;
-	int r = child_status(1, &abi);
+	int r = child_status(true, false, &abi);
 	assert_int_equal(r & CONNECT_EACCES, 0);
 	assert_int_equal(!!(r & BIND_OTHER_EACCES), abi >= 4);
+}
+
+/* --network host: any port may be bound, whatever the port list says. */
+static void confine_bind_any(void **state)
+{
+	(void)state;
+	int abi;
+	int r = child_status(true, true, &abi);
+	assert_int_equal(r & (CONNECT_EACCES | BIND_OTHER_EACCES), 0);
+	assert_true(r & BIND_ALLOWED_OK);
 }
 
 int main(void)
@@ -152,6 +167,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(confine_no_connect),
 	    cmocka_unit_test(confine_connect_any),
+	    cmocka_unit_test(confine_bind_any),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

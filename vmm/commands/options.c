@@ -126,7 +126,11 @@ enum {
 	OPT_DISK,
 	OPT_NO_SECCOMP,
 	OPT_SECCOMP_LOG,
-	OPT_NO_DEFAULT_ENV
+	OPT_NO_DEFAULT_ENV,
+	OPT_NETWORK,
+	OPT_RESOLV_CONF,
+	OPT_HOSTS_FILE,
+	OPT_SERVICES_FILE,
 };
 
 static const struct option longopts[] = {
@@ -141,6 +145,11 @@ static const struct option longopts[] = {
     {"trace-nosys", no_argument, NULL, OPT_TRACE_NOSYS},
     {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
     {"seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG},
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"publish", required_argument, NULL, 'p'},
+    {"resolv-conf", required_argument, NULL, OPT_RESOLV_CONF},
+    {"hosts-file", required_argument, NULL, OPT_HOSTS_FILE},
+    {"services-file", required_argument, NULL, OPT_SERVICES_FILE},
     {"help", no_argument, NULL, 'h'},
     {"output", required_argument, NULL, 'o'},
     {NULL, 0, NULL, 0},
@@ -156,6 +165,26 @@ static int set_mem(struct run_options *o, const char *arg)
 		return usage_error("--mem %s: less than the minimum, 32M", arg);
 	if (o->mem > UKVM_MEM_MAX)
 		return usage_error("--mem %s: more than the maximum, 3G", arg);
+	return 0;
+}
+
+/* --network, -p/--publish: the policy's message as a usage error. */
+static int net_option(struct run_options *o, int c, const char *arg)
+{
+	char err[256];
+	int r = c == 'p' ? net_policy_add_publish(&o->net, arg, err, sizeof(err))
+			 : net_policy_set_mode(&o->net, arg, err, sizeof(err));
+	return r ? usage_error("%s", err) : 0;
+}
+
+/* --resolv-conf, --hosts-file, --services-file: opened by the device. */
+static int etc_option(struct run_options *o, int which, const char *name, const char *arg)
+{
+	if (o->etc_files[which])
+		return usage_error("%s given twice", name);
+	if (!*arg)
+		return usage_error("%s: no file name", name);
+	o->etc_files[which] = arg;
 	return 0;
 }
 
@@ -200,6 +229,15 @@ static int apply_option(struct run_options *o, int c, char *arg)
 	case OPT_SECCOMP_LOG:
 		o->seccomp = UKVM_SECCOMP_LOG;
 		return 0;
+	case OPT_NETWORK:
+	case 'p':
+		return net_option(o, c, arg);
+	case OPT_RESOLV_CONF:
+		return etc_option(o, UKVM_NET_ETC_RESOLV_CONF, "--resolv-conf", arg);
+	case OPT_HOSTS_FILE:
+		return etc_option(o, UKVM_NET_ETC_HOSTS, "--hosts-file", arg);
+	case OPT_SERVICES_FILE:
+		return etc_option(o, UKVM_NET_ETC_SERVICES, "--services-file", arg);
 	case 'h':
 		return RUN_OPTIONS_HELP;
 	}
@@ -209,12 +247,14 @@ static int apply_option(struct run_options *o, int c, char *arg)
 int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, int *first)
 {
 	int c, r, at;
+	char err[256];
 
+	net_policy_init(&o->net);
 	opterr = 0;
 	optind = 0; /* glibc: start afresh (a bundle parses two lists) */
 	for (;;) {
 		at = optind ? optind : 1;
-		if ((c = getopt_long(argc, argv, "+:m:e:t:d:ho:", longopts, NULL)) == -1)
+		if ((c = getopt_long(argc, argv, "+:m:e:t:d:p:ho:", longopts, NULL)) == -1)
 			break;
 		if (c == ':')
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -228,6 +268,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, i
 			return r;
 		}
 	}
+	if (net_policy_finish(&o->net, err, sizeof(err)))
+		return usage_error("%s", err);
 	*first = optind;
 	return 0;
 }

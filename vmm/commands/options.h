@@ -12,6 +12,7 @@
 #include <unikvm/abi.h>
 
 #include "core/seccomp.h"
+#include "devices/net_policy.h"
 
 #define ENV_MAX 4096
 /* The environment every guest starts with unless --no-default-env:
@@ -39,6 +40,8 @@ struct run_options {
 	int ndisks;
 	const char *dirs[UKVM_FS_MOUNTS_MAX + 1]; /* --dir, opened by run_image */
 	int ndirs;
+	struct net_policy net;			   /* --network, -p/--publish */
+	const char *etc_files[UKVM_NET_ETC_COUNT]; /* --resolv-conf, --hosts-file, ... */
 };
 
 /* Parses argv[1..] up to the first word that is not an option (optind,

@@ -22,6 +22,7 @@
 #include "core/landlock.h"
 #include "core/vm.h"
 #include "devices/files.h"
+#include "devices/net.h"
 
 /* The hidden test hook (tests/scripts/dir-cases): once confined, the VMM
  * opens this path (read-only, or for writing with a "w:" prefix) and says
@@ -53,8 +54,8 @@ static void landlock_probe(int abi)
  * creates after): from here on it can reach on the file system only its
  * --dir mappings (read-only ones read-only) and the --core file (or, if it
  * is not there yet, the right to create files in its directory), and with
- * ABI >= 4 no TCP bind or connect at all (the network's ports will go into
- * the policy's bind_ports and connect_any). Everything else the VMM uses
+ * ABI >= 4 TCP binds only to the ports the network policy allows and
+ * connects only with a network (net_policy_tcp_ports). Everything else the VMM uses
  * after setup is an fd opened before (/dev/kvm, the VM, disks, console
  * streams, the mappings' roots). Each path is held open (the mappings'
  * roots, *core_fd, closed by the caller after the run): a rule names an
@@ -98,7 +99,11 @@ static int landlock_run(const struct vm *vm, int *core_fd)
 	/* LeakSanitizer's check at exit reads /proc/self (docs/hardening.md) */
 	paths[n++] = (struct landlock_path){.path = "/proc"};
 #endif
-	const struct landlock_policy policy = {.paths = paths, .npaths = n};
+	uint16_t ports[NET_PUBLISH_MAX + 1];
+	struct landlock_policy policy = {.paths = paths, .npaths = n, .bind_ports = ports};
+	if (vm->net)
+		net_policy_tcp_ports(&vm->net->policy, ports, &policy.nbind_ports, &policy.bind_any,
+				     &policy.connect_any);
 	if (landlock_confine(&policy, &abi, err, sizeof(err))) {
 		ukvm_err("cannot confine the VMM with Landlock (%s); --no-seccomp runs without it",
 			 err);

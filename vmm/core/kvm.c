@@ -131,6 +131,29 @@ int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen)
 	return 0;
 }
 
+int vm_add_msi_route(struct vm *vm, uint32_t gsi, uint32_t vector, char *err, size_t errlen)
+{
+	/* The header and room for its flexible array of entries. */
+	union {
+		struct kvm_irq_routing r;
+		char room[sizeof(struct kvm_irq_routing) +
+			  VM_MSI_ROUTES_MAX * sizeof(struct kvm_irq_routing_entry)];
+	} rt;
+
+	if (vm->nmsi_routes == VM_MSI_ROUTES_MAX)
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "too many MSI routes (at most %d)",
+				 VM_MSI_ROUTES_MAX);
+	vm->msi_routes[vm->nmsi_routes++] = (struct kvm_irq_routing_entry){
+	    .gsi = gsi,
+	    .type = KVM_IRQ_ROUTING_MSI,
+	    .u.msi = {.address_lo = UKVM_MSI_ADDR_APIC0, .data = vector},
+	};
+	memset(&rt, 0, sizeof(rt));
+	rt.r.nr = vm->nmsi_routes;
+	memcpy(rt.r.entries, vm->msi_routes, vm->nmsi_routes * sizeof(vm->msi_routes[0]));
+	return KVM_IOCTL(vm->fd, KVM_SET_GSI_ROUTING, &rt, err, errlen) < 0 ? EXIT_HOST_ERROR : 0;
+}
+
 void vm_destroy(struct vm *vm)
 {
 	if (vm->run)
@@ -144,4 +167,5 @@ void vm_destroy(struct vm *vm)
 	vm->run = NULL;
 	vm->cpuid = NULL;
 	vm->kvm_fd = vm->fd = vm->vcpu_fd = -1;
+	vm->nmsi_routes = 0;
 }

@@ -126,7 +126,7 @@ int landlock_confine(const struct landlock_policy *policy, int *abi_out, char *e
 		 * is then left unhandled; otherwise handled with no rule, so
 		 * every TCP connect fails. */
 		attr.handled_access_net =
-		    LANDLOCK_ACCESS_NET_BIND_TCP |
+		    (policy->bind_any ? 0 : LANDLOCK_ACCESS_NET_BIND_TCP) |
 		    (policy->connect_any ? 0 : LANDLOCK_ACCESS_NET_CONNECT_TCP);
 		attr_size = sizeof(attr);
 	}
@@ -139,7 +139,7 @@ int landlock_confine(const struct landlock_policy *policy, int *abi_out, char *e
 	for (size_t i = 0; i < policy->npaths; i++)
 		if (add_path(ruleset, abi, &policy->paths[i], err, errlen))
 			goto out;
-	if (abi >= 4) {
+	if (abi >= 4 && !policy->bind_any) {
 		for (size_t i = 0; i < policy->nbind_ports; i++)
 			if (add_port(ruleset, LANDLOCK_ACCESS_NET_BIND_TCP, policy->bind_ports[i],
 				     err, errlen))

@@ -32,6 +32,7 @@ struct landlock_policy {
 	const uint16_t *bind_ports; /* host TCP ports the network policy allows to bind */
 	size_t nbind_ports;
 	bool connect_any; /* outbound TCP allowed at all (any port) */
+	bool bind_any;	  /* any TCP bind (--network host): bind is left unhandled */
 };
 
 /* The Landlock ABI version the running kernel offers: 0 if none (not built

@@ -24,6 +24,12 @@ struct device_map;
  * the vector. */
 #define UKVM_MSI_ADDR_APIC0 0xfee00000u
 
+/* GSIs of the devices' irqfds, above the IOAPIC's pins, which unikvm
+ * leaves unused: the disks' from VM_GSI_BLK, the network's at VM_GSI_NET. */
+#define VM_GSI_BLK 24
+#define VM_GSI_NET (VM_GSI_BLK + UKVM_BLK_MAX)
+#define VM_MSI_ROUTES_MAX (UKVM_BLK_MAX + 1)
+
 /* ---- kvm.c: /dev/kvm, the VM and its vCPU -------------------------------- */
 
 struct vm {
@@ -45,6 +51,10 @@ struct vm {
 	struct blk *blk;       /* devices/blk.c: the disks; NULL: none */
 	struct fs *fs;	       /* devices/files.c: --dir mappings and open files */
 	struct halts *halts;   /* devices/halts.c: the vCPU's halt count */
+	struct net *net;       /* devices/net.c: sockets, the event thread; NULL: none */
+	/* the MSI routes of every device's irqfd (vm_add_msi_route) */
+	struct kvm_irq_routing_entry msi_routes[VM_MSI_ROUTES_MAX];
+	unsigned nmsi_routes;
 	/* state of the run */
 	bool done;
 	int status;
@@ -75,6 +85,10 @@ int kvm_require(const struct vm *vm, const struct kvm_cap *caps, size_t n, const
 /* Opens /dev/kvm and checks the API version and every capability unikvm
  * needs. 0, or EXIT_HOST_ERROR with a one-line reason in err. */
 int kvm_open(struct vm *vm, char *err, size_t errlen);
+/* Routes gsi to an MSI of vector (fixed delivery, edge) for an irqfd.
+ * KVM_SET_GSI_ROUTING replaces the whole table, so every device's routes
+ * go through here and each call sets them all. 0, or EXIT_HOST_ERROR. */
+int vm_add_msi_route(struct vm *vm, uint32_t gsi, uint32_t vector, char *err, size_t errlen);
 /* Creates the VM (with in-kernel irqchip), its RAM and its vCPU. */
 int vm_create(struct vm *vm, uint64_t mem_size, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);

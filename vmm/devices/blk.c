@@ -40,7 +40,6 @@
 #include "core/vm.h"
 #include "devices/blk.h"
 
-#define BLK_GSI_BASE 24 /* above the IOAPIC's pins, which unikvm leaves unused */
 #define RING_ALIGN 64
 #define DEFAULT_SECTOR 512
 
@@ -377,25 +376,6 @@ static void *device_thread(void *p)
 
 /* ---- wiring into KVM ---------------------------------------------------- */
 
-static int set_msi_routes(const struct blk *b, int vm_fd, char *err, size_t errlen)
-{
-	/* The header and room for its flexible array of entries. */
-	union {
-		struct kvm_irq_routing r;
-		char room[sizeof(struct kvm_irq_routing) +
-			  UKVM_BLK_MAX * sizeof(struct kvm_irq_routing_entry)];
-	} rt;
-	memset(&rt, 0, sizeof(rt));
-	rt.r.nr = b->count;
-	for (unsigned i = 0; i < b->count; i++) {
-		rt.r.entries[i].gsi = BLK_GSI_BASE + i;
-		rt.r.entries[i].type = KVM_IRQ_ROUTING_MSI;
-		rt.r.entries[i].u.msi.address_lo = UKVM_MSI_ADDR_APIC0;
-		rt.r.entries[i].u.msi.data = UKVM_BLK_VECTOR; /* fixed delivery, edge */
-	}
-	return KVM_IOCTL(vm_fd, KVM_SET_GSI_ROUTING, &rt, err, errlen);
-}
-
 static int wire_disk(struct blk *b, unsigned i, char *err, size_t errlen)
 {
 	struct blk_disk *d = &b->disk[i];
@@ -413,7 +393,7 @@ static int wire_disk(struct blk *b, unsigned i, char *err, size_t errlen)
 	};
 	if (KVM_IOCTL(vm_fd, KVM_IOEVENTFD, &io, err, errlen) < 0)
 		return EXIT_HOST_ERROR;
-	struct kvm_irqfd irq = {.fd = (uint32_t)d->irq_fd, .gsi = BLK_GSI_BASE + i};
+	struct kvm_irqfd irq = {.fd = (uint32_t)d->irq_fd, .gsi = VM_GSI_BLK + i};
 	if (KVM_IOCTL(vm_fd, KVM_IRQFD, &irq, err, errlen) < 0)
 		return EXIT_HOST_ERROR;
 	return 0;
@@ -438,10 +418,9 @@ int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)
 		return r;
 	if ((b->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "eventfd: %s", strerror(errno));
-	if (set_msi_routes(b, vm->fd, err, errlen) < 0)
-		return EXIT_HOST_ERROR;
 	for (unsigned i = 0; i < b->count; i++)
-		if ((r = wire_disk(b, i, err, errlen)))
+		if ((r = vm_add_msi_route(vm, VM_GSI_BLK + i, UKVM_BLK_VECTOR, err, errlen)) ||
+		    (r = wire_disk(b, i, err, errlen)))
 			return r;
 
 	if (sem_init(&b->confined, 0, 0) < 0)

@@ -187,6 +187,12 @@ static struct fs_handle *get_handle(struct vm *vm, int32_t h)
 	return fh->fd >= 0 ? fh : NULL;
 }
 
+int fs_handle_fd(struct vm *vm, int32_t h)
+{
+	struct fs_handle *fh = get_handle(vm, h);
+	return fh ? fh->fd : -1;
+}
+
 /* ---- hypercalls -------------------------------------------------------- */
 
 void hc_fs_mount(struct vm *vm, uint64_t gpa, struct ukvm_hc_fs_mount *a)

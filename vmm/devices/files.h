@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <unikvm/abi.h>
 
 struct fs_mount {
@@ -38,6 +39,11 @@ void fs_init(struct fs *fs);
 int fs_add_dir(struct fs *fs, const char *arg, char *err, size_t errlen);
 /* Closes every host fd of fs. */
 void fs_close(struct fs *fs);
+
+struct vm;
+/* The host fd of the guest's open file handle h, or -1 (not open): for the
+ * network's sendfile. */
+int fs_handle_fd(struct vm *vm, int32_t h);
 
 /* The device (files_device) keeps its struct fs in vm->fs; the handlers
  * (hc_fs_*, core/hypercall.h) take the mappings from there, and NULL means
