@@ -282,8 +282,12 @@ static long so_error(struct isock *s, int *err)
 	return o.ret;
 }
 
-/* A blocking connect in progress: until the host says it is over. */
-static long connect_wait(struct isock *s)
+/* A blocking connect in progress: until the host says it is over. Once
+ * connected, the same connect once more: the host socket was connected
+ * non-blocking, and Linux marks such a socket connected only at the next
+ * connect() (which returns 0), so without it the program's own next
+ * connect would return 0 instead of EISCONN. */
+static long connect_wait(struct isock *s, const struct ukvm_sockaddr *a)
 {
 	uint64_t deadline = deadline_of(s->sndtimeo);
 	for (;;) {
@@ -295,6 +299,8 @@ static long connect_wait(struct isock *s)
 			struct ukvm_hc_net_addr h = {.handle = s->handle};
 			hc_net_getpeername(&h);
 			if (h.ret != -ENOTCONN) {
+				struct ukvm_hc_net_addr again = {.handle = s->handle, .addr = *a};
+				hc_net_connect(&again);
 				ev_set(s, POLLOUT);
 				return 0; /* connected */
 			}
@@ -317,7 +323,7 @@ static long inet_connect(struct ofile *of, const struct ukvm_sockaddr *a)
 	if (h.ret != -EINPROGRESS)
 		return h.ret;
 	ev_want(s, POLLOUT | POLLERR | POLLHUP);
-	return (of->flags & O_NONBLOCK) ? -EINPROGRESS : connect_wait(s);
+	return (of->flags & O_NONBLOCK) ? -EINPROGRESS : connect_wait(s, a);
 }
 
 static long inet_listen(struct ofile *of, int backlog)
