@@ -417,7 +417,7 @@ static int sum(int port, int conns, uint64_t bytes)
 	if (conns < 1 || conns > 100000)
 		die("sum: %d connections: 1..100000", conns);
 	struct conn {
-		int fd;
+		int fd, shut; /* shut: all sent, SHUT_WR done */
 		uint64_t off;
 		size_t got;
 		char line[64];
@@ -432,7 +432,7 @@ static int sum(int port, int conns, uint64_t bytes)
 	int left = conns;
 	while (left) {
 		for (int i = 0; i < conns; i++) {
-			p[i].events = c[i].off < bytes ? POLLOUT : POLLIN;
+			p[i].events = c[i].shut ? POLLIN : POLLOUT;
 			if (c[i].fd < 0)
 				p[i].fd = -1;
 		}
@@ -441,8 +441,9 @@ static int sum(int port, int conns, uint64_t bytes)
 		for (int i = 0; i < conns; i++) {
 			if (!p[i].revents)
 				continue;
-			if (c[i].off < bytes) {
-				if (send_some(c[i].fd, (uint64_t)i, &c[i].off, bytes))
+			if (!c[i].shut) {
+				c[i].shut = send_some(c[i].fd, (uint64_t)i, &c[i].off, bytes);
+				if (c[i].shut)
 					shutdown(c[i].fd, SHUT_WR);
 				continue;
 			}
