@@ -495,6 +495,11 @@ static short inet_poll(struct ofile *of, short events, struct poll_table *pt)
 	ev_want(s,
 		((uint32_t)(uint16_t)events & (POLLIN | POLLOUT | POLLRDHUP)) | POLLERR | POLLHUP);
 	uint32_t r = ev_ready(s);
+	/* The peer shut its side: EOF is readable for ever (Linux's tcp_poll
+	 * sets POLLIN with POLLRDHUP), even after a read cleared POLLIN and
+	 * took the last bytes, as the host sends no new edge for it. */
+	if (r & POLLRDHUP)
+		r |= POLLIN;
 	if (!(r & POLLIN) && s->maybe_in && (events & (POLLIN | POLLRDNORM))) {
 		if (inet_fionread(s) > 0)
 			r |= POLLIN;
