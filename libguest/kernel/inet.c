@@ -347,8 +347,7 @@ static long inet_accept(struct ofile *of, uint32_t flags, struct ukvm_sockaddr *
 		ev_clear(s, POLLIN);
 		struct ukvm_hc_net_accept h = {.handle = s->handle, .flags = flags};
 		hc_net_accept(&h);
-		if (h.ret >= 0) {
-			ev_set(s, POLLIN); /* more may wait */
+		if (h.ret >= 0) { /* the VMM re-arms the listener: POLLIN if more wait */
 			*peer = h.peer;
 			if (peer->len > UKVM_NET_ADDR_MAX)
 				peer->len = UKVM_NET_ADDR_MAX;
