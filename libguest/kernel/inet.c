@@ -511,8 +511,10 @@ static short inet_poll(struct ofile *of, short events, struct poll_table *pt)
 	if (r & POLLOUT)
 		ready |= POLLWRNORM;
 	ready &= (short)(events | POLLHUP | POLLERR);
-	if (!ready)
-		poll_table_add(pt, &s->wq);
+	/* Always, as pipes do: an epoll item that was ready when added must
+	 * still be woken once it waits (else its epoll_wait never ends, or
+	 * is taken for a deadlock when nothing else is external). */
+	poll_table_add(pt, &s->wq);
 	return ready;
 }
 
