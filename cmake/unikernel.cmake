@@ -34,11 +34,22 @@ function(add_unikernel name)
     list(APPEND objs ${obj})
   endforeach()
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name})
-  add_custom_command(OUTPUT ${out}
+  # Ninja gives every target a phony alias DIR/NAME, the image's own path,
+  # and refuses two rules for one path: there the link is tracked by a
+  # stamp beside the objects (a deleted image is relinked once an input
+  # changes, not at once as with make).
+  set(tracked ${out})
+  set(touch)
+  if(CMAKE_GENERATOR MATCHES "Ninja")
+    set(tracked ${CMAKE_CURRENT_BINARY_DIR}/${name}.objs/link.stamp)
+    set(touch COMMAND ${CMAKE_COMMAND} -E touch ${tracked})
+  endif()
+  add_custom_command(OUTPUT ${tracked}
     COMMAND ${UKVM_CC} -o ${out} ${objs}
+    ${touch}
     DEPENDS ${objs} ${UKVM_CC} ${UNIKVM_LINK_DEPENDS}
     COMMENT "unikvm-cc ${name}: link"
     VERBATIM)
-  add_custom_target(${name} ALL DEPENDS ${out})
+  add_custom_target(${name} ALL DEPENDS ${tracked})
   set_target_properties(${name} PROPERTIES UNIKERNEL ${out})
 endfunction()
