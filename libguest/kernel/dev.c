@@ -33,6 +33,7 @@ static const struct {
     {"/etc/hosts", 0, -1, UKVM_NET_ETC_HOSTS},
     {"/etc/services", 0, -1, UKVM_NET_ETC_SERVICES},
 };
+#define DEV_FILES 7 /* the files of /dev: the first entries */
 #define DEV_NULL 0
 #define DEV_ZERO 1
 #define DEV_FS_DEV 5	       /* st_dev of the devices, devtmpfs's; and its fsid */
@@ -242,7 +243,7 @@ long dev_statfs(int dev, struct ukvm_statfs *u)
 				  .bfree = pages,
 				  .bavail = pages,
 				  .files = pages,
-				  .ffree = pages - ARRAY_SIZE(devs),
+				  .ffree = pages - DEV_FILES,
 				  .fsid = {DEV_FS_DEV, 0},
 				  .namelen = 255,
 				  .frsize = UKVM_PAGE_SIZE,

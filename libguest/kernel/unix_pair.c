@@ -312,8 +312,7 @@ static short pair_poll(struct ofile *of, short events, struct poll_table *pt)
 	if (!p->open || RING_SIZE - p->ring.len >= need)
 		ready |= POLLOUT | POLLWRNORM | POLLWRBAND;
 	ready &= (short)(events | POLLHUP | POLLERR);
-	if (!ready)
-		poll_table_add(pt, &e->wq);
+	poll_table_add(pt, &e->wq); /* ready or not: epoll keeps it from EPOLL_CTL_ADD */
 	return ready;
 }
 

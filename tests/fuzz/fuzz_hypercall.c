@@ -2,7 +2,8 @@
  * Fuzz target: every hypercall handler, through hypercall_dispatch(), the
  * function the run loop calls, on a VM that has guest RAM and nothing else
  * (no /dev/kvm: the handlers never need it, and an ioctl on fd -1 fails
- * cleanly).
+ * cleanly) and a network device with --network none (its handle checks,
+ * event page and /etc calls; no socket is opened).
  *
  * Input (HC_* in inputs.h): byte 0 picks the hypercall number (any value,
  * so unknown ones too), bytes 1..4 the argument's guest address
@@ -19,11 +20,13 @@
 #include "core/device.h"
 #include "core/hypercall.h"
 #include "core/vm.h"
+#include "devices/net.h"
 #include "inputs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct vm vm;
+static struct net net; /* --network none: every handle checked, nothing opened */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,6 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.mem = mem;
 	vm.kvm_fd = vm.fd = vm.vcpu_fd = -1;
 	vm.devices = devices_map(NULL, 0);
+	struct net_policy none;
+	net_policy_init(&none);
+	net_init(&net, &vm, &none);
 	hypercall_dispatch(&vm, data[0], gpa);
 	return 0;
 }

@@ -21,6 +21,8 @@
 #include <unikvm/abi.h>
 
 static struct ukvm_net_events ev __attribute__((aligned(4096)));
+/* The event page is this program's, not libguest's (libguest/kernel/inet.c). */
+const char unikvm_raw_net_events[1];
 static char buf[65536];
 
 static void out32(uint16_t port, uint32_t value)
@@ -233,6 +235,32 @@ static int send_file(uint16_t port, const char *name)
 	return 0;
 }
 
+/* Stdin through slot 0, as edge-triggered readiness asks: clear POLLIN,
+ * read without waiting, and wait for the bit only after -EAGAIN; until
+ * EOF. */
+static int read_stdin(void)
+{
+	long total = 0;
+	for (;;) {
+		consume(UKVM_NET_STDIN_HANDLE, POLLIN | POLLRDHUP | POLLHUP);
+		struct ukvm_hc_read a = {.fd = 0,
+					 .flags = UKVM_READ_F_NONBLOCK,
+					 .buf = (uintptr_t)buf,
+					 .len = sizeof(buf)};
+		HC(READ, &a);
+		if (a.ret == -EAGAIN) {
+			if (wait_ready(UKVM_NET_STDIN_HANDLE, POLLIN))
+				return 1;
+			continue;
+		}
+		if (a.ret <= 0) {
+			printf("stdin: %ld bytes, then %ld\n", total, (long)a.ret);
+			return a.ret < 0;
+		}
+		total += a.ret;
+	}
+}
+
 /* Every handle that is not an open socket: -EBADF from every call. */
 static void bad_handles(void)
 {
@@ -347,6 +375,9 @@ int main(int argc, char **argv)
 			if (i + 2 >= argc || send_file((uint16_t)atoi(arg), argv[i + 2]))
 				return 1;
 			i += 2;
+		} else if (!strcmp(c, "stdin")) {
+			if (read_stdin())
+				return 1;
 		} else if (!strcmp(c, "bind")) {
 			bind_port((uint16_t)atoi(arg));
 			i++;

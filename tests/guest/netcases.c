@@ -140,6 +140,10 @@ static void blocking_cases(void)
 	getsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv2, &tl);
 	check(tl == sizeof tv2 && tv2.tv_sec == 0 && tv2.tv_usec == 300000,
 	      "SO_RCVTIMEO reads back what was set");
+	struct timeval tv3 = {0, 0};
+	tl = sizeof tv3;
+	getsockopt(c, SOL_SOCKET, 66 /* SO_RCVTIMEO_NEW */, &tv3, &tl);
+	check(tl == sizeof tv3 && tv3.tv_usec == 300000, "SO_RCVTIMEO_NEW is the same option");
 	char buf[64];
 	double t0 = now_ms();
 	long n = recv(c, buf, sizeof buf, 0);
@@ -274,6 +278,38 @@ static void pipe_cases(void)
 
 /* ---- poll, epoll ------------------------------------------------------------------------ */
 
+/* epoll (edge-triggered) of a connected socket that is writable when it
+ * is added, as a server adds one it accepted: bytes that come later are
+ * an event. */
+static void et_on_writable(int family)
+{
+	int sv[2], port = 0, lfd = -1;
+	if (family == AF_UNIX) {
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	} else {
+		lfd = listener(&port);
+		sv[1] = connect_to(port, 0);
+		sv[0] = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+	}
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET}, out[2];
+	epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev);
+	int first = epoll_wait(ep, out, 2, 0);
+	uint32_t first_ev = first == 1 ? out[0].events : 0;
+	int none = epoll_wait(ep, out, 2, 0);
+	send(sv[1], "late", 4, 0);
+	int later = epoll_wait(ep, out, 2, 2000);
+	check(first == 1 && (first_ev & EPOLLOUT) && !(first_ev & EPOLLIN) && none == 0 &&
+		  later == 1 && (out[0].events & EPOLLIN),
+	      family == AF_UNIX ? "epoll ET on a writable socket pair end: later bytes are an event"
+				: "epoll ET on a writable inet socket: later bytes are an event");
+	close(ep);
+	close(sv[0]);
+	close(sv[1]);
+	if (lfd >= 0)
+		close(lfd);
+}
+
 static void poll_cases(void)
 {
 	int port, lfd = listener(&port);
@@ -318,6 +354,8 @@ static void poll_cases(void)
 	close(s);
 	close(c);
 	close(lfd);
+	et_on_writable(AF_INET);
+	et_on_writable(AF_UNIX);
 }
 
 /* ---- a signal interrupts a blocking recv --------------------------------------------------- */

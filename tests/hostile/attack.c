@@ -25,6 +25,8 @@
 #define NOINLINE __attribute__((noinline))
 
 int main(int argc, char **argv);
+/* The event page is this program's, not libguest's (libguest/kernel/inet.c). */
+const char unikvm_raw_net_events[1];
 
 static void out32(uint16_t port, uint32_t value)
 {

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +50,32 @@ static void landlock_probe(int abi)
 	else
 		ukvm_err("landlock probe: %s: %s (Landlock ABI %d)", probe,
 			 fd >= 0 ? "opened" : strerror(e), abi);
+}
+
+/* The hidden test hook (tests/scripts/net-cases): once confined, the VMM
+ * binds a TCP socket to 127.0.0.1:PORT itself, past the network policy's
+ * own check, and says on stderr what Landlock let through. */
+#define TEST_LANDLOCK_BIND_ENV "UKVM_TEST_LANDLOCK_BIND"
+
+static void landlock_bind_probe(int abi)
+{
+	const char *port = getenv(TEST_LANDLOCK_BIND_ENV);
+	if (!port)
+		return;
+	struct sockaddr_in in = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)atoi(port)),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&in, sizeof(in));
+	const char *what = r == 0 ? "bound" : strerror(errno);
+	if (fd >= 0)
+		close(fd);
+	if (abi < 4)
+		ukvm_err("landlock bind probe: %s: %s (Landlock ABI %d: no network rules, not "
+			 "covered)",
+			 port, what, abi);
+	else
+		ukvm_err("landlock bind probe: %s: %s (Landlock ABI %d)", port, what, abi);
 }
 
 /* Confines the VMM with Landlock (core/landlock.c) before any device
@@ -110,6 +139,7 @@ static int landlock_run(const struct vm *vm, int *core_fd)
 		return EXIT_HOST_ERROR;
 	}
 	landlock_probe(abi);
+	landlock_bind_probe(abi);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/hypercall.h"
 #include "core/vm.h"
+#include "devices/net.h"
 
 /* Writes all of iov to fd, resuming after partial writes and EINTR (unless
  * the run must stop).
@@ -78,6 +79,7 @@ void hc_read(struct vm *vm, uint64_t gpa, struct ukvm_hc_read *a)
 			return; /* stopped while waiting: the guest never sees it */
 		ret = n < 0 ? -errno : n;
 	}
+	net_stdin_read(vm);
 	HC_PUT_RET(vm, gpa, ukvm_hc_read, ret);
 }
 

@@ -589,6 +589,18 @@ void hc_net_sendfile(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_sendfile *a
 
 /* ---- the device --------------------------------------------------------- */
 
+void net_init(struct net *n, struct vm *vm, const struct net_policy *policy)
+{
+	memset(n, 0, sizeof(*n));
+	vm->net = n;
+	n->vm = vm;
+	n->policy = *policy;
+	n->epfd = n->irq_fd = n->stop_fd = -1;
+	for (int h = 0; h <= UKVM_NET_SOCKETS_MAX; h++)
+		n->socks[h].fd = -1;
+	pthread_mutex_init(&n->lock, NULL);
+}
+
 /* Room for every guest socket beside the VMM's own fds: the soft limit of
  * open files raised towards the hard one (the host's limit still holds). */
 static void raise_nofile(void)
@@ -607,13 +619,7 @@ static int net_setup(struct vm *vm, const struct run_options *o, char *err, size
 
 	if (!n)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory");
-	vm->net = n;
-	n->vm = vm;
-	n->policy = o->net;
-	n->epfd = n->irq_fd = n->stop_fd = -1;
-	for (int h = 0; h <= UKVM_NET_SOCKETS_MAX; h++)
-		n->socks[h].fd = -1;
-	pthread_mutex_init(&n->lock, NULL);
+	net_init(n, vm, &o->net);
 	if (n->policy.mode != NET_MODE_NONE)
 		raise_nofile();
 	return etc_setup(n, o, err, errlen);

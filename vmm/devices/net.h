@@ -53,6 +53,8 @@ struct net {
 	sem_t confined;
 	int confine_status;
 	char confine_err[256];
+	bool stdin_watched;  /* fd 0 is in epoll at UKVM_NET_STDIN_HANDLE */
+	bool stdin_readable; /* fd 0 cannot be watched (a file, /dev/null): always */
 	/* Held by the event thread while it delivers a batch of events, and by
 	 * the vCPU thread while it opens or closes a handle or sets up the
 	 * page: a closed handle's events are never delivered. */
@@ -60,6 +62,15 @@ struct net {
 	struct ukvm_net_events *ev; /* in guest RAM; NULL before net_ev_setup */
 	struct net_sock socks[UKVM_NET_SOCKETS_MAX + 1];
 };
+
+/* Sets up n empty, with policy, as vm's network (vm->net = n); no socket,
+ * no thread, no /etc file (the device's setup adds those; the fuzz target
+ * uses it alone). */
+void net_init(struct net *n, struct vm *vm, const struct net_policy *policy);
+
+/* After each read of stdin (console.c): a stdin epoll cannot watch is
+ * readable again in slot 0, whatever the guest cleared. */
+void net_stdin_read(struct vm *vm);
 
 /* net_events.c, called by net.c. */
 int net_events_start(struct net *n, char *err, size_t errlen);

@@ -1,7 +1,8 @@
 /*
  * The network's event page and event thread (net.h, abi.h "Network").
  *
- * One thread waits in epoll, edge triggered, on every host socket. Each
+ * One thread waits in epoll, edge triggered, on every host socket and on
+ * stdin (slot 0, only with a network: the thread exists then). Each
  * event ORs its poll bits into slot[h].ready of the guest's event page and
  * bit h into changed[], both atomically (the guest clears them with atomic
  * ANDs and exchanges), and the batch raises UKVM_NET_VECTOR once, through
@@ -68,10 +69,10 @@ static bool deliver(struct net *n, const struct epoll_event *evs, int count)
 	for (int i = 0; i < count; i++) {
 		uint64_t d = evs[i].data.u64;
 		uint32_t h = (uint32_t)d, gen = (uint32_t)(d >> 32);
-		if (d == EV_STOP || h < 1 || h > UKVM_NET_SOCKETS_MAX)
+		if (d == EV_STOP || h > UKVM_NET_SOCKETS_MAX || !n->ev)
 			continue;
 		const struct net_sock *s = &n->socks[h];
-		if (s->fd < 0 || s->gen != gen || !n->ev)
+		if (h != UKVM_NET_STDIN_HANDLE && (s->fd < 0 || s->gen != gen))
 			continue; /* closed since: dropped */
 		irq |= mark_ready(n->ev, h, evs[i].events & EV_BITS);
 	}
@@ -143,6 +144,12 @@ int net_events_start(struct net *n, char *err, size_t errlen)
 	if (epoll_ctl(n->epfd, EPOLL_CTL_ADD, n->stop_fd, &stop) < 0)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "network: epoll_ctl: %s",
 				 strerror(errno));
+	/* The host's stdin in slot 0; one epoll cannot watch (a regular file,
+	 * /dev/null: EPERM; closed: EBADF) is always readable. */
+	struct epoll_event in = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET,
+				 .data.u64 = UKVM_NET_STDIN_HANDLE};
+	n->stdin_watched = epoll_ctl(n->epfd, EPOLL_CTL_ADD, 0, &in) == 0;
+	n->stdin_readable = !n->stdin_watched;
 	if ((r = vm_add_msi_route(vm, VM_GSI_NET, UKVM_NET_VECTOR, err, errlen)))
 		return r;
 	struct kvm_irqfd irq = {.fd = (uint32_t)n->irq_fd, .gsi = VM_GSI_NET};
@@ -229,6 +236,17 @@ void net_events_close(struct net *n, int h)
 	pthread_mutex_unlock(&n->lock);
 }
 
+void net_stdin_read(struct vm *vm)
+{
+	struct net *n = vm->net;
+	if (!n || !n->stdin_readable)
+		return;
+	pthread_mutex_lock(&n->lock);
+	if (n->ev)
+		mark_ready(n->ev, UKVM_NET_STDIN_HANDLE, POLLIN);
+	pthread_mutex_unlock(&n->lock);
+}
+
 void hc_net_ev_setup(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_ev_setup *a)
 {
 	struct net *n = vm->net;
@@ -247,7 +265,8 @@ void hc_net_ev_setup(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_ev_setup *a
 		if (!n) /* no network device (the fuzz target's VM) */
 			goto out;
 		pthread_mutex_lock(&n->lock);
-		/* What happened before: every open socket may be ready. */
+		/* What happened before: stdin and every open socket may be ready. */
+		mark_ready(ev, UKVM_NET_STDIN_HANDLE, POLLIN);
 		for (unsigned h = 1; h <= UKVM_NET_SOCKETS_MAX; h++)
 			if (n->socks[h].fd >= 0)
 				mark_ready(ev, h, POLLIN | POLLOUT);
