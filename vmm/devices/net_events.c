@@ -265,8 +265,13 @@ void hc_net_ev_setup(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_ev_setup *a
 		if (!n) /* no network device (the fuzz target's VM) */
 			goto out;
 		pthread_mutex_lock(&n->lock);
-		/* What happened before: stdin and every open socket may be ready. */
-		mark_ready(ev, UKVM_NET_STDIN_HANDLE, POLLIN);
+		/* What happened before: stdin and every open socket may be ready.
+		 * 1 tells the guest that slot 0 is served (the event thread
+		 * exists: a network). */
+		if (n->thread_started) {
+			mark_ready(ev, UKVM_NET_STDIN_HANDLE, POLLIN);
+			r = 1;
+		}
 		for (unsigned h = 1; h <= UKVM_NET_SOCKETS_MAX; h++)
 			if (n->socks[h].fd >= 0)
 				mark_ready(ev, h, POLLIN | POLLOUT);

@@ -671,7 +671,8 @@ _Static_assert(sizeof(struct ukvm_hc_net_sendfile) == 32, "net_sendfile size");
 struct ukvm_hc_net_ev_setup {
 	ukvm_gpa_t events; /* IN: page aligned, zeroed, inside guest RAM */
 	uint64_t size;	   /* IN: sizeof(struct ukvm_net_events) */
-	int64_t ret;	   /* OUT: 0, -EINVAL (misaligned, wrong size), -EBUSY (again) */
+	int64_t ret;	   /* OUT: 1 (slot 0, stdin, is served), 0 (it is not: no
+			    * network), -EINVAL (misaligned, wrong size), -EBUSY (again) */
 };
 _Static_assert(sizeof(struct ukvm_hc_net_ev_setup) == 24, "net_ev_setup size");
 
