@@ -420,7 +420,7 @@ static int64_t net_accept(struct vm *vm, uint64_t gpa, const struct ukvm_hc_net_
 	/* The listener's readiness afresh: edge triggered, the host sends no
 	 * new edge for the connections that were queued already, and the
 	 * guest cleared POLLIN before calling. */
-	int e = net_events_rearm(vm->net, a->handle);
+	int e = net_events_requery(vm->net, a->handle);
 	return r < 0 || !e ? r : e;
 }
 
