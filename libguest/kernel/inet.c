@@ -293,8 +293,12 @@ static long so_error(struct isock *s, int *err)
 	return o.ret;
 }
 
-/* A blocking connect in progress: until the host says it is over. */
-static long connect_wait(struct isock *s)
+/* A blocking connect in progress: until the host says it is over. Once
+ * connected, the same connect once more: the host socket was connected
+ * non-blocking, and Linux marks such a socket connected only at the next
+ * connect() (which returns 0), so without it the program's own next
+ * connect would return 0 instead of EISCONN. */
+static long connect_wait(struct isock *s, const struct ukvm_sockaddr *a)
 {
 	uint64_t deadline = deadline_of(s->sndtimeo);
 	for (;;) {
@@ -306,6 +310,8 @@ static long connect_wait(struct isock *s)
 			struct ukvm_hc_net_addr h = {.handle = s->handle};
 			hc_net_getpeername(&h);
 			if (h.ret != -ENOTCONN) {
+				struct ukvm_hc_net_addr again = {.handle = s->handle, .addr = *a};
+				hc_net_connect(&again);
 				ev_set(s, POLLOUT);
 				return 0; /* connected */
 			}
@@ -328,7 +334,7 @@ static long inet_connect(struct ofile *of, const struct ukvm_sockaddr *a)
 	if (h.ret != -EINPROGRESS)
 		return h.ret;
 	ev_want(s, POLLOUT | POLLERR | POLLHUP);
-	return (of->flags & O_NONBLOCK) ? -EINPROGRESS : connect_wait(s);
+	return (of->flags & O_NONBLOCK) ? -EINPROGRESS : connect_wait(s, a);
 }
 
 static long inet_listen(struct ofile *of, int backlog)
@@ -352,8 +358,7 @@ static long inet_accept(struct ofile *of, uint32_t flags, struct ukvm_sockaddr *
 		ev_clear(s, POLLIN);
 		struct ukvm_hc_net_accept h = {.handle = s->handle, .flags = flags};
 		hc_net_accept(&h);
-		if (h.ret >= 0) {
-			ev_set(s, POLLIN); /* more may wait */
+		if (h.ret >= 0) { /* the VMM re-arms the listener: POLLIN if more wait */
 			*peer = h.peer;
 			if (peer->len > UKVM_NET_ADDR_MAX)
 				peer->len = UKVM_NET_ADDR_MAX;
@@ -500,6 +505,11 @@ static short inet_poll(struct ofile *of, short events, struct poll_table *pt)
 	ev_want(s,
 		((uint32_t)(uint16_t)events & (POLLIN | POLLOUT | POLLRDHUP)) | POLLERR | POLLHUP);
 	uint32_t r = ev_ready(s);
+	/* The peer shut its side: EOF is readable for ever (Linux's tcp_poll
+	 * sets POLLIN with POLLRDHUP), even after a read cleared POLLIN and
+	 * took the last bytes, as the host sends no new edge for it. */
+	if (r & POLLRDHUP)
+		r |= POLLIN;
 	if (!(r & POLLIN) && s->maybe_in && (events & (POLLIN | POLLRDNORM))) {
 		if (inet_fionread(s) > 0)
 			r |= POLLIN;

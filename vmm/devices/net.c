@@ -416,7 +416,12 @@ static int64_t net_accept(struct vm *vm, uint64_t gpa, const struct ukvm_hc_net_
 	if (fd < 0)
 		return -errno;
 	put_addr(vm, gpa, offsetof(struct ukvm_hc_net_accept, peer), NULL, &peer, len);
-	return install(vm->net, h, fd, s->type, s->family, s->publish);
+	int r = install(vm->net, h, fd, s->type, s->family, s->publish);
+	/* The listener's readiness afresh: edge triggered, the host sends no
+	 * new edge for the connections that were queued already, and the
+	 * guest cleared POLLIN before calling. */
+	int e = net_events_requery(vm->net, a->handle);
+	return r < 0 || !e ? r : e;
 }
 
 void hc_net_accept(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_accept *a)

@@ -83,6 +83,10 @@ int net_events_add(struct net *n, int h);
  * unconnected socket's POLLOUT | POLLHUP from its creation are dropped,
  * with any event in flight). 0 or -errno. */
 int net_events_rearm(struct net *n, int h);
+/* Asks epoll for slot h's state once more, keeping its bits and events in
+ * flight: a new edge for what is ready now (a listener with more
+ * connections queued after an accept). 0 or -errno. */
+int net_events_requery(struct net *n, int h);
 /* Stops watching socks[h] and closes it: the handle is free on return. */
 void net_events_close(struct net *n, int h);
 

@@ -195,6 +195,13 @@ void net_events_stop(struct net *n)
 /* Zeroes slot h's ready bits (and want too for a new handle) and starts
  * (op EPOLL_CTL_ADD) or restarts (EPOLL_CTL_MOD, a new generation: events
  * in flight are dropped) watching it; epoll then reports its state now. */
+static int epoll_watch(struct net *n, int h, int op)
+{
+	struct epoll_event e = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				.data.u64 = ev_data(n, h)};
+	return epoll_ctl(n->epfd, op, n->socks[h].fd, &e) < 0 ? -errno : 0;
+}
+
 static int watch(struct net *n, int h, int op)
 {
 	pthread_mutex_lock(&n->lock);
@@ -207,14 +214,17 @@ static int watch(struct net *n, int h, int op)
 		__atomic_fetch_and(&n->ev->changed[h / 64], ~(1ull << (h % 64)), __ATOMIC_SEQ_CST);
 	}
 	pthread_mutex_unlock(&n->lock);
-	struct epoll_event e = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-				.data.u64 = ev_data(n, h)};
-	return epoll_ctl(n->epfd, op, n->socks[h].fd, &e) < 0 ? -errno : 0;
+	return epoll_watch(n, h, op);
 }
 
 int net_events_add(struct net *n, int h)
 {
 	return watch(n, h, EPOLL_CTL_ADD);
+}
+
+int net_events_requery(struct net *n, int h)
+{
+	return epoll_watch(n, h, EPOLL_CTL_MOD);
 }
 
 int net_events_rearm(struct net *n, int h)
