@@ -550,10 +550,10 @@ static long do_poll(uint64_t addr, uint64_t n, struct timeout to)
 #define SELECT_MAX 1024 /* FD_SETSIZE */
 static long do_select(uint64_t nfds, const uint64_t set_addr[3], struct timeout to)
 {
-	struct pollfd p[FD_MAX]; /* 2 KiB of the thread's kernel stack */
+	struct pollfd local[64], *p = local; /* more in pages taken for the call */
 	static const short ev[3] = {POLLIN, POLLOUT, POLLPRI};
 	uint64_t *sets[3];
-	uint64_t n = 0, words = (nfds + 63) / 64;
+	uint64_t n = 0, want = 0, words = (nfds + 63) / 64, region_len = 0;
 
 	if (nfds > SELECT_MAX)
 		return -EINVAL;
@@ -562,7 +562,21 @@ static long do_select(uint64_t nfds, const uint64_t set_addr[3], struct timeout 
 			return -EFAULT;
 		sets[k] = (uint64_t *)(uintptr_t)set_addr[k];
 	}
-	for (uint64_t fd = 0; fd < nfds; fd++) {
+	for (uint64_t fd = 0; fd < nfds; fd++)
+		for (int k = 0; k < 3; k++)
+			if (sets[k] && (sets[k][fd / 64] >> (fd % 64) & 1)) {
+				want++;
+				break;
+			}
+	if (want > sizeof(local) / sizeof(local[0])) {
+		region_len = ALIGN_UP(want * sizeof(struct pollfd), UKVM_PAGE_SIZE);
+		long m = mm_mmap(0, region_len, 3, 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0);
+		if (m < 0)
+			return -ENOMEM;
+		p = (struct pollfd *)(uintptr_t)m;
+	}
+	long r = 0;
+	for (uint64_t fd = 0; fd < nfds && !r; fd++) {
 		short events = 0;
 		for (int k = 0; k < 3; k++)
 			if (sets[k] && (sets[k][fd / 64] >> (fd % 64) & 1))
@@ -570,12 +584,17 @@ static long do_select(uint64_t nfds, const uint64_t set_addr[3], struct timeout 
 		if (!events)
 			continue;
 		if (fd >= FD_MAX || !fd_get(fd))
-			return -EBADF;
-		p[n++] = (struct pollfd){.fd = (int)fd, .events = events};
+			r = -EBADF;
+		else
+			p[n++] = (struct pollfd){.fd = (int)fd, .events = events};
 	}
-	long r = poll_wait(p, n, to.deadline, to.nonblock);
-	if (r < 0)
+	if (!r)
+		r = poll_wait(p, n, to.deadline, to.nonblock);
+	if (r < 0) {
+		if (region_len)
+			mm_munmap((uint64_t)(uintptr_t)p, region_len);
 		return r;
+	}
 	for (int k = 0; k < 3; k++)
 		if (sets[k])
 			kmemset(sets[k], 0, words * 8);
@@ -591,6 +610,8 @@ static long do_select(uint64_t nfds, const uint64_t set_addr[3], struct timeout 
 			}
 		}
 	}
+	if (region_len)
+		mm_munmap((uint64_t)(uintptr_t)p, region_len);
 	return count;
 }
 
