@@ -314,10 +314,11 @@ static int depth_up(struct epoll *ep, int level)
 	return d;
 }
 
+/* Through the file's items (few), not the epoll's (thousands). */
 static struct epitem *item_find(struct epoll *ep, struct ofile *of, int fd)
 {
-	for (struct epitem *it = ep->items; it; it = it->next)
-		if (it->of == of && it->fd == fd)
+	for (struct epitem *it = of->epitems; it; it = it->file_next)
+		if (it->ep == ep && it->fd == fd)
 			return it;
 	return 0;
 }

@@ -27,6 +27,8 @@ struct fdent {
 
 static struct ofile ofiles[FD_MAX];
 static struct fdent fds[FD_MAX];
+static unsigned ofile_next; /* where ofile_new looks first (next fit) */
+static uint64_t fd_low;	    /* no fd below it is free: fd_reserve starts there */
 /* The iovecs of a read or write being served, checked, are the thread's
  * own (it may park inside the call): up to IOV_STACK on its kernel stack,
  * more in pages taken for the call. */
@@ -36,9 +38,11 @@ static struct fdent fds[FD_MAX];
 
 struct ofile *ofile_new(const struct file_ops *ops, uint32_t flags)
 {
-	for (unsigned i = 0; i < FD_MAX; i++) {
+	for (unsigned k = 0; k < FD_MAX; k++) {
+		unsigned i = (ofile_next + k) % FD_MAX;
 		if (!ofiles[i].ops) {
 			ofiles[i] = (struct ofile){.ops = ops, .refs = 1, .flags = flags};
+			ofile_next = (i + 1) % FD_MAX;
 			return &ofiles[i];
 		}
 	}
@@ -89,9 +93,11 @@ uint64_t fd_limit(void)
 
 long fd_reserve(uint64_t min)
 {
-	for (uint64_t fd = min, lim = fd_limit(); fd < lim; fd++) {
+	for (uint64_t fd = min > fd_low ? min : fd_low, lim = fd_limit(); fd < lim; fd++) {
 		if (!fds[fd].of && !fds[fd].reserved) {
 			fds[fd].reserved = 1;
+			if (min <= fd_low)
+				fd_low = fd + 1;
 			return (long)fd;
 		}
 	}
@@ -106,6 +112,8 @@ void fd_install(long fd, struct ofile *of, int cloexec)
 void fd_unreserve(long fd)
 {
 	fds[fd].reserved = 0;
+	if ((uint64_t)fd < fd_low)
+		fd_low = (uint64_t)fd;
 }
 
 struct ofile *fd_get(uint64_t fd)
@@ -117,6 +125,8 @@ static void fd_close(uint64_t fd)
 {
 	struct ofile *of = fds[fd].of;
 	fds[fd].of = NULL;
+	if (fd < fd_low)
+		fd_low = fd;
 	ofile_put(of);
 }
 

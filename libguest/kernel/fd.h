@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <unikvm/abi.h>
 
-#define FD_MAX                                                                                     \
-	4096 /* guest fds (as many as the VMM has sockets); RLIMIT_NOFILE can only lower it */
+/* Guest fds: as many as the VMM has sockets; RLIMIT_NOFILE can only lower it. */
+#define FD_MAX UKVM_NET_SOCKETS_MAX
 #define ST_VALID 0x20 /* statfs f_flags: they are valid (Linux's; musl has none) */
 
 struct ofile;

@@ -48,8 +48,7 @@ struct isock {
 };
 
 static struct ukvm_net_events net_ev __attribute__((aligned(UKVM_PAGE_SIZE)));
-static struct isock socks[FD_MAX];	      /* at most one per open file */
-static uint16_t by_handle[UKVM_NET_EV_SLOTS]; /* index + 1 into socks; 0: none */
+static struct isock socks[UKVM_NET_SOCKETS_MAX + 1]; /* by handle; .handle 0: none */
 static int net_up;
 static const struct file_ops inet_ops;
 
@@ -80,8 +79,8 @@ int inet_interrupt(void)
 		while (bits) {
 			unsigned h = w * 64 + (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
-			if (h < UKVM_NET_EV_SLOTS && by_handle[h]) {
-				struct isock *s = &socks[by_handle[h] - 1];
+			if (h <= UKVM_NET_SOCKETS_MAX && socks[h].handle) {
+				struct isock *s = &socks[h];
 				woke |= waitq_active(&s->wq);
 				waitq_wake(&s->wq, __atomic_load_n(&net_ev.slot[h].ready,
 								   __ATOMIC_ACQUIRE));
@@ -531,7 +530,6 @@ static void inet_release(struct ofile *of)
 	struct isock *s = of->priv.ptr;
 	struct ukvm_hc_net_handle h = {.handle = s->handle};
 	hc_net_close(&h);
-	by_handle[s->handle] = 0;
 	s->handle = 0;
 }
 
@@ -563,23 +561,19 @@ static const struct file_ops inet_ops = {
 static long new_sock(int32_t handle, int type, uint32_t flags, struct ofile **of)
 {
 	struct ukvm_hc_net_handle close = {.handle = handle};
-	if (handle <= 0 || handle >= UKVM_NET_EV_SLOTS || by_handle[handle]) {
+	if (handle <= 0 || handle > UKVM_NET_SOCKETS_MAX || socks[handle].handle) {
 		hc_net_close(&close);
 		return -EIO; /* the VMM broke the ABI */
 	}
-	unsigned i = 0;
-	while (i < FD_MAX && socks[i].handle)
-		i++;
-	*of = i < FD_MAX ? ofile_new(&inet_ops, O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0))
-			 : NULL;
+	*of = ofile_new(&inet_ops, O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
 	if (!*of) {
 		hc_net_close(&close);
 		return -ENFILE;
 	}
-	socks[i] = (struct isock){.handle = handle, .type = type};
-	waitq_init(&socks[i].wq, WAITQ_EXTERNAL);
-	by_handle[handle] = (uint16_t)(i + 1);
-	(*of)->priv.ptr = &socks[i];
+	struct isock *s = &socks[handle];
+	*s = (struct isock){.handle = handle, .type = type};
+	waitq_init(&s->wq, WAITQ_EXTERNAL);
+	(*of)->priv.ptr = s;
 	return 0;
 }
 

@@ -10,7 +10,8 @@
  *   netserve bulk PORT BYTES  one connection: BYTES in, "LEN SUM\n" back,
  *                           then BYTES of the stream of seed 2 out
  *   netserve idle PORT N    accepts N connections, sends one byte on each,
- *                           then waits in epoll until the client closed all
+ *                           then waits in epoll, echoing what comes, until
+ *                           the client closed all
  *   netserve echo PORT      an epoll echo server, for ever
  */
 #define _GNU_SOURCE
@@ -154,6 +155,7 @@ static void bulk(int l, uint64_t bytes)
 static void idle(int l, long n)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
+	long echoed = 0;
 	for (long i = 0; i < n; i++) {
 		int c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
@@ -168,11 +170,19 @@ static void idle(int l, long n)
 		if (k < 0 && errno != EINTR)
 			fail("epoll_wait");
 		for (int i = 0; i < k; i++) {
-			close((int)(intptr_t)ev[i].data.ptr);
+			int c = (int)(intptr_t)ev[i].data.ptr;
+			char buf[16];
+			ssize_t r = read(c, buf, sizeof buf);
+			if (r > 0) {
+				write_all(c, buf, (size_t)r);
+				echoed++;
+				continue;
+			}
+			close(c);
 			closed++;
 		}
 	}
-	printf("idle: all %ld closed by the client\n", n);
+	printf("idle: %ld echoed, all %ld closed by the client\n", echoed, n);
 }
 
 int main(int argc, char **argv)

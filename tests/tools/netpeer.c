@@ -25,11 +25,14 @@
  *                             (net_pattern.h) and expecting "LEN SUM\n" back.
  *   netpeer bulk PORT BYTES   one connection: BYTES up (the server answers its
  *                             checksum), then BYTES down, checked; times each.
- *   netpeer idle PORT CONNS PID SECONDS MAX_CPU_MS MAX_RSS_KB
+ *   netpeer idle PORT CONNS PID SECONDS MAX_CPU_MS MAX_RSS_BYTES
  *                             CONNS connections, each waiting for one byte from
  *                             the server; then, while all are idle, the CPU time
- *                             and RSS growth of process PID over SECONDS must
- *                             stay under the bounds.
+ *                             of process PID over SECONDS must stay under
+ *                             MAX_CPU_MS, its RSS growth since the first
+ *                             connection under MAX_RSS_BYTES a connection (and
+ *                             none while idle); then each connection sends a
+ *                             byte that the server must echo.
  *   netpeer hammer PORT SECONDS   16 connections at a time to an echo server,
  *                             over and over, until SECONDS pass or the server
  *                             is gone.
@@ -538,12 +541,12 @@ static void usage_of(int pid, double *cpu_ms, long *rss_kb)
 		die("%s: no VmRSS", path);
 }
 
-static int idle(int port, int conns, int pid, int seconds, double max_cpu_ms, long max_rss_kb)
+static int idle(int port, int conns, int pid, int seconds, double max_cpu_ms, long max_rss_b)
 {
 	if (conns < 1 || conns > 100000)
 		die("idle: %d connections: 1..100000", conns);
 	int *fd = calloc((size_t)conns, sizeof *fd);
-	double cpu0, cpu1, cpu2;
+	double cpu0, cpu1, cpu2, t0 = now();
 	long rss0, rss1, rss2;
 	raise_nofile();
 	fd[0] = client(port); /* the server is up */
@@ -555,16 +558,32 @@ static int idle(int port, int conns, int pid, int seconds, double max_cpu_ms, lo
 		if (read(fd[i], &k, 1) != 1)
 			die("idle: connection %d: no byte from the server", i);
 	}
+	double t1 = now();
 	usage_of(pid, &cpu1, &rss1);
 	sleep((unsigned)seconds);
 	usage_of(pid, &cpu2, &rss2);
-	printf("idle: %d connections: setting up took %.0f ms of CPU, RSS %ld -> %ld KiB; "
-	       "idle %d s: %.0f ms of CPU, RSS %ld KiB\n",
-	       conns, cpu1 - cpu0, rss0, rss1, seconds, cpu2 - cpu1, rss2);
+	long per_conn = (rss2 - rss0) * 1024 / conns;
+	printf("idle: %d connections set up in %.1f s (%.0f ms of the server's CPU), its RSS "
+	       "%ld -> %ld KiB; idle %d s: %.0f ms of CPU, RSS %ld KiB (%ld bytes a connection)\n",
+	       conns, t1 - t0, cpu1 - cpu0, rss0, rss1, seconds, cpu2 - cpu1, rss2, per_conn);
 	if (cpu2 - cpu1 > max_cpu_ms)
 		die("idle: %.0f ms of CPU while idle, more than %.0f", cpu2 - cpu1, max_cpu_ms);
-	if (rss2 - rss0 > max_rss_kb)
-		die("idle: RSS grew by %ld KiB, more than %ld", rss2 - rss0, max_rss_kb);
+	if (per_conn > max_rss_b)
+		die("idle: RSS grew by %ld bytes a connection, more than %ld", per_conn, max_rss_b);
+	if (rss2 - rss1 > 1024)
+		die("idle: RSS grew by %ld KiB while idle", rss2 - rss1);
+	/* Every connection still works: one byte each way on each, all sent
+	 * before any answer is read (the server echoes), then closed. */
+	alarm(600);
+	for (int i = 0; i < conns; i++)
+		write_all(fd[i], "p", 1);
+	for (int i = 0; i < conns; i++) {
+		char k = 0;
+		if (read(fd[i], &k, 1) != 1 || k != 'p')
+			die("idle: connection %d: no echo after the wait", i);
+	}
+	printf("idle: all %d connections echoed a byte after the wait (%.1f s)\n", conns,
+	       now() - t1 - seconds);
 	for (int i = 0; i < conns; i++)
 		close(fd[i]);
 	return 0;
@@ -626,8 +645,9 @@ int main(int argc, char **argv)
 			    atof(argv[6]), atol(argv[7]));
 	if (!strcmp(m, "hammer") && argc == 4)
 		return hammer(atoi(argv[2]), atoi(argv[3]));
-	fprintf(stderr,
-		"usage: netpeer peer|dns PIDFILE | sum PORT CONNS BYTES | bulk PORT BYTES\n"
-		"     | idle PORT CONNS PID SECONDS MAX_CPU_MS MAX_RSS_KB | hammer PORT SECONDS\n");
+	fprintf(
+	    stderr,
+	    "usage: netpeer peer|dns PIDFILE | sum PORT CONNS BYTES | bulk PORT BYTES\n"
+	    "     | idle PORT CONNS PID SECONDS MAX_CPU_MS MAX_RSS_BYTES | hammer PORT SECONDS\n");
 	return 2;
 }

@@ -139,12 +139,35 @@ static struct net_sock *get_sock(struct vm *vm, int32_t h)
 }
 
 /* The lowest free handle, or -EMFILE. */
-static int free_handle(const struct net *n)
+static int free_handle(struct net *n)
 {
-	for (int h = 1; h <= UKVM_NET_SOCKETS_MAX; h++)
+	for (int h = n->free_hint; h <= UKVM_NET_SOCKETS_MAX; h++)
 		if (n->socks[h].fd < 0)
-			return h;
+			return n->free_hint = h;
+	n->free_hint = UKVM_NET_SOCKETS_MAX + 1;
 	return -EMFILE;
+}
+
+/* A host socket() or accept4() failed: -errno. A limit of open files
+ * reached below the table's size is said once, with what to raise. */
+static int host_fd_error(struct net *n)
+{
+	int e = errno;
+	if ((e == EMFILE || e == ENFILE) && !n->told_nofile) {
+		n->told_nofile = true;
+		if (e == ENFILE)
+			ukvm_err(
+			    "network: the host's system-wide limit of open files (fs.file-max) "
+			    "is reached: the guest gets ENFILE before its %d sockets",
+			    UKVM_NET_SOCKETS_MAX);
+		else
+			ukvm_err(
+			    "network: the limit of open files (%llu, ulimit -n) is reached: the "
+			    "guest gets EMFILE before its %d sockets; a hard limit of %d "
+			    "(ulimit -Hn) allows them all",
+			    (unsigned long long)n->nofile, UKVM_NET_SOCKETS_MAX, NET_NOFILE_WANTED);
+	}
+	return -e;
 }
 
 /* Puts host socket fd at handle h (free) and watches it: h, or -errno
@@ -240,7 +263,7 @@ static int64_t net_socket(struct vm *vm, const struct ukvm_hc_net_socket *a)
 		return h;
 	int fd = socket(a->domain, base | HOST_SOCK_FLAGS, a->protocol);
 	if (fd < 0)
-		return -errno;
+		return host_fd_error(n);
 	return install(n, h, fd, base, (sa_family_t)a->domain, NULL);
 }
 
@@ -414,7 +437,7 @@ static int64_t net_accept(struct vm *vm, uint64_t gpa, const struct ukvm_hc_net_
 	memset(&peer, 0, sizeof(peer));
 	int fd = accept4(s->fd, (struct sockaddr *)&peer, &len, HOST_SOCK_FLAGS);
 	if (fd < 0)
-		return -errno;
+		return host_fd_error(vm->net);
 	put_addr(vm, gpa, offsetof(struct ukvm_hc_net_accept, peer), NULL, &peer, len);
 	int r = install(vm->net, h, fd, s->type, s->family, s->publish);
 	/* The listener's readiness afresh: edge triggered, the host sends no
@@ -596,21 +619,27 @@ void net_init(struct net *n, struct vm *vm, const struct net_policy *policy)
 	n->vm = vm;
 	n->policy = *policy;
 	n->epfd = n->irq_fd = n->stop_fd = -1;
+	n->free_hint = 1;
 	for (int h = 0; h <= UKVM_NET_SOCKETS_MAX; h++)
 		n->socks[h].fd = -1;
 	pthread_mutex_init(&n->lock, NULL);
 }
 
 /* Room for every guest socket beside the VMM's own fds: the soft limit of
- * open files raised towards the hard one (the host's limit still holds). */
-static void raise_nofile(void)
+ * open files raised towards the hard one. Below it the guest gets EMFILE
+ * early, and host_fd_error says so once. */
+static void raise_nofile(struct net *n)
 {
 	struct rlimit rl;
-	rlim_t want = UKVM_NET_SOCKETS_MAX + 256;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+	rlim_t want = NET_NOFILE_WANTED;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < want) {
 		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	n->nofile = (uint64_t)rl.rlim_cur;
 }
 
 static int net_setup(struct vm *vm, const struct run_options *o, char *err, size_t errlen)
@@ -621,7 +650,7 @@ static int net_setup(struct vm *vm, const struct run_options *o, char *err, size
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory");
 	net_init(n, vm, &o->net);
 	if (n->policy.mode != NET_MODE_NONE)
-		raise_nofile();
+		raise_nofile(n);
 	return etc_setup(n, o, err, errlen);
 }
 

@@ -28,6 +28,10 @@
 
 struct vm;
 
+/* The limit of open files the VMM raises its soft one to (towards the
+ * hard one) when the guest has a network: every handle, and its own. */
+#define NET_NOFILE_WANTED (UKVM_NET_SOCKETS_MAX + 256)
+
 struct net_sock {
 	int fd;	      /* -1: free */
 	uint32_t gen; /* bumped at each close (under net.lock) */
@@ -44,7 +48,10 @@ struct net_etc_file {
 struct net {
 	struct vm *vm;
 	struct net_policy policy;
-	bool told_none; /* the --network none line was printed */
+	bool told_none;	  /* the --network none line was printed */
+	bool told_nofile; /* the line about the host's limit of open files */
+	int free_hint;	  /* no handle below it is free (a search starts there) */
+	uint64_t nofile;  /* the soft limit of open files, as raised at setup */
 	struct net_etc_file etc[UKVM_NET_ETC_COUNT];
 	/* the event thread (net_events.c) */
 	int epfd, irq_fd, stop_fd;

@@ -244,6 +244,8 @@ void net_events_close(struct net *n, int h)
 	s->fd = -1;
 	s->gen++;
 	pthread_mutex_unlock(&n->lock);
+	if (h < n->free_hint)
+		n->free_hint = h;
 }
 
 void net_stdin_read(struct vm *vm)

@@ -554,10 +554,10 @@ _Static_assert(sizeof(struct ukvm_hc_poll_stdin) == 16, "poll_stdin size");
  * fd cannot be polled: a regular file, /dev/null). A handle's slot is
  * zeroed by the VMM when the handle is created; events of a closed handle
  * are dropped. */
-#define UKVM_NET_SOCKETS_MAX 4096   /* open sockets per guest: -EMFILE beyond */
+#define UKVM_NET_SOCKETS_MAX 16384  /* open sockets per guest: -EMFILE beyond */
 #define UKVM_NET_STDIN_HANDLE 0	    /* the event page's slot of the host's stdin */
 #define UKVM_NET_VECTOR 0x51	    /* host readiness events */
-#define UKVM_NET_EV_SLOTS 4160	    /* >= 1 + SOCKETS_MAX, a multiple of 64 */
+#define UKVM_NET_EV_SLOTS 16448	    /* >= 1 + SOCKETS_MAX, a multiple of 64 */
 #define UKVM_NET_ADDR_MAX 128	    /* sizeof(struct sockaddr_storage) */
 #define UKVM_NET_OPT_MAX 16	    /* bytes of a socket option's value */
 #define UKVM_NET_ETC_MAX (1u << 20) /* bytes of an /etc file */
@@ -572,7 +572,7 @@ struct ukvm_net_events {
 	uint64_t changed[UKVM_NET_EV_SLOTS / 64]; /* bit h: slot h's ready gained bits */
 	struct ukvm_net_ev_slot slot[UKVM_NET_EV_SLOTS];
 };
-_Static_assert(sizeof(struct ukvm_net_events) == 65 * 8 + 4160 * 8, "net events size");
+_Static_assert(sizeof(struct ukvm_net_events) == 257 * 8 + 16448 * 8, "net events size");
 _Static_assert(UKVM_NET_EV_SLOTS % 64 == 0 && UKVM_NET_EV_SLOTS > UKVM_NET_SOCKETS_MAX,
 	       "every handle has a slot");
 
