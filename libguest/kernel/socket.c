@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "kernel.h"
 #include "fd.h"
@@ -14,6 +15,7 @@
 #include "ksignal.h"
 #include "sched.h"
 #include "sock.h"
+#include "syscall.h"
 
 #define UIO_MAXIOV 1024 /* Linux's: more is EMSGSIZE in sendmsg/recvmsg */
 #define SOCK_DEV 8	/* sockfs's anonymous device, as for pipes */
@@ -24,6 +26,7 @@
 #define FIONBIO_REQ 0x5421
 #define FIONREAD_REQ 0x541B
 #define MMSG_MAX 1024 /* Linux's UIO_MAXIOV caps vlen too */
+#define NS_PER_SEC 1000000000ull
 
 /* ---- shared by the kinds ------------------------------------------------------ */
 
@@ -343,13 +346,51 @@ struct kmmsghdr {
 	uint32_t len, pad;
 };
 
+/* recvmmsg's timeout at addr (0: none), as Linux's: read and checked
+ * before anything else (EFAULT, then EINVAL); *end is the deadline in
+ * CLOCK_MONOTONIC ns, 0 for a zero timeout (one message at most). */
+static long mmsg_timeout(uint64_t addr, uint64_t *end)
+{
+	int64_t ts[2];
+	if (!addr)
+		return 0;
+	if (!user_range_ok(addr, sizeof(ts)))
+		return -EFAULT;
+	kmemcpy(ts, (const void *)(uintptr_t)addr, sizeof(ts));
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_SEC)
+		return -EINVAL;
+	*end = 0;
+	if (ts[0] || ts[1]) {
+		uint64_t now, rel = (uint64_t)ts[1];
+		clock_now(CLOCK_MONOTONIC, &now);
+		rel += (uint64_t)ts[0] > (UINT64_MAX - rel) / NS_PER_SEC
+			   ? UINT64_MAX - rel
+			   : (uint64_t)ts[0] * NS_PER_SEC;
+		*end = rel > UINT64_MAX - now ? UINT64_MAX : now + rel;
+	}
+	return 0;
+}
+
+/* After a message with a timeout: the time left (0: stop). */
+static uint64_t mmsg_left(uint64_t end)
+{
+	uint64_t now;
+	clock_now(CLOCK_MONOTONIC, &now);
+	return end > now ? end - now : 0;
+}
+
 /* sendmmsg, recvmmsg: one message after the other, as Linux: the count
  * done, or the first message's error. recvmmsg's MSG_WAITFORONE makes the
- * messages after the first non-blocking; its timeout is not served. */
+ * messages after the first non-blocking; its timeout, as Linux's, is
+ * looked at after each message (it never ends a wait), and the time left
+ * is written back when a message came. */
 static long mmsg(const struct syscall_frame *f, int send)
 {
 	struct ofile *of;
-	long r = sock_get(f->a1, &of);
+	uint64_t end = 0, left = 1, timeout = send ? 0 : f->a5;
+	long r = mmsg_timeout(timeout, &end);
+	if (!r)
+		r = sock_get(f->a1, &of);
 	if (r)
 		return r;
 	uint64_t vlen = f->a3 > MMSG_MAX ? MMSG_MAX : f->a3, flags = f->a4;
@@ -357,18 +398,26 @@ static long mmsg(const struct syscall_frame *f, int send)
 		return -EFAULT;
 	struct kmmsghdr *u = (struct kmmsghdr *)(uintptr_t)f->a2;
 	uint64_t done = 0;
-	for (; done < vlen; done++) {
+	while (done < vlen) {
 		r = send ? send_msghdr(f, of, (uint64_t)(uintptr_t)&u[done].hdr, flags)
 			 : recv_msghdr(f, of, (uint64_t)(uintptr_t)&u[done].hdr, flags);
 		if (r < 0)
 			break;
-		u[done].len = (uint32_t)r;
+		u[done++].len = (uint32_t)r;
 		if (!send && (flags & MSG_WAITFORONE))
 			flags |= MSG_DONTWAIT;
+		if (timeout && !(left = end ? mmsg_left(end) : 0))
+			break;
 	}
-	if (done)
-		return (long)done;
-	return r;
+	if (!done)
+		return r;
+	if (timeout) {
+		int64_t ts[2] = {(int64_t)(left / NS_PER_SEC), (int64_t)(left % NS_PER_SEC)};
+		if (!user_range_ok(timeout, sizeof(ts)))
+			return -EFAULT;
+		kmemcpy((void *)(uintptr_t)timeout, ts, sizeof(ts));
+	}
+	return (long)done;
 }
 
 long sys_sendmmsg(const struct syscall_frame *f)

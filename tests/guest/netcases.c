@@ -437,6 +437,59 @@ static void udp_cases(void)
 	close(b);
 }
 
+/* recvmmsg's timeout, as Linux's: looked at after each datagram (it does
+ * not end a wait), the time left written back; a zero one takes one
+ * datagram; a bad one is EINVAL or EFAULT before the fd is looked at. A
+ * receive timeout of 0.5 s ends the wait for a datagram that never comes. */
+static void mmsg_cases(void)
+{
+	int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof sa;
+	struct timeval tv = {.tv_usec = 500000};
+	bind(a, (struct sockaddr *)&sa, sizeof sa);
+	getsockname(a, (struct sockaddr *)&sa, &l);
+	setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	char buf[4][8];
+	struct iovec iov[4];
+	struct mmsghdr m[4];
+	for (int i = 0; i < 4; i++) {
+		iov[i] = (struct iovec){buf[i], sizeof buf[i]};
+		m[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+	}
+	for (int i = 0; i < 4; i++)
+		sendto(b, "dgram", 5, 0, (struct sockaddr *)&sa, sizeof sa);
+	struct pollfd p = {a, POLLIN, 0};
+	poll(&p, 1, 2000);
+	usleep(100000); /* all four queued */
+	struct timespec ts = {0, 0};
+	int n = recvmmsg(a, m, 4, 0, &ts);
+	check(n == 1 && m[0].msg_len == 5 && ts.tv_sec == 0 && ts.tv_nsec == 0,
+	      "recvmmsg: a zero timeout takes one datagram");
+	ts = (struct timespec){5, 0};
+	n = recvmmsg(a, m, 2, 0, &ts);
+	check(n == 2 && m[1].msg_len == 5 && ts.tv_sec >= 2 && ts.tv_sec < 5 && ts.tv_nsec >= 0 &&
+		  ts.tv_nsec < 1000000000,
+	      "recvmmsg: two datagrams, the time left written back");
+	printf("  (%d datagrams, %lld.%09ld s left of 5)\n", n, (long long)ts.tv_sec, ts.tv_nsec);
+	ts = (struct timespec){0, 1000000000};
+	errno = 0;
+	check(recvmmsg(a, m, 4, 0, &ts) == -1 && errno == EINVAL, "recvmmsg: tv_nsec 1e9: EINVAL");
+	ts = (struct timespec){-1, 0};
+	errno = 0;
+	check(recvmmsg(-1, m, 4, 0, &ts) == -1 && errno == EINVAL,
+	      "recvmmsg: a negative timeout: EINVAL before EBADF");
+	errno = 0;
+	check(recvmmsg(a, m, 4, 0, (struct timespec *)8) == -1 && errno == EFAULT,
+	      "recvmmsg: a timeout outside memory: EFAULT");
+	ts = (struct timespec){5, 0};
+	n = recvmmsg(a, m, 4, 0, &ts);
+	check(n == 1 && ts.tv_sec >= 3 && ts.tv_sec <= 4,
+	      "recvmmsg: the last datagram, then the receive timeout; the time left is after it");
+	close(a);
+	close(b);
+}
+
 static int lookup(const char *name, const char *want)
 {
 	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res;
@@ -503,6 +556,7 @@ int main(int argc, char **argv)
 	poll_cases();
 	eintr_cases();
 	udp_cases();
+	mmsg_cases();
 	etc_cases();
 	printf("%d failures\n", failures);
 	return failures;

@@ -206,8 +206,8 @@ set(NETUSER OPTIONS --network user)
 attack(net-msg-iovcnt-max 159 ${NETUSER} STDERR "${NETERR}sendmsg hypercall: 4294967295 iovecs, at most 1024$")
 attack(net-msg-iov-straddle 139 ${NETUSER} STDERR "${NETERR}recvmsg hypercall: iovec array at 0x3fffff0 \\(2 entries\\) ${OUTSIDE}")
 attack(net-msg-buf-low 139 ${NETUSER} STDERR "${NETERR}recvmsg hypercall: buffer 0 .0x7000, \\+0x90\\) ${OUTSIDE}")
-attack(net-ev-low 139 STDERR "${NETERR}ev_setup hypercall: event page .0x1000, \\+0x8408\\) ${OUTSIDE}")
-attack(net-ev-straddle 139 ${NETUSER} STDERR "${NETERR}ev_setup hypercall: event page .0x3fff000, \\+0x8408\\) ${OUTSIDE}")
+attack(net-ev-low 139 STDERR "${NETERR}ev_setup hypercall: event page .0x1000, \\+0x20a08\\) ${OUTSIDE}")
+attack(net-ev-straddle 139 ${NETUSER} STDERR "${NETERR}ev_setup hypercall: event page .0x3fff000, \\+0x20a08\\) ${OUTSIDE}")
 attack(net-ev-twice 0 ${NETUSER} STDERR "^attack: result ev_setup 1$" "^attack: result ev_setup -16$"
   "^attack: result ev_setup -22$")
 attack(net-etc-straddle 139 OPTIONS --network user --hosts-file ${CMAKE_CURRENT_SOURCE_DIR}/corpus.cmake
