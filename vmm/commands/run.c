@@ -24,6 +24,7 @@
 #include "core/hypercall.h"
 #include "core/landlock.h"
 #include "core/vm.h"
+#include "devices/blk.h"
 #include "devices/files.h"
 #include "devices/net.h"
 
@@ -158,9 +159,18 @@ static void print_stats(const struct vm *vm, double setup_ms, double run_ms, uin
 	fprintf(
 	    stderr,
 	    "; wake-ups %llu; setup %.1f ms, run %.1f ms; setup ioctls %llu; page-table pages %u; "
-	    "guest RAM touched %llu KiB\n",
+	    "guest RAM touched %llu KiB",
 	    (unsigned long long)vm->wakeups, setup_ms, run_ms, (unsigned long long)setup_ioctls,
 	    vm->pt_pages, (unsigned long long)(gmem_resident(&vm->mem) >> 10));
+	if (vm->blk) {
+		struct blk_counts c = blk_counts(vm->blk);
+		fprintf(
+		    stderr,
+		    "; disks: requests %llu, doorbells %llu, interrupts %llu, device calls %llu",
+		    (unsigned long long)c.requests, (unsigned long long)c.doorbells,
+		    (unsigned long long)c.interrupts, (unsigned long long)c.calls);
+	}
+	fputc('\n', stderr);
 }
 
 /* Boots img (already open; closed here) with options o and guest argv
