@@ -749,8 +749,8 @@ static char *stop_server(struct proc *p, const char *what, bool strict)
 	char *e = slurp(p->err);
 	if (p->status != 0 && !strict) {
 		fprintf(stderr,
-			"unikvm-bench: warning: %s exited %d after SIGTERM (its stderr: %.*s)\n",
-			what, p->status, (int)strcspn(e, "\n"), e);
+			"unikvm-bench: warning: %s exited %d after SIGTERM; its stderr:\n%s", what,
+			p->status, e);
 	} else if (p->status != 0) {
 		fprintf(stderr, "unikvm-bench: %s exited %d after SIGTERM:\n%s", what, p->status,
 			e);
