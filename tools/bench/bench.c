@@ -6,8 +6,9 @@
  * times mean little under the nested sandbox, ratios do. The table goes to
  * stdout, the same figures as JSON to --json FILE. See docs/performance.md.
  *
- * --quick (for the test suite) runs each figure a few times with small
- * counts and fails if a figure is missing or insane; it checks no target.
+ * --threads and --net run only those figures. --quick (for the test suite)
+ * runs each figure a few times with small counts and fails if a figure is
+ * missing or insane; it checks no target.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
