@@ -763,9 +763,10 @@ static int connect_server(struct proc *p, int port, const char *what)
 }
 
 /* Stops server p with SIGTERM; unless it exits 0 (the servers stop
- * cleanly on it), fails, or with !strict says so on stderr (lighttpd.uk
- * once exited 1 here after wrk, which ports.lighttpd's own SIGTERM never
- * showed; its figures stand). Returns its stderr (the caller frees). */
+ * cleanly on it), fails, or with !strict says so on stderr: lighttpd
+ * returns 1 when a connection is still open at shutdown, as the
+ * unikernel's often is right after wrk; its figures stand. Returns its
+ * stderr (the caller frees). */
 static char *stop_server(struct proc *p, const char *what, bool strict)
 {
 	kill(p->pid, SIGTERM);
