@@ -58,6 +58,7 @@ struct figure {
 	bool higher_is_better;
 	bool has_ratio;
 	double target_ratio; /* ratio limit: at most (lower better) / at least */
+	double target_max;   /* without a ratio: the median's limit (at most) */
 };
 
 static struct {
@@ -318,7 +319,8 @@ static void bench_memory(struct figure *f)
 	*f = (struct figure){.name = "VMM memory overhead",
 			     .unit = "MiB",
 			     .baseline = "none: peak RSS minus guest RAM touched",
-			     .target = "<= 4 MiB"};
+			     .target = "<= 4 MiB",
+			     .target_max = 4};
 	for (int i = 0; i < cfg.runs; i++) {
 		char *err;
 		long rss;
@@ -384,8 +386,8 @@ static void bench_many(struct figure *f)
 
 /* ---- block I/O ------------------------------------------------------------ */
 
-#define BLK_CASES 8 /* blk_plan.h */
-#define BLK_FIGURES (2 * BLK_CASES + 1)
+#define BLK_CASES 8			/* blk_plan.h */
+#define BLK_FIGURES (2 * BLK_CASES + 9) /* + QD32/QD1, 2 against a plain exit, 6 counts */
 
 static const struct {
 	const char *name, *label;
@@ -404,6 +406,45 @@ static void blk_parse_host(const char *text, struct series *series)
 		snprintf(key, sizeof(key), "host %s ", blk_cases[c].name);
 		add(&series[c], field(text, key));
 	}
+}
+
+/* The disk's --stats counts per request (exits to the VMM plus doorbells,
+ * which are exits KVM serves in the kernel; interrupts; the device
+ * thread's system calls) for 4 KiB random reads at QD1 and QD32 alone:
+ * counts, so they do not depend on a noisy machine. Returns 6. */
+static int blk_per_request(struct figure *fs, char *disk, char *div)
+{
+	static char names[6][80];
+	static const char *what[] = {"exits", "interrupts", "device calls"};
+	static const char *targets[] = {"< 0.2", "< 0.2", NULL};
+	for (int q = 0; q < 2; q++) {
+		char *v[] = {cfg.unikvm, "run",		 "--stats",	 "--mem",
+			     "256M",	 "--disk",	 disk,		 cfg.blk_guest,
+			     div,	 "rand-read-4k", q ? "32" : "1", NULL};
+		for (int k = 0; k < 3; k++) {
+			struct figure *f = &fs[q * 3 + k];
+			snprintf(names[q * 3 + k], sizeof(names[0]),
+				 "block 4 KiB random read, QD%d: %s per request", q ? 32 : 1,
+				 what[k]);
+			*f = (struct figure){.name = names[q * 3 + k],
+					     .unit = "per request",
+					     .baseline = "none: --stats counts",
+					     .target = q ? targets[k] : NULL,
+					     .target_max = 0.2};
+			f->base_value = NAN;
+		}
+		for (int r = 0; r < cfg.blk_runs; r++) {
+			char *err;
+			run(v, NULL, &err, NULL);
+			double reqs = field(err, "disks: requests ");
+			add(&fs[q * 3].val,
+			    (field(err, "stats: exits ") + field(err, "doorbells ")) / reqs);
+			add(&fs[q * 3 + 1].val, field(err, "interrupts ") / reqs);
+			add(&fs[q * 3 + 2].val, field(err, "device calls ") / reqs);
+			free(err);
+		}
+	}
+	return 6;
 }
 
 /* Block I/O on a file in memory (tmpfs: the page cache, as the issue asks):
@@ -440,7 +481,6 @@ static int bench_block(struct figure *fs)
 		}
 		free(out);
 	}
-	unlink(disk);
 
 	int n = 0;
 	for (int c = 0; c < BLK_CASES; c++)
@@ -461,6 +501,35 @@ static int bench_block(struct figure *fs)
 			f->base_value = median(&f->base);
 			n++;
 		}
+	/* The Solo5-style baseline: one synchronous exit per 4 KiB read,
+	 * served by the bare VMM on its vCPU thread (bare-vmm blkread). */
+	struct series sync = {0};
+	char nops[16];
+	snprintf(nops, sizeof(nops), "%d", 8192 / cfg.blk_divisor); /* rand-read-4k's count */
+	char *syncv[] = {cfg.bare, "blkread", disk, nops, NULL};
+	for (int r = 0; r < cfg.blk_runs; r++) {
+		char *out;
+		run(syncv, &out, NULL, NULL);
+		add(&sync, field(out, "mb_per_s "));
+		free(out);
+	}
+	for (int q = 0; q < 2; q++) {
+		struct figure *f = &fs[n++];
+		*f = (struct figure){
+		    .name = q ? "block 4 KiB random read, QD32 against a plain exit"
+			      : "block 4 KiB random read, QD1 against a plain exit",
+		    .unit = "MB/s",
+		    .baseline = "bare-vmm: one synchronous exit and pread per request",
+		    .target = q ? ">= 2x" : ">= 1x",
+		    .has_ratio = true,
+		    .higher_is_better = true,
+		    .target_ratio = q ? 2 : 1,
+		    .val = q ? qd32[1] : qd1[1],
+		    .base = sync};
+		f->base_value = median(&sync);
+	}
+	n += blk_per_request(&fs[n], disk, div);
+	unlink(disk);
 	fs[n] = (struct figure){.name = "block 4 KiB random read, QD32 against QD1",
 				.unit = "MB/s",
 				.baseline = "the same at QD1",
@@ -1271,7 +1340,7 @@ static int meets_target(const struct figure *f)
 	if (!f->target)
 		return -1;
 	if (!f->has_ratio)
-		return median(&f->val) <= 4.0; /* the memory figure: absolute MiB */
+		return median(&f->val) <= f->target_max;
 	return f->higher_is_better ? ratio(f) >= f->target_ratio : ratio(f) <= f->target_ratio;
 }
 
