@@ -859,16 +859,11 @@ static void find_binaries(void)
 	copy_binary(cfg.lua_host, path, "lua.host");
 	snprintf(path, sizeof(path), "%s/../../ports/bin/lua.uk", self);
 	copy_binary(cfg.lua_uk, path, "lua.uk");
-	/* pigz is opt-in (UKVM_PORTS_PIGZ, docs/porting.md): without its
-	 * build the figure is left out and the table says so. */
 	snprintf(path, sizeof(path), "%s/../../ports/bin/pigz.host", self);
-	if (access(path, R_OK)) {
-		fprintf(stderr,
-			"unikvm-bench: no pigz figure: %s is missing (configure with "
-			"-DUKVM_PORTS_PIGZ=ON and run 'ctest -R ports.build-pigz')\n",
-			path);
-		return;
-	}
+	if (access(path, R_OK))
+		die("%s is missing: build it first with "
+		    "'ctest --test-dir build -R ports.build-pigz' (docs/porting.md)",
+		    path);
 	copy_binary(cfg.pigz_host, path, "pigz.host");
 	snprintf(path, sizeof(path), "%s/../../ports/bin/pigz.uk", self);
 	copy_binary(cfg.pigz_uk, path, "pigz.uk");
