@@ -287,19 +287,25 @@ static int serve_ring(struct blk *b, unsigned i)
 			d->req_cons++;
 			d->cpl_prod++;
 			COUNT(d->counts.requests);
-			__atomic_store_n(&ring->cpl_prod, d->cpl_prod, __ATOMIC_RELEASE);
+			__atomic_store_n(&ring->cpl_prod, d->cpl_prod, __ATOMIC_SEQ_CST);
 		}
-		raise_irq(d);
+		/* The guest clears no_irq before it looks at cpl_prod and sleeps
+		 * (both with full barriers): either it sees these completions
+		 * or we see its request for an interrupt. */
+		if (!__atomic_load_n(&ring->no_irq, __ATOMIC_SEQ_CST))
+			raise_irq(d);
 		if (atomic_load(&b->stopping))
 			return 0;
 	}
 }
 
 /* Serves until the ring stays empty. While it runs, no_kick tells the guest
- * that doorbells are not needed. Before sleeping it clears no_kick and
- * looks once more: the guest publishes req_prod before it reads no_kick,
- * we clear no_kick before we read req_prod (both with full barriers), so
- * either it rings or we see its request. */
+ * that doorbells are not needed. Before sleeping it clears no_kick, counts
+ * idle_seq up and looks once more: the guest publishes req_prod before it
+ * reads no_kick and idle_seq, we write both before we read req_prod (all
+ * with full barriers), so either it rings or we see its request. A guest
+ * that rang at the idle_seq it reads needs no second doorbell: the first
+ * one still wakes us, and we look at req_prod after waking. */
 static int serve_until_idle(struct blk *b, unsigned i)
 {
 	struct blk_disk *d = &b->disk[i];
@@ -310,6 +316,7 @@ static int serve_until_idle(struct blk *b, unsigned i)
 		if (serve_ring(b, i) < 0)
 			return -1;
 		__atomic_store_n(&ring->no_kick, 0, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&ring->idle_seq, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&ring->req_prod, __ATOMIC_SEQ_CST) == d->req_cons ||
 		    atomic_load(&b->stopping))
 			return 0;
