@@ -33,6 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <net/if.h>
+#include <sched.h>
+
 #include <jansson.h>
 
 #include "spec.h"
@@ -516,6 +519,37 @@ static int write_pid_file(const char *pid_file, pid_t pid)
 	return 0;
 }
 
+/* Moves this process (and so the container's, forked next) into the
+ * container's network namespace: the one config.json names, or a new one
+ * with its loopback up (as runc makes it). 0, or -1 after an error. */
+static int enter_netns(const struct oci_spec *spec)
+{
+	if (spec->netns_fd >= 0) {
+		if (setns(spec->netns_fd, CLONE_NEWNET)) {
+			oci_error("joining the network namespace: setns: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (!spec->netns_new)
+		return 0;
+	if (unshare(CLONE_NEWNET)) {
+		oci_error("a new network namespace: unshare: %s", strerror(errno));
+		return -1;
+	}
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r = s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) ? -1 : 0;
+	ifr.ifr_flags |= IFF_UP;
+	if (!r)
+		r = ioctl(s, SIOCSIFFLAGS, &ifr);
+	if (r)
+		oci_error("the new network namespace's loopback: %s", strerror(errno));
+	if (s >= 0)
+		close(s);
+	return r;
+}
+
 /* create: check the bundle, make the state, fork the container's process
  * (it waits for `start`), hand over its terminal, record it. */
 static int cmd_create(int argc, char **argv)
@@ -531,6 +565,8 @@ static int cmd_create(int argc, char **argv)
 	if (make_state_dir(a.id))
 		goto out;
 	if (spec.terminal && (master = open_pty(pts, sizeof(pts))) < 0)
+		goto out_remove;
+	if (enter_netns(&spec))
 		goto out_remove;
 	fflush(NULL);
 	pid = fork();

@@ -7,12 +7,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -63,7 +66,9 @@ void oci_spec_free(struct oci_spec *spec)
 	free(spec->cwd);
 	json_decref(spec->annotations);
 	strvec_free(&spec->cmd);
-	*spec = (struct oci_spec){0};
+	if (spec->netns_fd >= 0)
+		close(spec->netns_fd);
+	*spec = (struct oci_spec){.netns_fd = -1};
 }
 
 /* Formats a one-line reason into err; -1. */
@@ -302,9 +307,46 @@ static int map_devices(json_t *devices, struct strvec *cmd, char *err, size_t er
 	return 0;
 }
 
+/* What /unikvm.json says of the network: "network" (none, user or host;
+ * NULL if not given) and "ports" (the image's ExposedPorts, "PORT/PROTO"). */
+struct run_network {
+	char *mode;
+	struct strvec ports;
+};
+
+/* The image's "network" and "ports", checked; 0, or -1 with a reason. */
+static int read_run_network(json_t *rc, struct run_network *net, char *err, size_t errlen)
+{
+	json_t *mode = json_object_get(rc, "network"), *ports = json_object_get(rc, "ports"), *p;
+	if (mode) {
+		const char *m = json_string_value(mode);
+		if (!m || (strcmp(m, "none") && strcmp(m, "user") && strcmp(m, "host")))
+			return FAIL("/%s: network: not \"none\", \"user\" or \"host\"",
+				    OCI_RUN_CONFIG);
+		net->mode = strdup(m);
+	}
+	if (ports && !json_is_array(ports))
+		return FAIL("/%s: ports: not an array", OCI_RUN_CONFIG);
+	size_t i;
+	json_array_foreach(ports, i, p)
+	{
+		const char *s = json_string_value(p);
+		unsigned port;
+		char proto[4];
+		int end = 0;
+		if (!s || sscanf(s, "%5u/%3[a-z]%n", &port, proto, &end) != 2 || s[end] ||
+		    port < 1 || port > 65535 || (strcmp(proto, "tcp") && strcmp(proto, "udp")))
+			return FAIL("/%s: ports[%zu]: not PORT/tcp or PORT/udp", OCI_RUN_CONFIG, i);
+		strvec_push(&net->ports, s);
+	}
+	return 0;
+}
+
 /* The image's /unikvm.json: "mem" (a --mem value) into *mem, "disks"
- * ([{"path": P, "ro": bool}], paths inside the root) as --disk options. */
-static int read_run_config(int rootfd, struct strvec *cmd, char **mem, char *err, size_t errlen)
+ * ([{"path": P, "ro": bool}], paths inside the root) as --disk options,
+ * the network into *net. */
+static int read_run_config(int rootfd, struct strvec *cmd, char **mem, struct run_network *net,
+			   char *err, size_t errlen)
 {
 	int fd = open_in_root(rootfd, OCI_RUN_CONFIG, O_RDONLY);
 	if (fd < 0) {
@@ -323,6 +365,10 @@ static int read_run_config(int rootfd, struct strvec *cmd, char **mem, char *err
 	const char *m = json_str(rc, "mem");
 	if (m)
 		*mem = strdup(m);
+	if (read_run_network(rc, net, err, errlen)) {
+		json_decref(rc);
+		return -1;
+	}
 	size_t i;
 	json_t *d;
 	json_array_foreach(json_object_get(rc, "disks"), i, d)
@@ -482,11 +528,12 @@ out:
 
 /* The image's /unikvm.json disks; memory: the container's limit (in whole
  * MiB, within unikvm's bounds), else the image's own. */
-static int map_memory(const struct bundle_load *l, struct strvec *cmd, char *err, size_t errlen)
+static int map_memory(const struct bundle_load *l, struct strvec *cmd, struct run_network *net,
+		      char *err, size_t errlen)
 {
 	const long long min_mib = UKVM_MEM_MIN >> 20, max_mib = UKVM_MEM_MAX >> 20;
 	char *mem = NULL;
-	if (read_run_config(l->rootfd, cmd, &mem, err, errlen)) {
+	if (read_run_config(l->rootfd, cmd, &mem, net, err, errlen)) {
 		free(mem);
 		return -1;
 	}
@@ -508,6 +555,68 @@ static int map_memory(const struct bundle_load *l, struct strvec *cmd, char *err
 		strvec_pushf(cmd, "--mem=%s", mem);
 	free(mem);
 	return 0;
+}
+
+/* linux.namespaces' entry of type network: its path opened (O_RDONLY,
+ * checked to be a network namespace) into spec->netns_fd, or no path: a new
+ * one (spec->netns_new). 0, or -1 with a reason. */
+static int read_netns(json_t *linux_, struct oci_spec *spec, char *err, size_t errlen)
+{
+	json_t *nss = json_object_get(linux_, "namespaces"), *ns;
+	size_t i;
+	if (nss && !json_is_array(nss))
+		return FAIL("linux.namespaces: not an array");
+	json_array_foreach(nss, i, ns)
+	{
+		const char *type = json_str(ns, "type"), *path = json_str(ns, "path");
+		if (!type || strcmp(type, "network"))
+			continue;
+		if (spec->netns_fd >= 0 || spec->netns_new)
+			return FAIL("linux.namespaces: more than one network namespace");
+		if (!path || !*path) {
+			spec->netns_new = true;
+			continue;
+		}
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return FAIL("network namespace %s: %s", path, strerror(errno));
+		int type_ = ioctl(fd, NS_GET_NSTYPE);
+		if (type_ != CLONE_NEWNET) {
+			close(fd);
+			return FAIL("network namespace %s: %s", path,
+				    type_ < 0 ? "not a namespace file (/proc/PID/ns/net or a "
+						"bind mount of one)"
+					      : "a namespace of another type");
+		}
+		spec->netns_fd = fd;
+	}
+	return 0;
+}
+
+/* The network: in the container's own network namespace (a pod's, from
+ * CNI) the guest has that namespace's sockets (--network host), unless its
+ * image asks for none; in the runtime's namespace (no network entry, as
+ * `ctr run --net-host` gives) the image's ports are published on the host
+ * (-p PORT:PORT), or its mode given, else none, as before. */
+static void map_network(const struct oci_spec *spec, const struct run_network *net,
+			struct strvec *cmd)
+{
+	const char *mode = net->mode;
+	if (spec->netns_fd >= 0 || spec->netns_new) {
+		strvec_pushf(cmd, "--network=%s", mode && !strcmp(mode, "none") ? "none" : "host");
+		return;
+	}
+	if (!mode && !net->ports.n)
+		return;
+	if (mode && strcmp(mode, "user")) {
+		strvec_pushf(cmd, "--network=%s", mode); /* none or host: nothing to publish */
+		return;
+	}
+	strvec_push(cmd, "--network=user");
+	for (size_t i = 0; i < net->ports.n; i++) {
+		unsigned port = (unsigned)strtoul(net->ports.v[i], NULL, 10);
+		strvec_pushf(cmd, "--publish=%u:%s", port, net->ports.v[i]);
+	}
 }
 
 /* process.env -> --env: only NAME=VALUE (a bare NAME would pass the
@@ -561,13 +670,16 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 	struct bundle_load l = {.bundle = bundle, .rootfd = -1};
 	int r = -1;
 
-	*spec = (struct oci_spec){0};
+	struct run_network net = {0};
+	*spec = (struct oci_spec){.netns_fd = -1};
 	if (asprintf(&l.path, "%s/config.json", bundle) < 0)
 		abort();
 	if (!(l.cfg = read_config(l.path, err, errlen)))
 		goto out;
 	json_t *ann = json_object_get(l.cfg, "annotations");
 	spec->annotations = json_is_object(ann) ? json_incref(ann) : json_object();
+	if (read_netns(json_object_get(l.cfg, "linux"), spec, err, errlen))
+		goto out;
 	if (is_pod_sandbox(spec->annotations)) {
 		spec->placeholder = true;
 		spec->rootfs = strdup("/");
@@ -581,15 +693,19 @@ int oci_spec_load(const char *bundle, const char *unikvm, struct oci_spec *spec,
 	strvec_push(&spec->cmd, unikvm);
 	strvec_push(&spec->cmd, "run");
 	if (map_files(&l, spec->rootfs, &spec->cmd, err, errlen) ||
-	    map_memory(&l, &spec->cmd, err, errlen) ||
+	    map_memory(&l, &spec->cmd, &net, err, errlen) ||
 	    map_devices(json_object_get(json_object_get(l.cfg, "linux"), "devices"), &spec->cmd,
 			err, errlen) ||
-	    map_env(json_object_get(l.proc, "env"), &spec->cmd, err, errlen) ||
-	    push_program(&l, spec->rootfs, &spec->cmd, err, errlen))
+	    map_env(json_object_get(l.proc, "env"), &spec->cmd, err, errlen))
+		goto out;
+	map_network(spec, &net, &spec->cmd);
+	if (push_program(&l, spec->rootfs, &spec->cmd, err, errlen))
 		goto out;
 	spec->cwd = strdup(spec->rootfs);
 	r = 0;
 out:
+	free(net.mode);
+	strvec_free(&net.ports);
 	free(l.path);
 	free(l.cwd);
 	free(l.image);

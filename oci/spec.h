@@ -40,6 +40,11 @@ struct oci_spec {
 	char *cwd;	     /* the directory to exec unikvm in (the rootfs) */
 	bool placeholder;    /* a Kubernetes pod sandbox: nothing to boot */
 	bool terminal;	     /* process.terminal: stdio on a pty (--console-socket) */
+	/* linux.namespaces' network entry: the VMM runs in that namespace
+	 * (netns_fd, opened and checked at load) or in a new one (netns_new);
+	 * neither: in the runtime's own, as before. */
+	int netns_fd;
+	bool netns_new;
 };
 
 /* The annotation the CRI plugin puts on a pod's sandbox ("pause")

@@ -7,6 +7,9 @@
 #                              1.6's shims put their sockets in
 #                              /run/containerd/s whatever the configuration
 #                              says, and the KVM sandbox's /run is read-only)
+#                              and a private network namespace, its
+#                              loopback up (CNI's bridges and veths made
+#                              there go with it)
 #   oci_containerd_start WORK  starts containerd with root, state and socket
 #                              in WORK; sets OCI_ADDR and OCI_CONTAINERD_PID
 #   oci_containerd_stop        stops it
@@ -15,14 +18,15 @@
 oci_private_ns() {
 	if [[ ${OCI_PRIVATE_NS:-} == 1 ]]; then
 		mount -t tmpfs -o mode=0755 run /run
+		ip link set lo up
 		return
 	fi
 	[[ $(id -u) == 0 ]] || { echo "$1: needs root (containerd does)" >&2; exit 1; }
 	local t
-	for t in containerd ctr containerd-shim-runc-v2 unshare; do
+	for t in containerd ctr containerd-shim-runc-v2 unshare ip; do
 		command -v $t >/dev/null || { echo "$1: $t is missing (tools/install-deps)" >&2; exit 1; }
 	done
-	OCI_PRIVATE_NS=1 exec unshare --mount --propagation private bash "$@"
+	OCI_PRIVATE_NS=1 exec unshare --mount --net --propagation private bash "$@"
 }
 
 oci_containerd_start() {

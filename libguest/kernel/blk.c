@@ -8,6 +8,12 @@
  * blk_poll collects them. So at most UKVM_BLK_RING_SIZE requests are ever
  * outstanding, which is what the VMM demands of the ring.
  *
+ * Interrupts only for a sleeper: the ring's no_irq is 1 while the guest
+ * runs, so the device raises no completion interrupt that nobody waits
+ * for; before it sleeps the guest clears it (on every disk) and looks at
+ * cpl_prod once more, and sets it again when it wakes (the device reads
+ * no_irq after it publishes cpl_prod: one of the two sees the other).
+ *
  * Waiting: programs run with interrupts off. The driver looks at cpl_prod
  * and, if nothing new came, runs `sti; hlt`: the interrupt of a completion
  * that lands after the look is held pending until `sti` and then ends the
@@ -38,6 +44,8 @@ struct disk {
 	int ready;
 	struct blk_info info;
 	uint32_t req_prod, cpl_cons; /* our copies of the ring's indices */
+	uint32_t rang_at;	     /* the ring's idle_seq when we last rang */
+	uint32_t told_prod;	     /* req_prod when the device was last told */
 	unsigned used;		     /* slots not SLOT_FREE */
 	unsigned async_pending;	     /* async slots not yet collected */
 	struct slot slot[UKVM_BLK_RING_SIZE];
@@ -74,6 +82,8 @@ static struct disk *disk_get(unsigned n)
 	hc_blk_info(&info);
 	if (info.ret)
 		return NULL;
+	rings[n].no_irq = 1;		    /* until the first sleep */
+	d->rang_at = rings[n].idle_seq - 1; /* not rung yet */
 	struct ukvm_hc_blk_setup setup = {.disk = n, .ring = (uint64_t)(uintptr_t)&rings[n]};
 	hc_blk_setup(&setup);
 	if (setup.ret)
@@ -117,9 +127,32 @@ static void reap(unsigned n)
 	__atomic_store_n(&ring->cpl_cons, d->cpl_cons, __ATOMIC_RELEASE);
 }
 
+static void kick(unsigned n);
+
+/* Sets no_irq on every disk in use to v; with v 0, whether a completion
+ * came that is not reaped yet (then the caller must not sleep). */
+static int set_no_irq(uint32_t v)
+{
+	int unreaped = 0;
+	for (unsigned n = 0; n < UKVM_BLK_MAX; n++) {
+		if (!disks[n].ready)
+			continue;
+		__atomic_store_n(&rings[n].no_irq, v, __ATOMIC_SEQ_CST);
+		if (!v &&
+		    __atomic_load_n(&rings[n].cpl_prod, __ATOMIC_SEQ_CST) != disks[n].cpl_cons)
+			unreaped = 1;
+	}
+	return unreaped;
+}
+
 void blk_sleep(void)
 {
-	cpu_halt_until(rdtsc() + tsc_per_ms() * BACKSTOP_MS);
+	for (unsigned n = 0; n < UKVM_BLK_MAX; n++)
+		kick(n);
+	__asm__ volatile("cli" ::: "memory");
+	if (!set_no_irq(0))
+		cpu_halt_until(rdtsc() + tsc_per_ms() * BACKSTOP_MS);
+	set_no_irq(1);
 }
 
 /* Sleeps until the device publishes a completion we have not reaped. */
@@ -130,7 +163,24 @@ static void wait_completion(unsigned n)
 		blk_sleep();
 }
 
-/* Queues a request in a free slot and rings the doorbell: the slot, or
+/* Tells the device about requests queued since the last time, with the
+ * doorbell unless it needs none: a busy device picks them up by itself, and
+ * so does one that has not gone idle since our last doorbell (ABI header). */
+static void kick(unsigned n)
+{
+	struct disk *d = &disks[n];
+	if (!d->ready || d->told_prod == d->req_prod)
+		return;
+	d->told_prod = d->req_prod;
+	__atomic_store_n(&rings[n].req_prod, d->req_prod, __ATOMIC_SEQ_CST);
+	uint32_t idle = __atomic_load_n(&rings[n].idle_seq, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&rings[n].no_kick, __ATOMIC_SEQ_CST) && idle != d->rang_at) {
+		outl((uint16_t)(UKVM_BLK_DOORBELL_BASE + n), 0);
+		d->rang_at = idle;
+	}
+}
+
+/* Queues a request in a free slot (kick() tells the device): the slot, or
  * -EAGAIN if every slot is taken. */
 static int submit(unsigned n, unsigned op, uint64_t sector, const void *buf, size_t len,
 		  uint64_t cookie, int async)
@@ -154,10 +204,6 @@ static int submit(unsigned n, unsigned op, uint64_t sector, const void *buf, siz
 	    .buf = (uint64_t)(uintptr_t)buf,
 	};
 	d->req_prod++;
-	__atomic_store_n(&rings[n].req_prod, d->req_prod, __ATOMIC_SEQ_CST);
-	/* a busy device picks the request up by itself (ABI header) */
-	if (!__atomic_load_n(&rings[n].no_kick, __ATOMIC_SEQ_CST))
-		outl((uint16_t)(UKVM_BLK_DOORBELL_BASE + n), 0);
 	return (int)id;
 }
 
@@ -175,6 +221,7 @@ static int sync_request(unsigned n, unsigned op, uint64_t sector, const void *bu
 	int id = submit(n, op, sector, buf, len, 0, 0);
 	if (id < 0)
 		return id;
+	kick(n);
 	for (;;) {
 		reap(n);
 		if (d->slot[id].state == SLOT_DONE)
@@ -220,6 +267,7 @@ int blk_poll(unsigned n, struct blk_completion *out, int max)
 
 	if (!d)
 		return -ENODEV;
+	kick(n);
 	reap(n);
 	while (k < max && d->done_head != d->done_tail) {
 		unsigned id = d->done[d->done_head++ % UKVM_BLK_RING_SIZE];

@@ -108,6 +108,8 @@ static void test_base_parses(void **state)
 	assert_int_equal(n, 4);
 	assert_int_equal(img.end, img.seg[3].vaddr + img.seg[3].memsz);
 	assert_in_range(img.entry, img.seg[1].vaddr, img.seg[1].vaddr + img.seg[1].filesz - 1);
+	assert_false(img.syms_read); /* read on first use only */
+	image_read_symbols(&img);
 	assert_true(img.nsyms > 10);
 	for (size_t i = 1; i < img.nsyms; i++)
 		assert_true(img.syms[i - 1].addr <= img.syms[i].addr);

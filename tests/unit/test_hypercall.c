@@ -837,6 +837,7 @@ static void test_crash_arg_outside(void **state)
 
 static uint64_t sym(const char *name)
 {
+	image_read_symbols(&hello);
 	for (size_t i = 0; i < hello.nsyms; i++)
 		if (!strcmp(hello.syms[i].name, name))
 			return hello.syms[i].addr;

@@ -4,6 +4,12 @@
  *   bare-vmm boot       create a VM and one vCPU, run to the first exit
  *   bare-vmm exits N    time N port-write exits in the guest with the TSC;
  *                       prints "exits N ns_per_exit X cycles_per_exit Y"
+ *   bare-vmm blkread FILE N
+ *                       the synchronous block baseline (Solo5-style): each
+ *                       of N exits is one 4 KiB pread of FILE into guest
+ *                       RAM on the vCPU thread, at the offsets of the block
+ *                       benchmark's rand-read-4k case (blk_plan.h); prints
+ *                       "blkread N mb_per_s X"
  *
  * No irqchip, no page tables, no ELF: a 16-bit guest (bare_guest.asm) at
  * guest-physical 0. Any failure prints the call that failed and exits 1.
@@ -17,12 +23,17 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "blk_plan.h"
 
 #define MEM_SIZE (1 << 20)
 #define PORT_EXIT 0x10 /* bare_guest.asm */
 #define PORT_DONE 0x11
 #define TSC_AT 0x800
+#define READ_AT 0x10000 /* where blkread's requests land */
 
 extern const unsigned char bare_guest_start[], bare_guest_end[];
 
@@ -43,14 +54,30 @@ static int xioctl(int fd, unsigned long req, void *arg, const char *name)
 int main(int argc, char **argv)
 {
 	int boot_only = argc == 2 && !strcmp(argv[1], "boot");
+	int blkread = argc == 4 && !strcmp(argv[1], "blkread");
 	unsigned long n = 0;
+	int disk = -1;
+	uint64_t disk_bytes = 0;
 
 	if (!boot_only) {
+		const char *count = argc == 3 && !strcmp(argv[1], "exits") ? argv[2]
+				    : blkread				   ? argv[3]
+									   : NULL;
 		char *end;
-		if (argc != 3 || strcmp(argv[1], "exits") ||
-		    (n = strtoul(argv[2], &end, 10)) == 0 || *end) {
-			fprintf(stderr, "usage: bare-vmm boot | bare-vmm exits N (N > 0)\n");
+		if (!count || (n = strtoul(count, &end, 10)) == 0 || *end) {
+			fprintf(stderr, "usage: bare-vmm boot | bare-vmm exits N | "
+					"bare-vmm blkread FILE N (N > 0)\n");
 			return 2;
+		}
+	}
+	if (blkread) {
+		struct stat st;
+		if ((disk = open(argv[2], O_RDONLY | O_CLOEXEC)) < 0 || fstat(disk, &st) < 0)
+			die(argv[2]);
+		disk_bytes = (uint64_t)st.st_size & ~((1ULL << 20) - 1);
+		if (!disk_bytes) {
+			fprintf(stderr, "bare-vmm: %s: smaller than 1 MiB\n", argv[2]);
+			return 1;
 		}
 	}
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -80,7 +107,9 @@ int main(int argc, char **argv)
 	struct kvm_regs regs = {.rip = 0, .rcx = n, .rflags = 2};
 	xioctl(vcpu, KVM_SET_REGS, &regs, "KVM_SET_REGS");
 
-	for (;;) {
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (uint32_t i = 0;;) {
 		xioctl(vcpu, KVM_RUN, 0, "KVM_RUN");
 		if (boot_only)
 			return 0;
@@ -90,6 +119,19 @@ int main(int argc, char **argv)
 		}
 		if (run->io.port == PORT_DONE)
 			break;
+		if (blkread) {
+			off_t off = (off_t)bench_offset(&bench_cases[1] /* rand-read-4k */, i++,
+							disk_bytes);
+			if (pread(disk, mem + READ_AT, 4096, off) != 4096)
+				die("pread");
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (blkread) {
+		double s =
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+		printf("blkread %lu mb_per_s %.1f\n", n, (double)n * 4096 / s / 1e6);
+		return 0;
 	}
 	uint64_t tsc[2];
 	memcpy(tsc, mem + TSC_AT, sizeof(tsc));

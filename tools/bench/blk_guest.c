@@ -1,9 +1,11 @@
 /*
- * blk-bench-guest [DIVISOR]: the guest side of the block benchmark
- * (unikvm-bench). For each case of blk_plan.h, on disk 0, at queue depth 1
- * (blk_read/blk_write) and 32 (blk_submit/blk_wait). Prints
+ * blk-bench-guest [DIVISOR [CASE QD]]: the guest side of the block
+ * benchmark (unikvm-bench). For each case of blk_plan.h, on disk 0, at
+ * queue depth 1 (blk_read/blk_write) and 32 (blk_submit/blk_wait), or only
+ * CASE at QD (1 or 32), for the per-request counts of --stats. Prints
  * "guest CASE QD MBPS IOPS".
  */
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -63,10 +65,14 @@ int main(int argc, char **argv)
 {
 	struct blk_info info;
 	char *bufs[QD];
-	uint32_t div = bench_divisor(argc == 2 ? argv[1] : NULL);
+	uint32_t div = bench_divisor(argc >= 2 ? argv[1] : NULL);
+	const char *only = argc == 4 ? argv[2] : NULL;
+	unsigned only_qd = argc == 4 ? (unsigned)atoi(argv[3]) : 0;
+	int ran = 0;
 
-	if (argc > 2 || !div) {
-		fprintf(stderr, "usage: blk-bench-guest [DIVISOR 1..256]\n");
+	if ((argc != 1 && argc != 2 && argc != 4) || !div ||
+	    (only && only_qd != 1 && only_qd != QD)) {
+		fprintf(stderr, "usage: blk-bench-guest [DIVISOR 1..256 [CASE 1|32]]\n");
 		return 2;
 	}
 	if (blk_info(0, &info) || info.sector_size != 512) {
@@ -81,7 +87,11 @@ int main(int argc, char **argv)
 	}
 	for (size_t k = 0; k < BENCH_NCASES; k++) {
 		const struct bench_case *c = &bench_cases[k];
+		if (only && strcmp(only, c->name))
+			continue;
 		for (unsigned qd = 1; qd <= QD; qd += QD - 1) {
+			if (only && qd != only_qd)
+				continue;
 			double t0 = now();
 			uint32_t ops = c->ops / div;
 			int st = run(c, ops, bytes, qd, bufs);
@@ -91,10 +101,15 @@ int main(int argc, char **argv)
 					blk_strstatus(st));
 				return 1;
 			}
+			ran = 1;
 			printf("guest %s %u %.1f %.0f\n", c->name, qd,
 			       (double)ops * c->size / s / 1e6, ops / s);
 			fflush(stdout);
 		}
+	}
+	if (only && !ran) {
+		fprintf(stderr, "blk-bench-guest: no case '%s' (blk_plan.h)\n", only);
+		return 2;
 	}
 	return blk_flush(0) ? 1 : 0;
 }

@@ -102,6 +102,7 @@ static uint64_t run_mem(const struct image *img)
  * can use disks, given with --disk. The console is always there. */
 static bool uses_block(const struct image *img)
 {
+	image_read_symbols(img);
 	for (size_t i = 0; i < img->nsyms; i++)
 		if (!strcmp(img->syms[i].name, "blk_info"))
 			return true;

@@ -24,6 +24,7 @@
 #include "core/hypercall.h"
 #include "core/landlock.h"
 #include "core/vm.h"
+#include "devices/blk.h"
 #include "devices/files.h"
 #include "devices/net.h"
 
@@ -148,16 +149,28 @@ static double elapsed_ms(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
-static void print_stats(const struct vm *vm, double setup_ms, double run_ms)
+static void print_stats(const struct vm *vm, double setup_ms, double run_ms, uint64_t setup_ioctls)
 {
 	fprintf(stderr, "unikvm: stats: exits %llu, hypercalls:", (unsigned long long)vm->exits);
 	for (unsigned i = 0; i < UKVM_HC_COUNT; i++)
 		if (hypercall_arg_size(i))
 			fprintf(stderr, " %s %llu", hypercall_name((unsigned)i),
 				(unsigned long long)vm->hypercalls[i]);
-	fprintf(stderr, "; wake-ups %llu; setup %.1f ms, run %.1f ms; guest RAM touched %llu KiB\n",
-		(unsigned long long)vm->wakeups, setup_ms, run_ms,
-		(unsigned long long)(gmem_resident(&vm->mem) >> 10));
+	fprintf(
+	    stderr,
+	    "; wake-ups %llu; setup %.1f ms, run %.1f ms; setup ioctls %llu; page-table pages %u; "
+	    "guest RAM touched %llu KiB",
+	    (unsigned long long)vm->wakeups, setup_ms, run_ms, (unsigned long long)setup_ioctls,
+	    vm->pt_pages, (unsigned long long)(gmem_resident(&vm->mem) >> 10));
+	if (vm->blk) {
+		struct blk_counts c = blk_counts(vm->blk);
+		fprintf(
+		    stderr,
+		    "; disks: requests %llu, doorbells %llu, interrupts %llu, device calls %llu",
+		    (unsigned long long)c.requests, (unsigned long long)c.doorbells,
+		    (unsigned long long)c.interrupts, (unsigned long long)c.calls);
+	}
+	fputc('\n', stderr);
 }
 
 /* Boots img (already open; closed here) with options o and guest argv
@@ -201,6 +214,7 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 		ukvm_err("%s", err);
 		goto out;
 	}
+	layout_small_pages(&layout, &vm.mem); /* before anything touches guest RAM */
 	if ((r = landlock_run(&vm, &core_fd)) || (r = devices_start(&vm)))
 		goto out;
 	image_load(img, &vm.mem);
@@ -210,10 +224,11 @@ static int run_image(const struct run_options *o, struct image *img, const char 
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uint64_t setup_ioctls = kvm_setup_ioctls;
 	r = vm_run(&vm);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	if (o->stats)
-		print_stats(&vm, elapsed_ms(t0, &t1), elapsed_ms(&t1, &t2));
+		print_stats(&vm, elapsed_ms(t0, &t1), elapsed_ms(&t1, &t2), setup_ioctls);
 out:
 	devices_stop(&vm); /* before guest RAM goes away */
 	vm_destroy(&vm);

@@ -32,7 +32,8 @@ static const char usage_head[] =
 
 /* Between them: each device's options (devices_usage). */
 static const char usage_tail[] =
-    "      --stats           print VM exits, hypercalls and timings on stderr at the end\n"
+    "      --stats           print on stderr at the end: VM exits, hypercalls, setup\n"
+    "                        ioctls, page-table pages, guest RAM touched, timings\n"
     "      --trace-nosys     print each syscall the guest makes that libguest does\n"
     "                        not implement (it returns ENOSYS)\n"
     "      --no-seccomp      run the VMM without its seccomp filters and Landlock\n"

@@ -43,6 +43,12 @@ uint64_t gmem_resident(const struct gmem *m)
 	return resident * PAGE;
 }
 
+void gmem_small_pages(const struct gmem *m, uint64_t start, uint64_t end)
+{
+	if (start < end && end <= m->size)
+		(void)madvise(m->host + start, end - start, MADV_NOHUGEPAGE);
+}
+
 void *gmem_at(const struct gmem *m, uint64_t gpa, uint64_t len)
 {
 	if (gpa < m->floor || gpa >= m->size || len > m->size - gpa)

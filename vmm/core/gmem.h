@@ -25,6 +25,10 @@ int gmem_init(struct gmem *m, uint64_t size);
 void gmem_free(struct gmem *m);
 /* Bytes of guest RAM the host has actually allocated (touched pages). */
 uint64_t gmem_resident(const struct gmem *m);
+/* Asks the host for 4 KiB pages, not transparent huge pages, in
+ * [start, end) (page-aligned): for ranges the guest touches sparsely, where
+ * a huge page would be zeroed whole at the first touch. Best effort. */
+void gmem_small_pages(const struct gmem *m, uint64_t start, uint64_t end);
 
 /* Host pointer to [gpa, gpa + len), or NULL if any of it is outside guest
  * RAM or below the floor. len 0 is valid anywhere a 1-byte range would be. */

@@ -27,8 +27,11 @@ static const struct kvm_cap required_caps[] = {
     KVM_CAP(KVM_CAP_TSC_DEADLINE_TIMER), KVM_CAP(KVM_CAP_SIGNAL_MSI),
 };
 
+uint64_t kvm_setup_ioctls;
+
 int kvm_check(int r, const char *name, char *err, size_t errlen)
 {
+	kvm_setup_ioctls++;
 	if (r < 0)
 		ukvm_fail(err, errlen, EXIT_HOST_ERROR, "%s: %s", name, strerror(errno));
 	return r;
@@ -37,7 +40,7 @@ int kvm_check(int r, const char *name, char *err, size_t errlen)
 int kvm_require(const struct vm *vm, const struct kvm_cap *caps, size_t n, const char *user,
 		char *err, size_t errlen)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++, kvm_setup_ioctls++)
 		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0)
 			return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
 					 "this KVM lacks %s, which %s needs", caps[i].name, user);
@@ -63,6 +66,7 @@ int kvm_open(struct vm *vm, char *err, size_t errlen)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "cannot open " KVM_DEVICE ": %s",
 				 strerror(errno));
 	}
+	kvm_setup_ioctls += 2; /* these two, unchecked by kvm_check */
 	if ((v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0)) != KVM_API_VERSION)
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR,
 				 "KVM API version %d, unikvm needs %d", v, KVM_API_VERSION);

@@ -21,6 +21,7 @@
 #include "core/vm.h"
 
 #define PAGE UKVM_PAGE_SIZE
+#define HUGE_2M (2ULL << 20)
 #define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
 
 static size_t strings_size(char *const v[], size_t *count)
@@ -30,6 +31,12 @@ static size_t strings_size(char *const v[], size_t *count)
 		n += strlen(v[i]) + 1;
 	*count = i;
 	return n;
+}
+
+void layout_small_pages(const struct layout *l, const struct gmem *m)
+{
+	gmem_small_pages(m, 0, ALIGN_UP(l->heap_start, HUGE_2M));
+	gmem_small_pages(m, m->size - STACK_SIZE, m->size);
 }
 
 static void add_region(struct layout *l, uint64_t start, uint64_t end, uint32_t flags)

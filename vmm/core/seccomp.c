@@ -254,6 +254,9 @@ static void allow_vcpu_core(struct seccomp_rules *r, const struct vm *vm)
 	ALLOW(r, brk);
 	ALLOW_IF(r, mmap, arg_masked_eq(2, PROT_EXEC, 0));
 	ALLOW_IF(r, mprotect, arg_masked_eq(2, PROT_EXEC, 0));
+	/* glibc's qsort asks sysinfo for the RAM size before it mallocs: the
+	 * symbol table, sorted when the first crash report needs it. */
+	ALLOW(r, sysinfo);
 	/* Restore a stop signal's default action and raise it at itself
 	 * (commands/run.c, core/run_loop.c), or the watchdog's signal's after
 	 * the run. */

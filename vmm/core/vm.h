@@ -60,12 +60,15 @@ struct vm {
 	int status;
 	uint64_t exits, hypercalls[UKVM_HC_COUNT];
 	uint64_t wakeups;      /* wake-up interrupts the watchdog sent (run_loop.c) */
+	unsigned pt_pages;     /* page-table pages x86_boot_vcpu built (--stats) */
 	unsigned halted_ticks; /* watchdog ticks in a row that found the vCPU halted */
 };
 
 /* A setup ioctl's result r, or -1 with "NAME: strerror(errno)" in err if
- * it failed: KVM_IOCTL(fd, KVM_CREATE_VM, 0, err, errlen) < 0. */
+ * it failed: KVM_IOCTL(fd, KVM_CREATE_VM, 0, err, errlen) < 0. Each call
+ * counts one in kvm_setup_ioctls (--stats). */
 int kvm_check(int r, const char *name, char *err, size_t errlen);
+extern uint64_t kvm_setup_ioctls;
 #define KVM_IOCTL(fd, req, arg, err, errlen) kvm_check(ioctl(fd, req, arg), #req, err, errlen)
 
 /* A KVM capability and its name: KVM_CAP(KVM_CAP_IRQFD). */
@@ -136,6 +139,13 @@ struct layout {
 
 /* Plans the layout of img with argv/envp in mem_size bytes; 0, or
  * EXIT_BAD_IMAGE / EXIT_HOST_ERROR with a reason in err. */
+/* 4 KiB host pages, not transparent huge pages, where the guest touches
+ * only a few pages in each 2 MiB: the low pages, the image, the heap's
+ * first pages (up to the next 2 MiB boundary) and the stack. A hello then
+ * makes the host allocate 240 KiB instead of 6 MiB of zeroed huge pages
+ * (docs/performance.md); the rest of the heap keeps the host's default, which
+ * serves programs that touch much memory. Call before guest RAM is touched. */
+void layout_small_pages(const struct layout *l, const struct gmem *m);
 int layout_plan(struct layout *l, const struct image *img, uint64_t mem_size, char *const argv[],
 		char *const envp[], char *err, size_t errlen);
 /* Writes argv, envp and the boot info into guest memory. */

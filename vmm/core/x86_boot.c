@@ -139,6 +139,10 @@ int x86_boot_vcpu(struct vm *vm, const struct layout *l, char *err, size_t errle
 				 "the image is too fragmented for the page table pool");
 			return EXIT_BAD_IMAGE;
 		}
+	/* the PML4, the PDPT, the PDs in use, the pool's page tables */
+	vm->pt_pages = 2 + (unsigned)((b.next_pt - LOW_PT_POOL) / PAGE);
+	for (unsigned i = 0; i < 512; i++)
+		vm->pt_pages += (table(&b, LOW_PDPT)[i] & ~(PAGE - 1)) == LOW_PD + i * PAGE;
 	uint64_t *gdt = gmem_host(&vm->mem, LOW_GDT, 3 * 8);
 	gdt[0] = 0;
 	gdt[1] = GDT_CODE;

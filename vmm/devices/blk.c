@@ -210,16 +210,21 @@ int blk_ring_check(uint32_t req_prod, uint32_t cpl_cons, uint32_t req_cons, uint
 
 /* ---- the device thread -------------------------------------------------- */
 
+/* --stats counts: relaxed atomics, read by the vCPU thread at the end. */
+#define COUNT(c) __atomic_fetch_add(&(c), 1, __ATOMIC_RELAXED)
+
 static uint32_t disk_io(struct blk_disk *d, uint32_t op, void *buf, uint64_t sector, uint32_t len)
 {
 	uint64_t off = sector * d->geom.sector_size;
 	size_t done = 0;
 
 	if (op == UKVM_BLK_OP_FLUSH)
-		return fdatasync(d->fd) == 0 || d->geom.read_only ? UKVM_BLK_S_OK
-								  : UKVM_BLK_S_IOERR;
+		return (void)COUNT(d->counts.calls), fdatasync(d->fd) == 0 || d->geom.read_only
+							 ? UKVM_BLK_S_OK
+							 : UKVM_BLK_S_IOERR;
 	while (done < len) {
 		char *p = (char *)buf + done;
+		COUNT(d->counts.calls);
 		ssize_t n = op == UKVM_BLK_OP_READ
 				? pread(d->fd, p, len - done, (off_t)(off + done))
 				: pwrite(d->fd, p, len - done, (off_t)(off + done));
@@ -242,6 +247,8 @@ static void corrupt(struct blk *b, unsigned i, int status, const char *why)
 static void raise_irq(struct blk_disk *d)
 {
 	uint64_t one = 1;
+	COUNT(d->counts.interrupts);
+	COUNT(d->counts.calls);
 	if (write(d->irq_fd, &one, sizeof(one)) != sizeof(one))
 		ukvm_perr("disk %s: irqfd", d->path);
 }
@@ -279,19 +286,26 @@ static int serve_ring(struct blk *b, unsigned i)
 			memcpy(&ring->cpl[d->cpl_prod % UKVM_BLK_RING_SIZE], &cpl, sizeof(cpl));
 			d->req_cons++;
 			d->cpl_prod++;
-			__atomic_store_n(&ring->cpl_prod, d->cpl_prod, __ATOMIC_RELEASE);
+			COUNT(d->counts.requests);
+			__atomic_store_n(&ring->cpl_prod, d->cpl_prod, __ATOMIC_SEQ_CST);
 		}
-		raise_irq(d);
+		/* The guest clears no_irq before it looks at cpl_prod and sleeps
+		 * (both with full barriers): either it sees these completions
+		 * or we see its request for an interrupt. */
+		if (!__atomic_load_n(&ring->no_irq, __ATOMIC_SEQ_CST))
+			raise_irq(d);
 		if (atomic_load(&b->stopping))
 			return 0;
 	}
 }
 
 /* Serves until the ring stays empty. While it runs, no_kick tells the guest
- * that doorbells are not needed. Before sleeping it clears no_kick and
- * looks once more: the guest publishes req_prod before it reads no_kick,
- * we clear no_kick before we read req_prod (both with full barriers), so
- * either it rings or we see its request. */
+ * that doorbells are not needed. Before sleeping it clears no_kick, counts
+ * idle_seq up and looks once more: the guest publishes req_prod before it
+ * reads no_kick and idle_seq, we write both before we read req_prod (all
+ * with full barriers), so either it rings or we see its request. A guest
+ * that rang at the idle_seq it reads needs no second doorbell: the first
+ * one still wakes us, and we look at req_prod after waking. */
 static int serve_until_idle(struct blk *b, unsigned i)
 {
 	struct blk_disk *d = &b->disk[i];
@@ -302,6 +316,7 @@ static int serve_until_idle(struct blk *b, unsigned i)
 		if (serve_ring(b, i) < 0)
 			return -1;
 		__atomic_store_n(&ring->no_kick, 0, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&ring->idle_seq, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&ring->req_prod, __ATOMIC_SEQ_CST) == d->req_cons ||
 		    atomic_load(&b->stopping))
 			return 0;
@@ -354,12 +369,15 @@ static void *device_thread(void *p)
 		return NULL;
 	while (!atomic_load(&b->stopping)) {
 		uint64_t v;
+		COUNT(d->counts.calls);
 		if (poll(fds, broken ? 1 : 2, -1) < 0 && errno != EINTR)
 			break;
 		if (!(fds[0].revents & POLLIN) || broken)
 			continue;
+		COUNT(d->counts.calls);
 		if (read(d->kick_fd, &v, sizeof(v)) != sizeof(v))
 			continue;
+		COUNT(d->counts.doorbells);
 		if (atomic_load(&d->ring_gpa) == 0) {
 			char why[80];
 			snprintf(why, sizeof(why), "doorbell rung before the ring was set up");
@@ -397,6 +415,19 @@ static int wire_disk(struct blk *b, unsigned i, char *err, size_t errlen)
 	if (KVM_IOCTL(vm_fd, KVM_IRQFD, &irq, err, errlen) < 0)
 		return EXIT_HOST_ERROR;
 	return 0;
+}
+
+struct blk_counts blk_counts(const struct blk *b)
+{
+	struct blk_counts t = {0};
+	for (unsigned i = 0; b && i < b->count; i++) {
+		const struct blk_counts *c = &b->disk[i].counts;
+		t.requests += __atomic_load_n(&c->requests, __ATOMIC_RELAXED);
+		t.doorbells += __atomic_load_n(&c->doorbells, __ATOMIC_RELAXED);
+		t.interrupts += __atomic_load_n(&c->interrupts, __ATOMIC_RELAXED);
+		t.calls += __atomic_load_n(&c->calls, __ATOMIC_RELAXED);
+	}
+	return t;
 }
 
 int blk_start(struct blk *b, struct vm *vm, char *err, size_t errlen)

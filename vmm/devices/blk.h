@@ -47,6 +47,12 @@ struct blk_disk {
 	_Atomic uint64_t ring_gpa; /* 0 until the guest sets the ring up */
 	/* the device thread's own (never in guest memory) */
 	uint32_t req_cons, cpl_prod;
+	struct blk_counts {	     /* --stats (written by the device thread) */
+		uint64_t requests;   /* requests served */
+		uint64_t doorbells;  /* wake-ups by the doorbell (ioeventfd reads) */
+		uint64_t interrupts; /* completion interrupts raised (irqfd writes) */
+		uint64_t calls;	     /* host system calls the device thread made */
+	} counts;
 };
 
 struct blk {
@@ -60,6 +66,8 @@ struct blk {
 	atomic_int fatal; /* exit status after a corrupt ring; 0: none */
 };
 
+/* The counts of every disk, summed (read after the run). */
+struct blk_counts blk_counts(const struct blk *b);
 /* Opens the disk named by an --disk argument, "PATH[,ro|,rw]". 0, or
  * EXIT_HOST_ERROR with a one-line reason in err (nothing opened). */
 int blk_add(struct blk *b, const char *arg, char *err, size_t errlen);

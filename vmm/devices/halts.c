@@ -57,6 +57,7 @@ static int halts_start(struct vm *vm, char *err, size_t errlen)
 	struct halts *h = calloc(1, sizeof(*h));
 	if (!h)
 		return 0; /* the guest then cannot tell; nothing else needs it */
+	kvm_setup_ioctls++;
 	h->fd = ioctl(vm->vcpu_fd, KVM_GET_STATS_FD, NULL);
 	if (h->fd >= 0 && !(h->off = stat_offset(h->fd, "halt_exits"))) {
 		close(h->fd);

@@ -312,21 +312,41 @@ static void read_symbols(struct image *img, Elf *elf)
 	}
 }
 
-int image_parse(struct image *img, const void *data, size_t size, char *err, size_t errlen)
+/* The symbol table is read on first use (a crash report, inspect), so a
+ * run that ends well never pays for it: a cache, filled through a const
+ * image (the image itself is not const, only the callers' view of it). */
+void image_read_symbols(const struct image *cimg)
+{
+	struct image *img = (struct image *)cimg;
+	Elf *elf;
+
+	if (img->syms_read || !img->file)
+		return;
+	img->syms_read = true;
+	if ((elf = elf_memory((char *)img->file, img->file_size))) {
+		read_symbols(img, elf);
+		elf_end(elf);
+	}
+}
+
+/* image_parse on a malloc'd file, which the image keeps (or frees). */
+static int parse_owned(struct image *img, uint8_t *file, size_t size, char *err, size_t errlen)
 {
 	GElf_Ehdr eh;
 	Elf *elf;
 	int r;
 
 	memset(img, 0, sizeof(*img));
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return BAD("libelf: %s", elf_errmsg(-1));
-	if (size == 0)
-		return BAD("empty file, not an ELF file");
-	if (!(img->file = malloc(size)))
-		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the image");
-	memcpy(img->file, data, size);
+	img->file = file;
 	img->file_size = size;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		image_close(img);
+		return BAD("libelf: %s", elf_errmsg(-1));
+	}
+	if (size == 0) {
+		image_close(img);
+		return BAD("empty file, not an ELF file");
+	}
 	if (!(elf = elf_memory((char *)img->file, size))) {
 		image_close(img);
 		return BAD("truncated or corrupt ELF header: %s", elf_errmsg(-1));
@@ -336,12 +356,21 @@ int image_parse(struct image *img, const void *data, size_t size, char *err, siz
 		r = check_file_ranges(elf, size, err, errlen);
 	if (!r)
 		r = check_segments(img, elf, &eh, err, errlen);
-	if (!r)
-		read_symbols(img, elf);
 	elf_end(elf);
 	if (r)
 		image_close(img); /* the caller gets nothing to close */
 	return r;
+}
+
+int image_parse(struct image *img, const void *data, size_t size, char *err, size_t errlen)
+{
+	uint8_t *copy = malloc(size ? size : 1);
+	if (!copy) {
+		memset(img, 0, sizeof(*img));
+		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the image");
+	}
+	memcpy(copy, data, size);
+	return parse_owned(img, copy, size, err, errlen);
 }
 
 int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size, char *err,
@@ -395,9 +424,7 @@ int image_open(struct image *img, const char *path, char *err, size_t errlen)
 	memset(img, 0, sizeof(*img));
 	if ((r = read_whole_file(path, IMAGE_MAX_FILE, &buf, &size, err, errlen)))
 		return r;
-	r = image_parse(img, buf, size, err, errlen);
-	free(buf);
-	return r;
+	return parse_owned(img, buf, size, err, errlen); /* read once, never copied */
 }
 
 void image_close(struct image *img)
@@ -429,6 +456,7 @@ bool image_is_code(const struct image *img, uint64_t addr)
 
 const struct symbol *image_symbol(const struct image *img, uint64_t addr, uint64_t *off)
 {
+	image_read_symbols(img);
 	size_t lo = 0, hi = img->nsyms;
 	const struct symbol *label = NULL;
 

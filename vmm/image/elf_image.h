@@ -3,8 +3,8 @@
  * loaded. image_open() validates everything the VMM relies on (class,
  * machine, type, the program header entry size, every table, segment and
  * section inside the file, the unikvm ABI note, every PT_LOAD against the
- * memory map, W^X, the entry point) and keeps the symbol table for crash
- * reports.
+ * memory map, W^X, the entry point); the symbol table, for crash reports
+ * and inspect, is read from the kept file on first use.
  */
 #ifndef UKVM_ELF_IMAGE_H
 #define UKVM_ELF_IMAGE_H
@@ -40,8 +40,9 @@ struct image {
 	unsigned nseg;
 	uint64_t end; /* first byte after the highest segment */
 	struct ukvm_note_image note;
-	struct symbol *syms; /* functions and labels, sorted by address */
-	size_t nsyms;
+	struct symbol *syms; /* functions and labels, sorted by address, */
+	size_t nsyms;	     /* once image_read_symbols() ran */
+	bool syms_read;
 };
 
 /* Opens and checks path. On failure prints nothing, holds nothing (no
@@ -51,6 +52,8 @@ int image_open(struct image *img, const char *path, char *err, size_t errlen);
 /* Same checks on an image already in memory (copied; used by tests). */
 int image_parse(struct image *img, const void *data, size_t size, char *err, size_t errlen);
 void image_close(struct image *img);
+/* Fills syms/nsyms from the file, once (image_symbol() calls it). */
+void image_read_symbols(const struct image *img);
 
 /* Reads a whole regular file of at most max bytes into a malloc'd buffer:
  * 0, or EXIT_NO_IMAGE / EXIT_BAD_IMAGE / EXIT_HOST_ERROR with a reason. */

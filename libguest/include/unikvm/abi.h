@@ -288,10 +288,12 @@ _Static_assert(sizeof(struct ukvm_signals) == 8, "signals size");
 /* Disks are numbered 0..count-1 in the order of --disk options. Each has one
  * ring in guest memory that the guest registers with UKVM_HC_BLK_SETUP. The
  * guest publishes requests by advancing req_prod, then (after a full
- * barrier) reads no_kick and, if it is 0, writes any 32-bit value to the
- * disk's doorbell port (a KVM ioeventfd: no exit to the VMM thread). A device thread serves the
- * requests in order, writes one completion per request, advances cpl_prod and raises
- * UKVM_BLK_VECTOR (an MSI through a KVM irqfd) after each batch.
+ * barrier) reads no_kick and idle_seq and, unless no_kick is 1 or it rang
+ * already at this idle_seq (the device has not gone idle since), writes any
+ * 32-bit value to the disk's doorbell port (a KVM ioeventfd: no exit to the
+ * VMM thread). A device thread serves the requests in order, writes one
+ * completion per request, advances cpl_prod and, unless no_irq is 1,
+ * raises UKVM_BLK_VECTOR (an MSI through a KVM irqfd) after each batch.
  *
  * Indices are free-running uint32 counters; slot = index % UKVM_BLK_RING_SIZE.
  * The guest may have at most UKVM_BLK_RING_SIZE requests that are submitted
@@ -358,10 +360,15 @@ struct ukvm_blk_ring {
 	uint32_t req_prod; /* written by the guest: requests [.., req_prod) are ready */
 	uint32_t no_kick;  /* written by the VMM: 1 while its device thread is
 			    * serving and will see new requests without a kick */
-	uint32_t pad0[14];
+	uint32_t idle_seq; /* written by the VMM: +1 each time its device thread
+			    * stops serving (before its last look at req_prod) */
+	uint32_t pad0[13];
 	uint32_t cpl_prod; /* written by the VMM: completions [.., cpl_prod) are ready */
 	uint32_t cpl_cons; /* written by the guest: completions it has consumed */
-	uint32_t pad1[14];
+	uint32_t no_irq;   /* written by the guest: 1 while it is not sleeping and
+			    * will look at cpl_prod without a completion interrupt;
+			    * 0 (the default) asks for one after each batch */
+	uint32_t pad1[13];
 	struct ukvm_blk_req req[UKVM_BLK_RING_SIZE];
 	struct ukvm_blk_cpl cpl[UKVM_BLK_RING_SIZE];
 };

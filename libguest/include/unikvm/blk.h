@@ -53,7 +53,9 @@ int blk_flush(unsigned disk);
 
 /* Asynchronous. blk_submit queues a request (op BLK_OP_*) tagged with
  * cookie and returns 0, or -EAGAIN when BLK_QUEUE_MAX requests of this
- * disk are in flight or completed but not yet collected. */
+ * disk are in flight or completed but not yet collected. The device hears
+ * of queued requests at the next blk_poll, blk_wait or blk_sleep (or any
+ * synchronous call): a batch of submits costs one doorbell. */
 struct blk_completion {
 	uint64_t cookie;
 	int status;
