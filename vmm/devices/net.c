@@ -590,6 +590,18 @@ void hc_net_setsockopt(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_sockopt *
 
 /* ---- sendfile ----------------------------------------------------------- */
 
+/* sendfile, again after EINTR: the socket never blocks, but reading the
+ * file can, and the watchdog's signal (no SA_RESTART) then interrupts it
+ * before any byte went (seen under load as -EINTR in net.cases). */
+static int64_t sendfile_retry(int out, int in, off_t *off, size_t count)
+{
+	int64_t r;
+	do
+		r = host_ret(sendfile(out, in, off, count));
+	while (r == -EINTR);
+	return r;
+}
+
 void hc_net_sendfile(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_sendfile *a)
 {
 	struct net_sock *s = get_sock(vm, a->sock);
@@ -602,7 +614,7 @@ void hc_net_sendfile(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_sendfile *a
 		r = -EBADF;
 	else if (a->offset < -1)
 		r = -EINVAL;
-	else if ((r = host_ret(sendfile(s->fd, fd, a->offset < 0 ? NULL : &off, count))) >= 0 &&
+	else if ((r = sendfile_retry(s->fd, fd, a->offset < 0 ? NULL : &off, count)) >= 0 &&
 		 a->offset >= 0) {
 		int64_t out = off;
 		hc_put(vm, gpa, offsetof(struct ukvm_hc_net_sendfile, offset), &out, sizeof(out));

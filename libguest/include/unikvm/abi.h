@@ -14,7 +14,8 @@
 #ifndef UNIKVM_ABI_H
 #define UNIKVM_ABI_H
 
-#define UKVM_ABI_VERSION 3
+/* 4: 16384 sockets (the event page), the block ring's idle_seq and no_irq */
+#define UKVM_ABI_VERSION 4
 
 /* ---- Memory map (see docs/memory-map.md) -------------------------------- */
 
