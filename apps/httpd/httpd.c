@@ -476,6 +476,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* sendfile has no MSG_NOSIGNAL: a client that went away mid-body must
+	 * be EPIPE for that connection, not the server's death (status 141). */
+	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: epoll_pwait returns */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
