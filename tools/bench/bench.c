@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blk_plan.h" /* bench_cases[1]: rand-read-4k */
+
 #define MAX_RUNS 101
 #define MAX_VMS 64
 
@@ -386,7 +388,8 @@ static void bench_many(struct figure *f)
 
 /* ---- block I/O ------------------------------------------------------------ */
 
-#define BLK_CASES 8			/* blk_plan.h */
+#define BLK_CASES 8 /* blk_plan.h */
+_Static_assert(BLK_CASES == BENCH_NCASES, "the cases of blk_plan.h");
 #define BLK_FIGURES (2 * BLK_CASES + 9) /* + QD32/QD1, 2 against a plain exit, 6 counts */
 
 static const struct {
@@ -505,7 +508,7 @@ static int bench_block(struct figure *fs)
 	 * served by the bare VMM on its vCPU thread (bare-vmm blkread). */
 	struct series sync = {0};
 	char nops[16];
-	snprintf(nops, sizeof(nops), "%d", 8192 / cfg.blk_divisor); /* rand-read-4k's count */
+	snprintf(nops, sizeof(nops), "%u", bench_cases[1].ops / (uint32_t)cfg.blk_divisor);
 	char *syncv[] = {cfg.bare, "blkread", disk, nops, NULL};
 	for (int r = 0; r < cfg.blk_runs; r++) {
 		char *out;

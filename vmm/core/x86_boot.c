@@ -43,6 +43,7 @@ struct pt_builder {
 	const struct gmem *mem;
 	uint64_t next_pt;
 	bool gb_pages;
+	unsigned pds; /* page directories in use (--stats) */
 };
 
 static uint64_t *table(const struct pt_builder *b, uint64_t gpa)
@@ -71,8 +72,10 @@ static int map_region(struct pt_builder *b, const struct region *r)
 			a += SIZE_1G;
 			continue;
 		}
-		if (!pdpt[i1])
+		if (!pdpt[i1]) {
 			pdpt[i1] = (LOW_PD + i1 * PAGE) | PTE_P | PTE_RW;
+			b->pds++;
+		}
 		uint64_t *pd = table(b, LOW_PD + i1 * PAGE);
 		if (a % SIZE_2M == 0 && r->end - a >= SIZE_2M && !pd[i2]) {
 			pd[i2] = a | leaf | PTE_PS;
@@ -140,9 +143,7 @@ int x86_boot_vcpu(struct vm *vm, const struct layout *l, char *err, size_t errle
 			return EXIT_BAD_IMAGE;
 		}
 	/* the PML4, the PDPT, the PDs in use, the pool's page tables */
-	vm->pt_pages = 2 + (unsigned)((b.next_pt - LOW_PT_POOL) / PAGE);
-	for (unsigned i = 0; i < 512; i++)
-		vm->pt_pages += (table(&b, LOW_PDPT)[i] & ~(PAGE - 1)) == LOW_PD + i * PAGE;
+	vm->pt_pages = 2 + b.pds + (unsigned)((b.next_pt - LOW_PT_POOL) / PAGE);
 	uint64_t *gdt = gmem_host(&vm->mem, LOW_GDT, 3 * 8);
 	gdt[0] = 0;
 	gdt[1] = GDT_CODE;

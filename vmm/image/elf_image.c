@@ -339,24 +339,20 @@ static int parse_owned(struct image *img, uint8_t *file, size_t size, char *err,
 	memset(img, 0, sizeof(*img));
 	img->file = file;
 	img->file_size = size;
-	if (elf_version(EV_CURRENT) == EV_NONE) {
-		image_close(img);
-		return BAD("libelf: %s", elf_errmsg(-1));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		r = BAD("libelf: %s", elf_errmsg(-1));
+	else if (size == 0)
+		r = BAD("empty file, not an ELF file");
+	else if (!(elf = elf_memory((char *)img->file, size)))
+		r = BAD("truncated or corrupt ELF header: %s", elf_errmsg(-1));
+	else {
+		r = check_header(elf, &eh, err, errlen);
+		if (!r)
+			r = check_file_ranges(elf, size, err, errlen);
+		if (!r)
+			r = check_segments(img, elf, &eh, err, errlen);
+		elf_end(elf);
 	}
-	if (size == 0) {
-		image_close(img);
-		return BAD("empty file, not an ELF file");
-	}
-	if (!(elf = elf_memory((char *)img->file, size))) {
-		image_close(img);
-		return BAD("truncated or corrupt ELF header: %s", elf_errmsg(-1));
-	}
-	r = check_header(elf, &eh, err, errlen);
-	if (!r)
-		r = check_file_ranges(elf, size, err, errlen);
-	if (!r)
-		r = check_segments(img, elf, &eh, err, errlen);
-	elf_end(elf);
 	if (r)
 		image_close(img); /* the caller gets nothing to close */
 	return r;
