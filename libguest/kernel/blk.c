@@ -14,6 +14,12 @@
  * cpl_prod once more, and sets it again when it wakes (the device reads
  * no_irq after it publishes cpl_prod: one of the two sees the other).
  *
+ * A lone synchronous request on an idle device (nothing else outstanding,
+ * no_kick 0) goes by the blk_serve hypercall instead: the VMM serves the
+ * ring on the vCPU thread within that exit, so the request costs one exit
+ * and no wake-up or interrupt, as a plain synchronous hypercall would.
+ * The request still travels through the ring, with the ring's checks.
+ *
  * Waiting: programs run with interrupts off. The driver looks at cpl_prod
  * and, if nothing new came, runs `sti; hlt`: the interrupt of a completion
  * that lands after the look is held pending until `sti` and then ends the
@@ -180,6 +186,24 @@ static void kick(unsigned n)
 	}
 }
 
+/* The synchronous path: when the request just queued is the only one
+ * outstanding and the device thread is not serving, asks the VMM to serve
+ * the ring in this exit. 1 if it did (the completion is in the ring), 0 if
+ * the doorbell must go as usual (-EBUSY: the device thread is serving). */
+static int serve_now(unsigned n)
+{
+	struct disk *d = &disks[n];
+	if (d->used != 1 || __atomic_load_n(&rings[n].no_kick, __ATOMIC_SEQ_CST))
+		return 0;
+	__atomic_store_n(&rings[n].req_prod, d->req_prod, __ATOMIC_SEQ_CST);
+	struct ukvm_hc_blk_serve hc = {.disk = n};
+	hc_blk_serve(&hc);
+	if (hc.ret)
+		return 0; /* kick() tells the device thread */
+	d->told_prod = d->req_prod;
+	return 1;
+}
+
 /* Queues a request in a free slot (kick() tells the device): the slot, or
  * -EAGAIN if every slot is taken. */
 static int submit(unsigned n, unsigned op, uint64_t sector, const void *buf, size_t len,
@@ -221,7 +245,8 @@ static int sync_request(unsigned n, unsigned op, uint64_t sector, const void *bu
 	int id = submit(n, op, sector, buf, len, 0, 0);
 	if (id < 0)
 		return id;
-	kick(n);
+	if (!serve_now(n))
+		kick(n);
 	for (;;) {
 		reap(n);
 		if (d->slot[id].state == SLOT_DONE)

@@ -181,6 +181,12 @@ static struct ukvm_hc_blk_setup arg_blk_setup(struct ram *r)
 	return (struct ukvm_hc_blk_setup){.disk = 0, .ring = at(RING)};
 }
 
+static struct ukvm_hc_blk_serve arg_blk_serve(struct ram *r)
+{
+	(void)r;
+	return (struct ukvm_hc_blk_serve){.disk = 0};
+}
+
 static struct ukvm_hc_fs_mount arg_fs_mount(struct ram *r)
 {
 	(void)r;

@@ -1,7 +1,8 @@
 /*
  * The block device's request and ring checks (vmm/devices/blk.c) on fake guest
  * memory: every status class, every boundary, overflow-safe ranges, the
- * ring-index rules, and the blk_info/blk_setup hypercalls, with no /dev/kvm.
+ * ring-index rules, and the blk_info/blk_setup/blk_serve hypercalls, with no
+ * /dev/kvm.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "devices/blk.h"
 #include "base/exit_status.h"
@@ -245,6 +248,135 @@ static void hc_setup_ring_at_end(void **state)
 	assert_false(vm.done);
 }
 
+/* ---- blk_serve: the ring served on the calling (vCPU) thread ---- */
+
+#define BUF 0x40000ULL
+
+static int serve_setup(void **state)
+{
+	int r = vm_setup(state);
+	blk.vm = &vm;
+	for (unsigned i = 0; i < blk.count; i++) {
+		struct blk_disk *d = &blk.disk[i];
+		d->fd = memfd_create("disk", MFD_CLOEXEC);
+		char sector[512];
+		for (unsigned k = 0; k < 100; k++) { /* sector k is full of byte k */
+			memset(sector, (int)k, sizeof(sector));
+			if (d->fd < 0 || write(d->fd, sector, sizeof(sector)) != sizeof(sector))
+				return -1;
+		}
+		pthread_mutex_init(&d->serving, NULL);
+		d->serving_init = true;
+		d->kick_fd = d->irq_fd = -1; /* the interrupt before a corrupt ring fails */
+		d->path = "fake";
+	}
+	return r;
+}
+
+static int serve_teardown(void **state)
+{
+	for (unsigned i = 0; i < blk.count; i++) {
+		close(blk.disk[i].fd);
+		pthread_mutex_destroy(&blk.disk[i].serving);
+	}
+	return vm_teardown(state);
+}
+
+static int64_t serve_call(uint32_t disk)
+{
+	struct ukvm_hc_blk_serve a = {.disk = disk, .ret = 77};
+	gmem_write(&vm.mem, ARG, &a, sizeof(a));
+	hypercall_dispatch(&vm, UKVM_HC_BLK_SERVE, ARG);
+	gmem_read(&vm.mem, ARG, &a, sizeof(a));
+	return a.ret;
+}
+
+static struct ukvm_blk_ring *ring_at(uint64_t gpa)
+{
+	return gmem_at(&vm.mem, gpa, sizeof(struct ukvm_blk_ring));
+}
+
+/* Queues a request on the guest's side of the ring at gpa. */
+static void queue(uint64_t gpa, struct ukvm_blk_req req)
+{
+	struct ukvm_blk_ring *r = ring_at(gpa);
+	r->req[r->req_prod % UKVM_BLK_RING_SIZE] = req;
+	r->req_prod++;
+}
+
+static void hc_serve(void **state)
+{
+	(void)state;
+	struct ukvm_blk_ring *ring = ring_at(RING);
+
+	assert_int_equal(serve_call(0), -ENODEV); /* no ring yet */
+	assert_int_equal(serve_call(2), -ENODEV);
+	assert_int_equal(serve_call(UINT32_MAX), -ENODEV);
+	assert_int_equal(setup_call(0, RING), 0);
+	ring->no_irq = 1;
+	assert_int_equal(serve_call(0), 0); /* an empty ring: nothing to do */
+	assert_int_equal(ring->cpl_prod, 0);
+
+	/* two reads and a write to the read-write disk, served in the call */
+	queue(RING, (struct ukvm_blk_req){
+			.id = 5, .op = UKVM_BLK_OP_READ, .len = 1024, .sector = 7, .buf = BUF});
+	queue(RING, (struct ukvm_blk_req){.id = 9,
+					  .op = UKVM_BLK_OP_READ,
+					  .len = 512,
+					  .sector = 100,
+					  .buf = BUF}); /* past the end */
+	assert_int_equal(serve_call(0), 0);
+	assert_int_equal(ring->cpl_prod, 2);
+	assert_int_equal(ring->cpl[0].id, 5);
+	assert_int_equal(ring->cpl[0].status, UKVM_BLK_S_OK);
+	assert_int_equal(ring->cpl[1].id, 9);
+	assert_int_equal(ring->cpl[1].status, UKVM_BLK_S_RANGE);
+	const unsigned char *buf = gmem_at(&vm.mem, BUF, 1024);
+	assert_int_equal(buf[0], 7);
+	assert_int_equal(buf[1023], 8);
+	assert_int_equal(blk.disk[0].counts.served, 2);
+	assert_int_equal(blk.disk[0].counts.requests, 2);
+
+	/* the device thread serving: -EBUSY, and the request stays queued */
+	queue(RING, (struct ukvm_blk_req){.id = 1, .op = UKVM_BLK_OP_FLUSH});
+	pthread_mutex_lock(&blk.disk[0].serving);
+	assert_int_equal(serve_call(0), -EBUSY);
+	pthread_mutex_unlock(&blk.disk[0].serving);
+	assert_int_equal(ring->cpl_prod, 2);
+	assert_int_equal(serve_call(0), 0);
+	assert_int_equal(ring->cpl_prod, 3);
+	assert_int_equal(ring->cpl[2].status, UKVM_BLK_S_OK);
+	assert_false(vm.done);
+}
+
+static void hc_serve_corrupt(void **state)
+{
+	(void)state;
+	struct ukvm_blk_ring *ring = ring_at(RING);
+
+	/* a buffer outside guest RAM stops the VM in the call (139) */
+	assert_int_equal(setup_call(0, RING), 0);
+	queue(RING,
+	      (struct ukvm_blk_req){
+		  .id = 3, .op = UKVM_BLK_OP_READ, .len = 512, .sector = 0, .buf = MEM - 256});
+	serve_call(0);
+	assert_true(vm.done);
+	assert_int_equal(vm.status, EXIT_FAULT);
+	assert_true(atomic_load(&blk.disk[0].broken));
+	assert_int_equal(ring->cpl_prod, 0);
+	/* and the disk is served no more */
+	vm.done = false;
+	atomic_store(&blk.fatal, 0);
+	assert_int_equal(serve_call(0), -ENODEV);
+
+	/* indices past the ring: 159, as from the device thread */
+	assert_int_equal(setup_call(1, RING + 0x4000), 0);
+	ring_at(RING + 0x4000)->req_prod = UKVM_BLK_RING_SIZE + 1;
+	serve_call(1);
+	assert_true(vm.done);
+	assert_int_equal(vm.status, EXIT_BAD_HYPERCALL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +389,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(hc_info, vm_setup, vm_teardown),
 	    cmocka_unit_test_setup_teardown(hc_setup, vm_setup, vm_teardown),
 	    cmocka_unit_test_setup_teardown(hc_setup_ring_at_end, vm_setup, vm_teardown),
+	    cmocka_unit_test_setup_teardown(hc_serve, serve_setup, serve_teardown),
+	    cmocka_unit_test_setup_teardown(hc_serve_corrupt, serve_setup, serve_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

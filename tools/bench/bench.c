@@ -6,7 +6,7 @@
  * times mean little under the nested sandbox, ratios do. The table goes to
  * stdout, the same figures as JSON to --json FILE. See docs/performance.md.
  *
- * --threads and --net run only those figures. --quick (for the test suite)
+ * --threads, --net and --block run only those figures. --quick (for the test suite)
  * runs each figure a few times with small counts and fails if a figure is
  * missing or insane; it checks no target.
  */
@@ -69,8 +69,7 @@ static struct {
 	int net_runs, net_round_trips, wrk_seconds, wrk_conns;
 	long console_bytes, console_chunk, net_bulk_mib;
 	bool quick;
-	bool threads_only; /* --threads */
-	bool net_only;	   /* --net */
+	enum { ALL, THREADS, NET, BLOCK } only; /* --threads, --net, --block */
 	const char *json;
 	char unikvm[PATH_MAX], hello[PATH_MAX], bare[PATH_MAX], guest[PATH_MAX];
 	char blk_host[PATH_MAX], blk_guest[PATH_MAX], lua_host[PATH_MAX], lua_uk[PATH_MAX];
@@ -1446,7 +1445,8 @@ static int check_sane(const struct figure *fs, int n)
 /* ---- main ---------------------------------------------------------------- */
 
 static const char usage_text[] =
-    "usage: unikvm-bench [--quick] [--threads | --net] [--runs N] [--vms N] [--json FILE]\n"
+    "usage: unikvm-bench [--quick] [--threads | --net | --block] [--runs N] [--vms N]\n"
+    "                    [--json FILE]\n"
     "\n"
     "Measures unikvm against a bare VMM in the same run and prints a table of\n"
     "medians (min, max) and ratios. Needs a /dev/kvm that runs ring-0 guests:\n"
@@ -1464,6 +1464,9 @@ static const char usage_text[] =
     "               its port is built and without --quick, lighttpd under wrk,\n"
     "               first answer, many servers at once); they need wrk and a\n"
     "               loopback they may bring up (root in the sandbox)\n"
+    "  --block      only the block and boot figures (4 KiB and 1 MiB against\n"
+    "               the host and the synchronous-exit baseline, per-request\n"
+    "               counts, boot-to-exit), which need no ports\n"
     "  --runs N     runs per figure (default 11; 3 with --quick); the block\n"
     "               figures take at most 3 (1 with --quick, on 1/16 of the data),\n"
     "               the network figures at most 5 (1 with --quick)\n"
@@ -1590,9 +1593,9 @@ static void find_binaries(void)
 		copy_binary(bins[i].dst, path, bins[i].name);
 	}
 	copy_binary(cfg.cpu_lua, BENCH_CPU_LUA, "cpu.lua");
-	if (!cfg.threads_only)
+	if (cfg.only == ALL || cfg.only == NET)
 		find_net_tools(self);
-	if (cfg.threads_only || cfg.net_only)
+	if (cfg.only != ALL)
 		return;
 	/* The ports are built by the test suite (ports.build). */
 	snprintf(path, sizeof(path), "%s/../../ports/bin/lua.host", self);
@@ -1627,10 +1630,15 @@ static int positive(const char *s, int max)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"quick", no_argument, NULL, 'q'},	   {"runs", required_argument, NULL, 'r'},
-	    {"vms", required_argument, NULL, 'v'}, {"json", required_argument, NULL, 'j'},
-	    {"threads", no_argument, NULL, 't'},   {"net", no_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
+	    {"quick", no_argument, NULL, 'q'},
+	    {"runs", required_argument, NULL, 'r'},
+	    {"vms", required_argument, NULL, 'v'},
+	    {"json", required_argument, NULL, 'j'},
+	    {"threads", no_argument, NULL, 't'},
+	    {"net", no_argument, NULL, 'n'},
+	    {"block", no_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, runs = 0, vms = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -1639,10 +1647,14 @@ int main(int argc, char **argv)
 			cfg.quick = true;
 			break;
 		case 't':
-			cfg.threads_only = true;
-			break;
 		case 'n':
-			cfg.net_only = true;
+		case 'b':
+			if (cfg.only != ALL) {
+				fprintf(stderr, "unikvm-bench: --threads, --net and --block "
+						"exclude each other\n");
+				return 2;
+			}
+			cfg.only = c == 't' ? THREADS : c == 'n' ? NET : BLOCK;
 			break;
 		case 'r':
 			runs = positive(optarg, MAX_RUNS);
@@ -1680,22 +1692,23 @@ int main(int argc, char **argv)
 		cfg.blk_runs = cfg.runs;
 	if (cfg.net_runs > cfg.runs)
 		cfg.net_runs = cfg.runs;
-	if (cfg.threads_only && cfg.net_only) {
-		fprintf(stderr, "unikvm-bench: --threads and --net exclude each other\n");
-		return 2;
-	}
 	if (vms)
 		cfg.vms = vms;
 	find_binaries();
 
 	struct figure fs[11 + BLK_FIGURES + NET_FIGURES];
 	int n = 0;
-	if (cfg.threads_only) {
+	if (cfg.only == THREADS) {
 		n += bench_threads(&fs[n]);
 		goto report;
 	}
-	if (cfg.net_only) {
+	if (cfg.only == NET) {
 		n += bench_net(&fs[n]);
+		goto report;
+	}
+	if (cfg.only == BLOCK) {
+		bench_boot(&fs[n++]);
+		n += bench_block(&fs[n]);
 		goto report;
 	}
 	bench_boot(&fs[n++]);

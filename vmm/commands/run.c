@@ -166,9 +166,11 @@ static void print_stats(const struct vm *vm, double setup_ms, double run_ms, uin
 		struct blk_counts c = blk_counts(vm->blk);
 		fprintf(
 		    stderr,
-		    "; disks: requests %llu, doorbells %llu, interrupts %llu, device calls %llu",
+		    "; disks: requests %llu, doorbells %llu, interrupts %llu, device calls %llu, "
+		    "served in the exit %llu",
 		    (unsigned long long)c.requests, (unsigned long long)c.doorbells,
-		    (unsigned long long)c.interrupts, (unsigned long long)c.calls);
+		    (unsigned long long)c.interrupts, (unsigned long long)c.calls,
+		    (unsigned long long)c.served);
 	}
 	fputc('\n', stderr);
 }

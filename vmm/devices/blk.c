@@ -17,6 +17,12 @@
  * corrupt ring ends only its disk's thread: it records the exit status in
  * b->fatal, which the run loop picks up on its next wakeup (at most one
  * watchdog tick later).
+ *
+ * The synchronous path (blk_serve): a guest that waits for a lone request
+ * on an idle device asks the vCPU thread to serve the ring itself, in the
+ * hypercall's exit: one exit, no thread wake-up, no interrupt. Whoever
+ * serves holds the disk's `serving` lock; the vCPU thread only tries it,
+ * and a busy device thread (which will see the request) answers -EBUSY.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -149,6 +155,11 @@ int blk_add(struct blk *b, const char *arg, char *err, size_t errlen)
 			      d->path);
 		goto fail;
 	} /* other errors: a file system without locks (some network ones); go on */
+	if ((r = pthread_mutex_init(&d->serving, NULL))) {
+		r = ukvm_fail(err, errlen, EXIT_HOST_ERROR, "pthread_mutex_init: %s", strerror(r));
+		goto fail;
+	}
+	d->serving_init = true;
 	b->count++;
 	return 0;
 fail:
@@ -240,6 +251,7 @@ static uint32_t disk_io(struct blk_disk *d, uint32_t op, void *buf, uint64_t sec
 static void corrupt(struct blk *b, unsigned i, int status, const char *why)
 {
 	int none = 0;
+	atomic_store(&b->disk[i].broken, true);
 	ukvm_err("guest error: disk %u (%s): corrupt request ring: %s", i, b->disk[i].path, why);
 	atomic_compare_exchange_strong(&b->fatal, &none, status);
 }
@@ -383,8 +395,10 @@ static void *device_thread(void *p)
 			snprintf(why, sizeof(why), "doorbell rung before the ring was set up");
 			corrupt(b, i, EXIT_BAD_HYPERCALL, why);
 			broken = true;
-		} else if (serve_until_idle(b, i) < 0) {
-			broken = true;
+		} else {
+			pthread_mutex_lock(&d->serving);
+			broken = atomic_load(&d->broken) || serve_until_idle(b, i) < 0;
+			pthread_mutex_unlock(&d->serving);
 		}
 		if (broken) /* wait for the stop only */
 			fds[0] = fds[1];
@@ -426,6 +440,7 @@ struct blk_counts blk_counts(const struct blk *b)
 		t.doorbells += __atomic_load_n(&c->doorbells, __ATOMIC_RELAXED);
 		t.interrupts += __atomic_load_n(&c->interrupts, __ATOMIC_RELAXED);
 		t.calls += __atomic_load_n(&c->calls, __ATOMIC_RELAXED);
+		t.served += __atomic_load_n(&c->served, __ATOMIC_RELAXED);
 	}
 	return t;
 }
@@ -499,6 +514,9 @@ void blk_stop(struct blk *b)
 			if (fds[k] >= 0)
 				close(fds[k]);
 		d->kick_fd = d->irq_fd = d->fd = -1;
+		if (d->serving_init)
+			pthread_mutex_destroy(&d->serving);
+		d->serving_init = false;
 		free(d->path);
 		d->path = NULL;
 	}
@@ -562,6 +580,29 @@ void hc_blk_setup(struct vm *vm, uint64_t gpa, struct ukvm_hc_blk_setup *a)
 	} else {
 		atomic_store(&vm->blk->disk[disk].ring_gpa, ring);
 		a->ret = 0;
+	}
+	hc_put(vm, gpa, 0, a, sizeof(*a));
+}
+
+void hc_blk_serve(struct vm *vm, uint64_t gpa, struct ukvm_hc_blk_serve *a)
+{
+	uint32_t disk = a->disk;
+	struct blk *b = vm->blk;
+	struct blk_disk *d = b && disk < b->count ? &b->disk[disk] : NULL;
+
+	*a = (struct ukvm_hc_blk_serve){.disk = disk, .ret = -ENODEV};
+	if (d && atomic_load(&d->ring_gpa) && !atomic_load(&d->broken)) {
+		a->ret = -EBUSY;
+		if (pthread_mutex_trylock(&d->serving) == 0) {
+			int r = serve_ring(b, disk);
+			pthread_mutex_unlock(&d->serving);
+			if (r < 0) { /* corrupt(): reported; the VM ends now */
+				vm_stop(vm, atomic_load(&b->fatal));
+				return;
+			}
+			COUNT(d->counts.served);
+			a->ret = 0;
+		}
 	}
 	hc_put(vm, gpa, 0, a, sizeof(*a));
 }
@@ -631,18 +672,25 @@ static void blk_port_exit(struct vm *vm, const struct kvm_run *run)
 }
 
 /* The vCPU thread: the watchdog re-raises a disk's lost interrupt
- * (blk_watchdog); after the run, blk_stop wakes the device threads. */
+ * (blk_watchdog); blk_serve serves a ring as the device thread does, on
+ * the disk's own file; after the run, blk_stop wakes the device threads. */
 static void blk_seccomp_vcpu(const struct vm *vm, struct seccomp_rules *r)
 {
 	if (!vm->blk)
 		return;
-	for (unsigned i = 0; i < vm->blk->count; i++)
-		ALLOW_IF(r, write, FD_IS(vm->blk->disk[i].irq_fd));
+	for (unsigned i = 0; i < vm->blk->count; i++) {
+		const struct blk_disk *d = &vm->blk->disk[i];
+		ALLOW_IF(r, write, FD_IS(d->irq_fd));
+		ALLOW_IF(r, pread64, FD_IS(d->fd));
+		if (!d->geom.read_only)
+			ALLOW_IF(r, pwrite64, FD_IS(d->fd));
+		ALLOW_IF(r, fdatasync, FD_IS(d->fd));
+	}
 	if (vm->blk->stop_fd >= 0)
 		ALLOW_IF(r, write, FD_IS(vm->blk->stop_fd));
 }
 
-static const struct hc_row hypercalls[] = {HC_ROW(blk_info), HC_ROW(blk_setup)};
+static const struct hc_row hypercalls[] = {HC_ROW(blk_info), HC_ROW(blk_setup), HC_ROW(blk_serve)};
 
 const struct device blk_device = {
     .name = "block",

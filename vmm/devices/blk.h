@@ -45,13 +45,18 @@ struct blk_disk {
 	int confine_status;	   /* the device thread's seccomp_confine_disk() */
 	char confine_err[256];	   /* its reason if not 0 */
 	_Atomic uint64_t ring_gpa; /* 0 until the guest sets the ring up */
-	/* the device thread's own (never in guest memory) */
+	atomic_bool broken;	   /* a corrupt ring was found: served no more */
+	/* Held by whoever serves the ring: the device thread, or the vCPU
+	 * thread in blk_serve (which only tries it); it guards these two. */
+	pthread_mutex_t serving;
+	bool serving_init;
 	uint32_t req_cons, cpl_prod;
 	struct blk_counts {	     /* --stats (written by the device thread) */
 		uint64_t requests;   /* requests served */
 		uint64_t doorbells;  /* wake-ups by the doorbell (ioeventfd reads) */
 		uint64_t interrupts; /* completion interrupts raised (irqfd writes) */
-		uint64_t calls;	     /* host system calls the device thread made */
+		uint64_t calls;	     /* host system calls made to serve the disk */
+		uint64_t served;     /* blk_serve hypercalls that served the ring */
 	} counts;
 };
 

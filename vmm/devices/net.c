@@ -133,19 +133,24 @@ void hc_net_etc(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_etc *a)
 /* The open socket of guest handle h, or NULL (-EBADF). */
 static struct net_sock *get_sock(struct vm *vm, int32_t h)
 {
-	if (!vm->net || h < 1 || h > UKVM_NET_SOCKETS_MAX || vm->net->socks[h].fd < 0)
+	if (!vm->net || h < 1 || h > vm->net->high || vm->net->socks[h].fd < 0)
 		return NULL;
 	return &vm->net->socks[h];
 }
 
-/* The lowest free handle, or -EMFILE. */
+/* The lowest free handle, or -EMFILE. Past n->high the table is not even
+ * read: its first use there sets the entry up. */
 static int free_handle(struct net *n)
 {
-	for (int h = n->free_hint; h <= UKVM_NET_SOCKETS_MAX; h++)
+	for (int h = n->free_hint; h <= n->high; h++)
 		if (n->socks[h].fd < 0)
 			return n->free_hint = h;
-	n->free_hint = UKVM_NET_SOCKETS_MAX + 1;
-	return -EMFILE;
+	if (n->high == UKVM_NET_SOCKETS_MAX) {
+		n->free_hint = UKVM_NET_SOCKETS_MAX + 1;
+		return -EMFILE;
+	}
+	n->socks[++n->high] = (struct net_sock){.fd = -1};
+	return n->free_hint = n->high;
 }
 
 /* A host socket() or accept4() failed: -errno. A limit of open files
@@ -626,14 +631,15 @@ void hc_net_sendfile(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_sendfile *a
 
 void net_init(struct net *n, struct vm *vm, const struct net_policy *policy)
 {
-	memset(n, 0, sizeof(*n));
+	/* Not the socket table (384 KiB): its entries past high (0 here)
+	 * are never read, so a run that opens few sockets touches few pages
+	 * of it (each first touch costs a zeroed page: boot time). */
+	memset(n, 0, offsetof(struct net, socks));
 	vm->net = n;
 	n->vm = vm;
 	n->policy = *policy;
 	n->epfd = n->irq_fd = n->stop_fd = -1;
 	n->free_hint = 1;
-	for (int h = 0; h <= UKVM_NET_SOCKETS_MAX; h++)
-		n->socks[h].fd = -1;
 	pthread_mutex_init(&n->lock, NULL);
 }
 
@@ -680,7 +686,7 @@ static void net_stop(struct vm *vm)
 	if (!n)
 		return;
 	net_events_stop(n);
-	for (int h = 1; h <= UKVM_NET_SOCKETS_MAX; h++)
+	for (int h = 1; h <= n->high; h++)
 		if (n->socks[h].fd >= 0)
 			close(n->socks[h].fd);
 	for (int i = 0; i < UKVM_NET_ETC_COUNT; i++)

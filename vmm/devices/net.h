@@ -51,6 +51,7 @@ struct net {
 	bool told_none;	  /* the --network none line was printed */
 	bool told_nofile; /* the line about the host's limit of open files */
 	int free_hint;	  /* no handle below it is free (a search starts there) */
+	int high;	  /* handles past it were never used: free, and not set up */
 	uint64_t nofile;  /* the soft limit of open files, as raised at setup */
 	struct net_etc_file etc[UKVM_NET_ETC_COUNT];
 	/* the event thread (net_events.c) */

@@ -284,7 +284,7 @@ void hc_net_ev_setup(struct vm *vm, uint64_t gpa, struct ukvm_hc_net_ev_setup *a
 			mark_ready(ev, UKVM_NET_STDIN_HANDLE, POLLIN);
 			r = 1;
 		}
-		for (unsigned h = 1; h <= UKVM_NET_SOCKETS_MAX; h++)
+		for (int h = 1; h <= n->high; h++)
 			if (n->socks[h].fd >= 0)
 				mark_ready(ev, h, POLLIN | POLLOUT);
 		n->ev = ev;

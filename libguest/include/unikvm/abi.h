@@ -15,7 +15,7 @@
 #define UNIKVM_ABI_H
 
 /* 4: 16384 sockets (the event page), the block ring's idle_seq and no_irq */
-#define UKVM_ABI_VERSION 4
+#define UKVM_ABI_VERSION 5
 
 /* ---- Memory map (see docs/memory-map.md) -------------------------------- */
 
@@ -60,6 +60,7 @@
 	/* 8..15: block device (section below) */ \
 	X(8,  BLK_INFO,    blk_info,    ukvm_hc_blk_info)    /* a disk's geometry */ \
 	X(9,  BLK_SETUP,   blk_setup,   ukvm_hc_blk_setup)   /* register a ring */ \
+	X(10, BLK_SERVE,   blk_serve,   ukvm_hc_blk_serve)   /* serve the ring now */ \
 	/* 16..47: files (--dir) and system services (section below) */ \
 	X(16, FS_MOUNT,    fs_mount,    ukvm_hc_fs_mount)    /* the i-th --dir mapping */ \
 	X(17, FS_OPEN,     fs_open,     ukvm_hc_fs_path)     /* open, ret = handle */ \
@@ -340,6 +341,21 @@ struct ukvm_hc_blk_setup {
 			  * before), -EINVAL (misaligned) */
 };
 _Static_assert(sizeof(struct ukvm_hc_blk_setup) == 24, "blk setup size");
+
+/* The synchronous path for a lone request (docs/block.md): the VMM serves
+ * what the ring of disk `disk` holds on the vCPU thread, before the
+ * hypercall returns, and raises no interrupt for it. For a guest that
+ * waits anyway, on an idle device: it replaces the doorbell, the device
+ * thread's wake-up and the completion interrupt with this one exit. */
+struct ukvm_hc_blk_serve {
+	uint32_t disk; /* IN */
+	uint32_t reserved;
+	int64_t ret; /* OUT: 0 (served: the completions are in the ring),
+		      * -ENODEV (no such disk, or its ring is not set up),
+		      * -EBUSY (the device thread is serving: ring the
+		      * doorbell as usual); a corrupt ring stops the VM */
+};
+_Static_assert(sizeof(struct ukvm_hc_blk_serve) == 16, "blk serve size");
 
 struct ukvm_blk_req {
 	uint64_t id;	 /* the guest's tag, copied into the completion */
