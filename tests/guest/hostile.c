@@ -63,6 +63,17 @@ NOINLINE static void null_deref(void)
 	*(volatile int *)0 = 1;
 }
 
+/* The same once a line came on stdin: the test changes the image file
+ * while the guest waits (tests/scripts/crash-image-truncated). */
+static int *volatile nowhere; /* NULL, which the compiler cannot know */
+
+NOINLINE static void null_after_stdin(void)
+{
+	char line[16];
+	if (fgets(line, sizeof(line), stdin))
+		*nowhere = 1;
+}
+
 NOINLINE static void divide_by_zero(void)
 {
 	volatile int zero = 0, hundred = 100; /* 1 / x would compile to a compare */
@@ -165,6 +176,7 @@ static const struct {
     {"huge-length", huge_length},
     {"efault", efault},
     {"null", null_deref},
+    {"null-after-stdin", null_after_stdin},
     {"div0", divide_by_zero},
     {"ud2", invalid_opcode},
     {"triple-fault", triple_fault},

@@ -257,6 +257,9 @@ static void allow_vcpu_core(struct seccomp_rules *r, const struct vm *vm)
 	/* glibc's qsort asks sysinfo for the RAM size before it mallocs: the
 	 * symbol table, sorted when the first crash report needs it. */
 	ALLOW(r, sysinfo);
+	/* The same: a guard against a mapped image truncated since it was
+	 * opened (image_read_symbols). */
+	ALLOW_IF(r, rt_sigaction, arg_eq(0, (scmp_datum_t)SIGBUS));
 	/* Restore a stop signal's default action and raise it at itself
 	 * (commands/run.c, core/run_loop.c), or the watchdog's signal's after
 	 * the run. */

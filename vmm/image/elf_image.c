@@ -1,6 +1,8 @@
 #include "image/elf_image.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -289,6 +292,7 @@ static void read_symbols(struct image *img, Elf *elf)
 		struct symbol *syms = calloc(n ? n : 1, sizeof(*syms));
 		if (!syms)
 			return;
+		img->syms = syms; /* kept as it fills: image_close frees it whatever happens */
 		size_t k = 0;
 		for (size_t i = 0; i < n; i++) {
 			GElf_Sym s;
@@ -303,34 +307,62 @@ static void read_symbols(struct image *img, Elf *elf)
 				continue;
 			syms[k].addr = s.st_value;
 			syms[k].size = s.st_size;
-			k++;
+			img->nsyms = ++k;
 		}
 		qsort(syms, k, sizeof(*syms), sym_cmp);
-		img->syms = syms;
-		img->nsyms = k;
+		img->syms_sorted = true;
 		return;
 	}
+}
+
+static sigjmp_buf file_gone;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(file_gone, 1);
 }
 
 /* The symbol table is read on first use (a crash report, inspect), so a
  * run that ends well never pays for it: a cache, filled through a const
- * image (the image itself is not const, only the callers' view of it). */
+ * image (the image itself is not const, only the callers' view of it).
+ * A mapped file that was truncated since it was opened (rebuilt in place
+ * while the VM ran) raises SIGBUS where its pages went: caught here, it
+ * leaves the image without symbols instead of killing the VMM. */
 void image_read_symbols(const struct image *cimg)
 {
 	struct image *img = (struct image *)cimg;
-	Elf *elf;
+	struct sigaction bus = {.sa_handler = on_sigbus}, old;
+	static Elf *elf; /* static: still known after the jump */
 
 	if (img->syms_read || !img->file)
 		return;
 	img->syms_read = true;
-	if ((elf = elf_memory((char *)img->file, img->file_size))) {
-		read_symbols(img, elf);
-		elf_end(elf);
+	elf = NULL;
+	sigemptyset(&bus.sa_mask);
+	if (img->mapped && sigaction(SIGBUS, &bus, &old) < 0)
+		return;
+	if (sigsetjmp(file_gone, 1) == 0) {
+		if ((elf = elf_memory((char *)img->file, img->file_size)))
+			read_symbols(img, elf);
 	}
+	if (!img->syms_sorted) { /* the file went away mid-way: no symbols */
+		for (size_t i = 0; i < img->nsyms; i++)
+			free(img->syms[i].name);
+		free(img->syms);
+		img->syms = NULL;
+		img->nsyms = 0;
+	}
+	if (elf)
+		elf_end(elf);
+	if (img->mapped)
+		sigaction(SIGBUS, &old, NULL);
 }
 
-/* image_parse on a malloc'd file, which the image keeps (or frees). */
-static int parse_owned(struct image *img, uint8_t *file, size_t size, char *err, size_t errlen)
+/* image_parse on a malloc'd or (mapped) mmap'd file, which the image keeps
+ * (or lets go). */
+static int parse_owned(struct image *img, uint8_t *file, size_t size, bool mapped, char *err,
+		       size_t errlen)
 {
 	GElf_Ehdr eh;
 	Elf *elf;
@@ -339,6 +371,7 @@ static int parse_owned(struct image *img, uint8_t *file, size_t size, char *err,
 	memset(img, 0, sizeof(*img));
 	img->file = file;
 	img->file_size = size;
+	img->mapped = mapped;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		r = BAD("libelf: %s", elf_errmsg(-1));
 	else if (size == 0)
@@ -366,7 +399,7 @@ int image_parse(struct image *img, const void *data, size_t size, char *err, siz
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the image");
 	}
 	memcpy(copy, data, size);
-	return parse_owned(img, copy, size, err, errlen);
+	return parse_owned(img, copy, size, false, err, errlen);
 }
 
 int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size, char *err,
@@ -413,14 +446,30 @@ int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size
 
 int image_open(struct image *img, const char *path, char *err, size_t errlen)
 {
-	uint8_t *buf;
-	size_t size;
-	int r;
+	struct stat st;
+	int fd;
 
 	memset(img, 0, sizeof(*img));
-	if ((r = read_whole_file(path, IMAGE_MAX_FILE, &buf, &size, err, errlen)))
-		return r;
-	return parse_owned(img, buf, size, err, errlen); /* read once, never copied */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ukvm_fail(err, errlen, EXIT_NO_IMAGE, "%s", strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "not a regular file");
+	}
+	if ((uint64_t)st.st_size > IMAGE_MAX_FILE) {
+		close(fd);
+		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "larger than %llu MiB",
+				 (unsigned long long)(IMAGE_MAX_FILE >> 20));
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return parse_owned(img, NULL, 0, false, err, errlen);
+	}
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return ukvm_fail(err, errlen, EXIT_NO_IMAGE, "cannot read: %s", strerror(errno));
+	return parse_owned(img, map, (size_t)st.st_size, true, err, errlen);
 }
 
 void image_close(struct image *img)
@@ -428,7 +477,10 @@ void image_close(struct image *img)
 	for (size_t i = 0; i < img->nsyms; i++)
 		free(img->syms[i].name);
 	free(img->syms);
-	free(img->file);
+	if (img->mapped)
+		munmap(img->file, img->file_size);
+	else
+		free(img->file);
 	memset(img, 0, sizeof(*img));
 }
 

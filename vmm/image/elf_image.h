@@ -33,8 +33,9 @@ struct symbol {
 };
 
 struct image {
-	uint8_t *file; /* the whole file, read into memory */
+	uint8_t *file; /* the whole file: read into memory, or mapped */
 	size_t file_size;
+	bool mapped; /* file is a private read-only mapping (image_open) */
 	uint64_t entry;
 	struct segment seg[IMAGE_MAX_SEGMENTS]; /* PT_LOADs sorted by address */
 	unsigned nseg;
@@ -42,7 +43,7 @@ struct image {
 	struct ukvm_note_image note;
 	struct symbol *syms; /* functions and labels, sorted by address, */
 	size_t nsyms;	     /* once image_read_symbols() ran */
-	bool syms_read;
+	bool syms_read, syms_sorted;
 };
 
 /* Opens and checks path. On failure prints nothing, holds nothing (no
