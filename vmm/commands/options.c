@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,11 @@ static bool env_given(const struct run_options *o, const char *var)
 		if (!strncmp(o->env[i], var, n))
 			return true;
 	return false;
+}
+
+void run_options_init(struct run_options *o)
+{
+	memset(o, 0, offsetof(struct run_options, env));
 }
 
 void run_options_guest_env(const struct run_options *o, char **out)
@@ -277,7 +283,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, bool pack, i
 int run_options_scan(int argc, char **argv, const char **output, char **kept, int *nkept,
 		     int *first)
 {
-	struct run_options o = {0};
+	struct run_options o;
+	run_options_init(&o);
 	int r;
 
 	if ((r = run_options_parse(argc, argv, &o, output != NULL, first)))

@@ -29,7 +29,6 @@ struct run_options {
 	int output_at, output_end; /* pack: argv[output_at..output_end) held -o */
 	uint64_t mem;		   /* 0: not given */
 	const char *mem_arg;
-	char *env[ENV_MAX + 1]; /* into argv or environ */
 	int nenv;
 	bool no_default_env;
 	bool stats, trace_nosys;
@@ -42,7 +41,14 @@ struct run_options {
 	int ndirs;
 	struct net_policy net;			   /* --network, -p/--publish */
 	const char *etc_files[UKVM_NET_ETC_COUNT]; /* --resolv-conf, --hosts-file, ... */
+	/* Last: run_options_init leaves these 32 KiB alone, so a run without
+	 * --env touches none of their pages (each first touch of a page
+	 * costs a zeroed page: boot time). [0, nenv) are set. */
+	char *env[ENV_MAX]; /* into argv or environ */
 };
+
+/* Empties o: every option unset. */
+void run_options_init(struct run_options *o);
 
 /* Parses argv[1..] up to the first word that is not an option (optind,
  * also in *first); pack: also -o/--output FILE. o must start zeroed. 0,

@@ -248,7 +248,8 @@ out:
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_options o = {0};
+	struct run_options o;
+	run_options_init(&o);
 	struct image img;
 	struct timespec t0;
 	char err[512];
@@ -279,7 +280,8 @@ int cmd_run(int argc, char **argv)
 
 int run_image_with_options(int argc, char **optv, struct image *img, const char *name, char **gargv)
 {
-	struct run_options o = {0};
+	struct run_options o;
+	run_options_init(&o);
 	struct timespec t0;
 	int r, first;
 
