@@ -402,31 +402,43 @@ int image_parse(struct image *img, const void *data, size_t size, char *err, siz
 	return parse_owned(img, copy, size, false, err, errlen);
 }
 
-int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size, char *err,
-		    size_t errlen)
+/* Opens path, a regular file of at most max bytes: its fd (its size in
+ * *size), or minus the exit status, with the reason in err. */
+static int open_bounded(const char *path, uint64_t max, size_t *size, char *err, size_t errlen)
 {
 	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ukvm_fail(err, errlen, EXIT_NO_IMAGE, "%s", strerror(errno));
+		return -ukvm_fail(err, errlen, EXIT_NO_IMAGE, "%s", strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "not a regular file");
+		return -ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "not a regular file");
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "larger than %llu MiB",
-				 (unsigned long long)(max >> 20));
+		return -ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "larger than %llu MiB",
+				  (unsigned long long)(max >> 20));
 	}
-	if (!(buf = malloc(st.st_size ? (size_t)st.st_size : 1))) {
+	*size = (size_t)st.st_size;
+	return fd;
+}
+
+int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size, char *err,
+		    size_t errlen)
+{
+	uint8_t *buf;
+	size_t got = 0, want;
+	int fd = open_bounded(path, max, &want, err, errlen);
+
+	if (fd < 0)
+		return -fd;
+	if (!(buf = malloc(want ? want : 1))) {
 		close(fd);
 		return ukvm_fail(err, errlen, EXIT_HOST_ERROR, "out of memory reading the file");
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+	while (got < want) {
+		ssize_t n = read(fd, buf + got, want - got);
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -446,30 +458,19 @@ int read_whole_file(const char *path, uint64_t max, uint8_t **data, size_t *size
 
 int image_open(struct image *img, const char *path, char *err, size_t errlen)
 {
-	struct stat st;
-	int fd;
+	size_t size;
+	int fd = open_bounded(path, IMAGE_MAX_FILE, &size, err, errlen);
 
 	memset(img, 0, sizeof(*img));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ukvm_fail(err, errlen, EXIT_NO_IMAGE, "%s", strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "not a regular file");
-	}
-	if ((uint64_t)st.st_size > IMAGE_MAX_FILE) {
-		close(fd);
-		return ukvm_fail(err, errlen, EXIT_BAD_IMAGE, "larger than %llu MiB",
-				 (unsigned long long)(IMAGE_MAX_FILE >> 20));
-	}
-	if (st.st_size == 0) {
-		close(fd);
-		return parse_owned(img, NULL, 0, false, err, errlen);
-	}
-	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (fd < 0)
+		return -fd;
+	/* Mapped, not read: only the pages parsed and loaded are touched
+	 * (docs/performance.md, "Boot, page faults"). */
+	void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
 	close(fd);
 	if (map == MAP_FAILED)
 		return ukvm_fail(err, errlen, EXIT_NO_IMAGE, "cannot read: %s", strerror(errno));
-	return parse_owned(img, map, (size_t)st.st_size, true, err, errlen);
+	return parse_owned(img, map, size, map != NULL, err, errlen);
 }
 
 void image_close(struct image *img)
