@@ -1,9 +1,9 @@
 /*
  * The host's standard streams as open files (console.h): stdout and
  * stderr through the writev hypercall (a closed pipe ends the program as
- * SIGPIPE would), stdin through the read hypercall and polled in the VMM,
- * the terminal window size from the boot info, fstat and fstatfs from the
- * VMM's own fstat and fstatfs of its stream. priv.id is the stream, 0..2.
+ * SIGPIPE would), stdin through the read hypercall; the terminal window size from the boot info,
+ * fstat and fstatfs from the VMM's own fstat and fstatfs of its stream. priv.id is the stream,
+ * 0..2.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,18 +14,53 @@
 #include "kernel.h"
 #include "console.h"
 #include "cpu.h"
+#include "ksignal.h"
 #include "sched.h"
+#include "sock.h"
 #include "syscall.h"
+
+/*
+ * Waiting for stdin. With a network the VMM watches its fd 0 and reports
+ * it in the event page's slot 0, as a socket's readiness
+ * (inet_stdin_attach): a read clears POLLIN, reads without waiting and,
+ * on -EAGAIN, parks its thread on stdin_wq, which inet_interrupt wakes;
+ * the vCPU is free meanwhile, for other threads and other events. The
+ * VMM's watch is edge triggered and its mark a hint, so poll asks the VMM
+ * (poll_stdin with no wait) when slot 0 says POLLIN or a read may have
+ * left data behind (maybe_in), and says "not readable" only then. Without
+ * a network, the read hypercall waits in the VMM, and a poll of stdin
+ * with no thread to run waits there too (host_poll, the poll_stdin
+ * hypercall), holding the vCPU.
+ */
+static long stdin_poll_host(int64_t timeout_ms);
+static struct waitq stdin_wq = {.flags = WAITQ_EXTERNAL, .host_poll = stdin_poll_host};
+static int stdin_events; /* slot 0 serves stdin */
+static int maybe_in;	 /* data may be left since the last read */
 
 static long console_read(struct ofile *of, const struct fd_io *io)
 {
-	(void)of; /* only stdin is open for reading */
+	/* only stdin is open for reading */
 	if (io->cnt == 0)
 		return 0;
 	/* The first buffer only: a short read, as from a terminal or pipe. */
 	struct ukvm_hc_read hc = {.fd = 0, .buf = io->iov[0].base, .len = io->iov[0].len};
-	hc_read(&hc);
-	return hc.ret;
+	if (!stdin_events) {
+		hc_read(&hc);
+		return hc.ret;
+	}
+	hc.flags = UKVM_READ_F_NONBLOCK;
+	for (;;) {
+		inet_stdin_take();
+		hc_read(&hc);
+		maybe_in = hc.ret > 0;
+		if (hc.ret != -EAGAIN || (of->flags & O_NONBLOCK))
+			return hc.ret;
+		if (inet_stdin_want() & (POLLIN | POLLHUP | POLLERR))
+			continue; /* came since the read */
+		int r = waitq_block(&stdin_wq, WAIT_IO, 0);
+		if (r)
+			return r == -EINTR ? -ERESTARTSYS : r;
+	}
 }
 
 static long console_write(struct ofile *of, const struct fd_io *io)
@@ -83,11 +118,6 @@ static long stdin_poll_host(int64_t timeout_ms)
 	return hc.ret;
 }
 
-/* The waiters for stdin. Temporary adapter until host readiness events:
- * the idle loop, with no thread to run, waits in the VMM (host_poll, the
- * poll_stdin hypercall, which holds the vCPU) and wakes the queue. */
-static struct waitq stdin_wq = {.flags = WAITQ_EXTERNAL, .host_poll = stdin_poll_host};
-
 static short console_poll(struct ofile *of, short events, struct poll_table *pt)
 {
 	if (of->priv.id != 0) /* stdout, stderr: writes never wait */
@@ -95,9 +125,19 @@ static short console_poll(struct ofile *of, short events, struct poll_table *pt)
 	poll_table_add(pt, &stdin_wq);
 	if (!(events & (POLLIN | POLLRDNORM)))
 		return 0;
-	if (stdin_poll_host(0) > 0)
-		return events & (POLLIN | POLLRDNORM);
-	return 0;
+	if (!stdin_events)
+		return stdin_poll_host(0) > 0 ? events & (POLLIN | POLLRDNORM) : 0;
+	uint32_t ev = inet_stdin_want();
+	if (ev & (POLLHUP | POLLERR))
+		return events & (POLLIN | POLLRDNORM); /* the end: stays readable */
+	if (!(ev & POLLIN) && !maybe_in)
+		return 0;
+	/* A hint (an edge, the mark of ev_setup, or what a read may have
+	 * left): the VMM says whether data is there, and a new edge after
+	 * the clear raises the interrupt again. */
+	inet_stdin_take();
+	maybe_in = stdin_poll_host(0) > 0;
+	return maybe_in ? events & (POLLIN | POLLRDNORM) : 0;
 }
 
 static const struct file_ops console_ops = {
@@ -111,7 +151,7 @@ static const struct file_ops console_ops = {
 
 struct ofile *console_ofile(int stream)
 {
-	if (stream == 0)
+	if (stream == 0 && !(stdin_events = inet_stdin_attach(&stdin_wq)))
 		sched_host_poll(&stdin_wq);
 	struct ofile *of = ofile_new(&console_ops, stream == 0 ? O_RDONLY : O_WRONLY);
 	if (of)

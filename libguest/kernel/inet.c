@@ -50,6 +50,8 @@ struct isock {
 static struct ukvm_net_events net_ev __attribute__((aligned(UKVM_PAGE_SIZE)));
 static struct isock socks[UKVM_NET_SOCKETS_MAX + 1]; /* by handle; .handle 0: none */
 static int net_up;
+static struct waitq *stdin_wq; /* the console's, when slot 0 is served */
+static int stdin_served;       /* ev_setup said the VMM watches its fd 0 */
 static const struct file_ops inet_ops;
 
 /* ---- the event page ---------------------------------------------------------------- */
@@ -67,6 +69,28 @@ void inet_init(void)
 					 .size = sizeof(net_ev)};
 	hc_net_ev_setup(&h);
 	net_up = h.ret >= 0;
+	stdin_served = h.ret == 1;
+}
+
+int inet_stdin_attach(struct waitq *wq)
+{
+	if (!stdin_served)
+		return 0;
+	stdin_wq = wq;
+	return 1;
+}
+
+void inet_stdin_take(void)
+{
+	__atomic_fetch_and(&net_ev.slot[UKVM_NET_STDIN_HANDLE].ready, ~(uint32_t)POLLIN,
+			   __ATOMIC_SEQ_CST);
+}
+
+uint32_t inet_stdin_want(void)
+{
+	struct ukvm_net_ev_slot *s = &net_ev.slot[UKVM_NET_STDIN_HANDLE];
+	__atomic_fetch_or(&s->want, POLLIN | POLLHUP | POLLERR, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&s->ready, __ATOMIC_ACQUIRE);
 }
 
 int inet_interrupt(void)
@@ -79,7 +103,11 @@ int inet_interrupt(void)
 		while (bits) {
 			unsigned h = w * 64 + (unsigned)__builtin_ctzll(bits);
 			bits &= bits - 1;
-			if (h <= UKVM_NET_SOCKETS_MAX && socks[h].handle) {
+			if (h == UKVM_NET_STDIN_HANDLE && stdin_wq) {
+				woke |= waitq_active(stdin_wq);
+				waitq_wake(stdin_wq, __atomic_load_n(&net_ev.slot[h].ready,
+								     __ATOMIC_ACQUIRE));
+			} else if (h <= UKVM_NET_SOCKETS_MAX && socks[h].handle) {
 				struct isock *s = &socks[h];
 				woke |= waitq_active(&s->wq);
 				waitq_wake(&s->wq, __atomic_load_n(&net_ev.slot[h].ready,

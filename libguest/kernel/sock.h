@@ -74,6 +74,15 @@ void inet_init(void);
 /* UKVM_NET_VECTOR (and the wake-up backstop): wakes the queues of the
  * handles whose events changed; 1 if a waiter was there. */
 int inet_interrupt(void);
+/* Stdin through the event page's slot 0 (UKVM_NET_STDIN_HANDLE), where
+ * the VMM watches its fd 0 (a network): inet_stdin_attach gives 1 and has
+ * inet_interrupt wake wq on slot 0's events, or 0 (no network: stdin is
+ * polled in the VMM). inet_stdin_take clears POLLIN before a read;
+ * inet_stdin_want adds POLLIN, POLLHUP and POLLERR to what interrupts and
+ * returns slot 0's events. Call after inet_init. */
+int inet_stdin_attach(struct waitq *wq);
+void inet_stdin_take(void);
+uint32_t inet_stdin_want(void);
 /* socket(domain, type with flags, protocol) of the host: the new open
  * file in *of, or -errno (-EACCES without a network). */
 long inet_socket(int domain, int type, int protocol, struct ofile **of);

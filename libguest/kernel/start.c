@@ -93,10 +93,10 @@ void kernel_main(const struct ukvm_boot_info *bi)
 	apic_init();
 	syscall_init();
 	mm_init();
+	inet_init(); /* before fd_init: the console asks it how stdin waits */
 	fd_init();
 	sched_init();
 	signal_init();
 	files_init();
-	inet_init();
 	enter_program(build_initial_stack(), _start);
 }

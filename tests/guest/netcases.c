@@ -11,6 +11,8 @@
  * of failures. netcases all      the cases above netcases sigpipe  a send to a closed peer with
  * SIGPIPE's default action netcases idle     threads blocked in recv and accept until killed
  *   netcases none     socket(AF_INET) without a network: EACCES
+ *   netcases stdin-and-socket  poll of stdin and a listener, then a thread
+ *                     in read(0) while another waits in recv (net-stdin)
  *   netcases hosts NAME ADDR   getaddrinfo(NAME) and gethostbyname(NAME) give ADDR
  */
 #define _GNU_SOURCE
@@ -52,6 +54,23 @@ static double now_ms(void)
 }
 
 /* A listening TCP socket on 127.0.0.1, its port in *port. */
+/* Prints what each read of stdin gives, then "stdin: EOF". */
+static void *stdin_lines(void *arg)
+{
+	char buf[64];
+	ssize_t n;
+	(void)arg;
+	while ((n = read(0, buf, sizeof buf - 1)) > 0) {
+		buf[n] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		printf("stdin: %s\n", buf);
+		fflush(stdout);
+	}
+	printf("stdin: %s\n", n == 0 ? "EOF" : strerror(errno));
+	fflush(stdout);
+	return NULL;
+}
+
 static int listener(int *port)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -542,6 +561,27 @@ int main(int argc, char **argv)
 		printf("idle\n");
 		recv(c, buf, sizeof buf, 0);
 		return 1;
+	}
+	if (!strcmp(mode, "stdin-and-socket")) { /* tests/scripts/net-stdin */
+		int port, lfd = listener(&port);
+		printf("listening %d\n", port);
+		fflush(stdout);
+		struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = lfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 1)
+			return 1;
+		printf("first: %s\n", p[1].revents & POLLIN ? "socket" : "stdin");
+		fflush(stdout);
+		int c = accept(lfd, NULL, NULL);
+		pthread_t t; /* blocked in read(0) while this thread waits in recv */
+		pthread_create(&t, NULL, stdin_lines, NULL);
+		char buf[64];
+		ssize_t n = recv(c, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		printf("socket: %s\n", buf);
+		fflush(stdout);
+		pthread_join(t, NULL);
+		return 0;
 	}
 	if (!strcmp(mode, "sigpipe")) {
 		int c = closed_peer();
