@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/exit_status.h"
+#include "base/fds.h"
 #include "base/log.h"
 #include "core/vm.h"
 
@@ -162,14 +163,10 @@ void vm_destroy(struct vm *vm)
 {
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
-	int fds[] = {vm->vcpu_fd, vm->fd, vm->kvm_fd};
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	FDS_CLOSE(&vm->vcpu_fd, &vm->fd, &vm->kvm_fd);
 	gmem_free(&vm->mem);
 	free(vm->cpuid);
 	vm->run = NULL;
 	vm->cpuid = NULL;
-	vm->kvm_fd = vm->fd = vm->vcpu_fd = -1;
 	vm->nmsi_routes = 0;
 }

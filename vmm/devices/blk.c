@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "base/exit_status.h"
+#include "base/fds.h"
 #include "base/log.h"
 #include "commands/options.h"
 #include "core/hypercall.h"
@@ -509,11 +510,7 @@ void blk_stop(struct blk *b)
 		if (d->thread_started)
 			pthread_join(d->thread, NULL);
 		d->thread_started = false;
-		int fds[] = {d->kick_fd, d->irq_fd, d->fd};
-		for (size_t k = 0; k < sizeof(fds) / sizeof(fds[0]); k++)
-			if (fds[k] >= 0)
-				close(fds[k]);
-		d->kick_fd = d->irq_fd = d->fd = -1;
+		FDS_CLOSE(&d->kick_fd, &d->irq_fd, &d->fd);
 		if (d->serving_init)
 			pthread_mutex_destroy(&d->serving);
 		d->serving_init = false;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "base/exit_status.h"
+#include "base/fds.h"
 #include "base/log.h"
 #include "core/hypercall.h"
 #include "core/seccomp.h"
@@ -182,11 +183,7 @@ void net_events_stop(struct net *n)
 		pthread_join(n->thread, NULL);
 		n->thread_started = false;
 	}
-	int fds[] = {n->epfd, n->irq_fd, n->stop_fd};
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	n->epfd = n->irq_fd = n->stop_fd = -1;
+	FDS_CLOSE(&n->epfd, &n->irq_fd, &n->stop_fd);
 	if (n->confined_init)
 		sem_destroy(&n->confined);
 	n->confined_init = false;
