@@ -366,7 +366,7 @@ static void hc_serve_corrupt(void **state)
 	assert_int_equal(ring->cpl_prod, 0);
 	/* and the disk is served no more */
 	vm.done = false;
-	atomic_store(&blk.fatal, 0);
+	atomic_store(&vm.thread_fault, 0);
 	assert_int_equal(serve_call(0), -ENODEV);
 
 	/* indices past the ring: 159, as from the device thread */

@@ -121,15 +121,6 @@ void devices_tick(struct vm *vm)
 			device_list[i]->tick(vm);
 }
 
-int devices_fatal(const struct vm *vm)
-{
-	int status;
-	for (size_t i = 0; i < device_count; i++)
-		if (device_list[i]->fatal && (status = device_list[i]->fatal(vm)))
-			return status;
-	return 0;
-}
-
 void devices_stop(struct vm *vm)
 {
 	for (size_t i = device_count; i-- > 0;)

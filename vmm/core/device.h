@@ -12,7 +12,6 @@
  *   start   after the VM exists and before the guest runs (wire eventfds,
  *           start device threads, which confine themselves)
  *   tick    on each watchdog tick, on the vCPU thread
- *   fatal   the exit status a device thread asked for, or 0
  *   stop    teardown, before guest RAM goes; also after a failed setup or
  *           start, and safe to call twice
  *
@@ -55,7 +54,6 @@ struct device {
 	int (*setup)(struct vm *vm, const struct run_options *o, char *err, size_t errlen);
 	int (*start)(struct vm *vm, char *err, size_t errlen);
 	void (*tick)(struct vm *vm);
-	int (*fatal)(const struct vm *vm);
 	void (*stop)(struct vm *vm);
 	/* Adds what its handlers and tick need on the vCPU thread with this
 	 * VM's options (core/seccomp.h). */
@@ -89,7 +87,6 @@ const struct device_map *devices_map(char *err, size_t errlen);
 int devices_setup(struct vm *vm, const struct run_options *o);
 int devices_start(struct vm *vm);
 void devices_tick(struct vm *vm);
-int devices_fatal(const struct vm *vm);
 void devices_stop(struct vm *vm);
 void devices_seccomp_vcpu(const struct vm *vm, struct seccomp_rules *r);
 /* The device that owns port, or NULL. */

@@ -91,6 +91,11 @@ static int start_watchdog(timer_t *t)
  * the first other one (but SIGWINCH) becomes the stop signal. */
 static void take_host_signals(struct vm *vm)
 {
+	/* The handler sets host_pending before immediate_exit: with none
+	 * pending, a signal that comes after this look makes KVM_RUN return at
+	 * once, and the next look takes it. */
+	if (!atomic_load_explicit(&host_pending, memory_order_relaxed))
+		return;
 	if (!stop_signal && running)
 		running->immediate_exit = 0; /* before the exchange: a later signal sets it again */
 	uint32_t sigs = atomic_exchange(&host_pending, 0);
@@ -125,6 +130,12 @@ void vm_stop(struct vm *vm, int status)
 		vm->done = true;
 		vm->status = status;
 	}
+}
+
+void vm_fault(struct vm *vm, int status)
+{
+	int none = 0;
+	atomic_compare_exchange_strong(&vm->thread_fault, &none, status);
 }
 
 /* Sends the wake-up interrupt (UKVM_WAKE_VECTOR, an MSI to the one LAPIC):
@@ -167,13 +178,13 @@ static void handle_io(struct vm *vm)
 	const struct kvm_run *run = vm->run;
 	uint16_t port = run->io.port;
 
-	const struct device *d = devices_port_owner(port);
-
-	if (d) {
-		d->port_exit(vm, run);
-		return;
-	}
-	if (port < UKVM_HC_PORT_BASE || port >= UKVM_HC_PORT_BASE + UKVM_HC_PORT_COUNT) {
+	/* Hypercalls, most of the exits, first. */
+	if ((unsigned)(port - UKVM_HC_PORT_BASE) >= UKVM_HC_PORT_COUNT) {
+		const struct device *d = devices_port_owner(port);
+		if (d) {
+			d->port_exit(vm, run);
+			return;
+		}
 		guest_error(vm, EXIT_BAD_HYPERCALL,
 			    "%s of I/O port 0x%x, which unikvm does not serve",
 			    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read", port);
@@ -242,7 +253,7 @@ bool vm_check_stop(struct vm *vm)
 	take_host_signals(vm);
 	if (stop_signal)
 		vm_stop(vm, EXIT_SIGNAL_BASE + stop_signal);
-	else if ((status = devices_fatal(vm)))
+	else if ((status = atomic_load_explicit(&vm->thread_fault, memory_order_acquire)))
 		vm_stop(vm, status); /* reported by the device thread */
 	else if (deadline_ms && now_ms() >= deadline_ms) {
 		ukvm_err("guest timed out after %.3g s", (double)vm->timeout_ms / 1000);

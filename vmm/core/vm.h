@@ -8,6 +8,7 @@
 #define UKVM_VM_H
 
 #include <linux/kvm.h>
+#include <stdatomic.h>
 #include <sys/ioctl.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,6 +59,7 @@ struct vm {
 	/* state of the run */
 	bool done;
 	int status;
+	atomic_int thread_fault; /* the status a device thread asked for (vm_fault); 0: none */
 	uint64_t exits, hypercalls[UKVM_HC_COUNT];
 	uint64_t wakeups;      /* wake-up interrupts the watchdog sent (run_loop.c) */
 	unsigned pt_pages;     /* page-table pages x86_boot_vcpu built (--stats) */
@@ -175,6 +177,12 @@ int vm_stop_signal(void);
 
 /* Ends the run with status (after a report, if any). */
 void vm_stop(struct vm *vm, int status);
+
+/* From a device thread that found the guest at fault (a corrupt disk
+ * ring), after its report: the run ends with status when the vCPU thread
+ * next looks, after its current exit or at the next watchdog tick. The
+ * first status asked for stands. */
+void vm_fault(struct vm *vm, int status);
 
 /* ---- syscall_names.c (generated from the kernel headers) ---------------- */
 const char *syscall_name(uint64_t nr);

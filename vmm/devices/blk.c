@@ -14,9 +14,9 @@
  * runs. On each watchdog tick the vCPU thread re-raises
  * the interrupt of a disk whose completions are still unconsumed
  * (blk_watchdog): a guest that lost one then wakes within a tick. A
- * corrupt ring ends only its disk's thread: it records the exit status in
- * b->fatal, which the run loop picks up on its next wakeup (at most one
- * watchdog tick later).
+ * corrupt ring ends only its disk's thread: it asks the run loop to end
+ * the run (vm_fault), which it does after its current exit or at the
+ * next watchdog tick.
  *
  * The synchronous path (blk_serve): a guest that waits for a lone request
  * on an idle device asks the vCPU thread to serve the ring itself, in the
@@ -251,10 +251,9 @@ static uint32_t disk_io(struct blk_disk *d, uint32_t op, void *buf, uint64_t sec
 
 static void corrupt(struct blk *b, unsigned i, int status, const char *why)
 {
-	int none = 0;
 	atomic_store(&b->disk[i].broken, true);
 	ukvm_err("guest error: disk %u (%s): corrupt request ring: %s", i, b->disk[i].path, why);
-	atomic_compare_exchange_strong(&b->fatal, &none, status);
+	vm_fault(b->vm, status);
 }
 
 static void raise_irq(struct blk_disk *d)
@@ -540,11 +539,6 @@ void blk_watchdog(struct blk *b)
 	}
 }
 
-int blk_fatal(struct blk *b)
-{
-	return atomic_load(&b->fatal);
-}
-
 /* ---- hypercalls --------------------------------------------------------- */
 
 void hc_blk_info(struct vm *vm, uint64_t gpa, struct ukvm_hc_blk_info *a)
@@ -594,7 +588,7 @@ void hc_blk_serve(struct vm *vm, uint64_t gpa, struct ukvm_hc_blk_serve *a)
 			int r = serve_ring(b, disk);
 			pthread_mutex_unlock(&d->serving);
 			if (r < 0) { /* corrupt(): reported; the VM ends now */
-				vm_stop(vm, atomic_load(&b->fatal));
+				vm_stop(vm, atomic_load(&vm->thread_fault));
 				return;
 			}
 			COUNT(d->counts.served);
@@ -632,11 +626,6 @@ static void blk_device_tick(struct vm *vm)
 {
 	if (vm->blk)
 		blk_watchdog(vm->blk);
-}
-
-static int blk_device_fatal(const struct vm *vm)
-{
-	return vm->blk ? blk_fatal(vm->blk) : 0;
 }
 
 static void blk_device_stop(struct vm *vm)
@@ -703,7 +692,6 @@ const struct device blk_device = {
     .setup = blk_setup,
     .start = blk_device_start,
     .tick = blk_device_tick,
-    .fatal = blk_device_fatal,
     .stop = blk_device_stop,
     .seccomp_vcpu = blk_seccomp_vcpu,
 };

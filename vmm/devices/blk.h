@@ -68,7 +68,6 @@ struct blk {
 	sem_t confined; /* posted by each device thread once it is confined (or failed) */
 	bool confined_init;
 	atomic_bool stopping;
-	atomic_int fatal; /* exit status after a corrupt ring; 0: none */
 };
 
 /* The counts of every disk, summed (read after the run). */
@@ -86,8 +85,6 @@ void blk_stop(struct blk *b);
  * again for a disk whose completions the guest has not consumed, in case
  * the one that announced them was lost (docs/block.md). */
 void blk_watchdog(struct blk *b);
-/* The exit status a device thread asked for after a corrupt ring, or 0. */
-int blk_fatal(struct blk *b);
 
 /* ---- request checks (pure: unit tested on fake guest memory) ----------- */
 
