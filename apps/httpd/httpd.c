@@ -12,9 +12,12 @@
  * 8 KiB), each closing the connection. File bodies go out with sendfile.
  * One thread, one epoll set, every socket non-blocking: a slow client
  * (slowloris) holds only its own connection, and loses it after
- * IDLE_SECONDS without a complete request. One access-log line per request
- * goes to stdout. SIGTERM (or SIGINT) stops accepting, lets the answers in
- * flight finish, and exits 0.
+ * IDLE_SECONDS without a complete request. Files answered in the last
+ * FILE_CACHE_SECONDS stay open (the file cache below). One access-log line
+ * per request goes to stdout, buffered and written before the server waits
+ * for events: a busy server writes many lines at once, an idle one has
+ * written them all. SIGTERM (or SIGINT) stops accepting, lets the answers
+ * in flight finish, and exits 0.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -40,6 +43,24 @@
 #define TARGET_MAX 2048 /* bytes of a request target */
 #define CONN_MAX 4096
 #define IDLE_SECONDS 10 /* to complete a request, or between two on one connection */
+#define LOG_BUFFER 16384
+#define FILE_CACHE 32
+#define FILE_CACHE_SECONDS 1
+
+/* Files answered in the last FILE_CACHE_SECONDS, open, by request path: a
+ * repeated request costs no open, fstat or close (the idea of lighttpd's
+ * stat cache and nginx's open_file_cache). A file changed, replaced or
+ * removed meanwhile is seen once its entry expires; one that shrinks under
+ * an answer in flight ends that connection, as without the cache. An
+ * entry an answer still sends from is closed after it. */
+struct file_entry {
+	char key[TARGET_MAX + 16]; /* the request's clean path */
+	int fd;			   /* -1: a free entry */
+	struct stat st;
+	const char *type; /* Content-Type */
+	time_t expires;
+	int users; /* answers sending from fd */
+};
 
 struct conn {
 	int fd;
@@ -48,7 +69,8 @@ struct conn {
 	size_t in_len;
 	char out[1024]; /* the response's status line and headers */
 	size_t out_len, out_sent;
-	int file; /* the body's file, -1 when none */
+	int file;		  /* the body's file, -1 when none */
+	struct file_entry *entry; /* the file cache's entry of file; NULL: file is ours */
 	off_t file_off, file_end;
 	bool close_after; /* Connection: close, HTTP/1.0, or an error answer */
 	time_t deadline;  /* of the request being received */
@@ -59,6 +81,7 @@ static bool accepting; /* listen_fd is in the epoll set: not stopping, not full 
 static volatile sig_atomic_t stopping;
 static struct conn *conns[CONN_MAX];
 static int nconns;
+static struct file_entry files[FILE_CACHE];
 
 /* The listening socket is in the epoll set while a connection fits. */
 static void set_accepting(bool on)
@@ -101,6 +124,77 @@ static const char *content_type(const char *path)
 		if (!strcasecmp(dot, types[i][0]))
 			return types[i][1];
 	return "application/octet-stream";
+}
+
+static void file_drop(struct file_entry *e)
+{
+	close(e->fd);
+	e->fd = -1;
+}
+
+/* The fresh entry of key, or NULL. Expired entries no answer uses are
+ * closed on the way. */
+static struct file_entry *file_lookup(const char *key, time_t t)
+{
+	for (int i = 0; i < FILE_CACHE; i++) {
+		struct file_entry *e = &files[i];
+		if (e->fd >= 0 && t >= e->expires && !e->users)
+			file_drop(e);
+		else if (e->fd >= 0 && t < e->expires && !strcmp(e->key, key))
+			return e;
+	}
+	return NULL;
+}
+
+/* Keeps fd open for key; NULL (fd stays the caller's) when every entry is
+ * in use. */
+static struct file_entry *file_keep(const char *key, int fd, const struct stat *st,
+				    const char *type, time_t t)
+{
+	for (int i = 0; i < FILE_CACHE; i++) {
+		struct file_entry *e = &files[i];
+		if (e->fd >= 0)
+			continue; /* file_lookup dropped what had expired */
+		*e = (struct file_entry){
+		    .fd = fd, .st = *st, .type = type, .expires = t + FILE_CACHE_SECONDS};
+		snprintf(e->key, sizeof(e->key), "%s", key);
+		return e;
+	}
+	return NULL;
+}
+
+/* Opens the regular file at path under the root, or the index.html of the
+ * directory there (appended to path): its fd and *st, or -1. */
+static int open_file(char *path, struct stat *st)
+{
+	int fd = openat(root_fd, path[0] ? path : ".", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, st) < 0)
+		st->st_mode = 0;
+	if (fd >= 0 && S_ISDIR(st->st_mode)) {
+		close(fd);
+		strcat(path, path[0] ? "/index.html" : "index.html");
+		fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, st) < 0)
+			st->st_mode = 0;
+	}
+	if (fd >= 0 && !S_ISREG(st->st_mode)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Ends c's hold on its body's file. */
+static void release_file(struct conn *c)
+{
+	if (c->file < 0)
+		return;
+	if (!c->entry)
+		close(c->file);
+	else if (--c->entry->users == 0 && now() >= c->entry->expires)
+		file_drop(c->entry);
+	c->file = -1;
+	c->entry = NULL;
 }
 
 /* Decodes %XX escapes of target's path into out (without the query) and
@@ -241,18 +335,25 @@ static void handle_request(struct conn *c, size_t hlen)
 						(v10 && strcasecmp(conn_hdr, "keep-alive"))
 					  : v10;
 		struct stat st;
+		struct file_entry *e = NULL;
 		int fd = -1;
 		if (!clean_path(target, path, sizeof(path) - 11)) {
 			status = 400;
 			error_response(c, status, "Bad Request", "", head);
 		} else {
-			fd = openat(root_fd, path[0] ? path : ".", O_RDONLY | O_CLOEXEC);
-			if (fd >= 0 && !fstat(fd, &st) && S_ISDIR(st.st_mode)) {
-				close(fd);
-				strcat(path, path[0] ? "/index.html" : "index.html");
-				fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC);
+			time_t t = now();
+			const char *type = NULL;
+			if ((e = file_lookup(path, t))) {
+				fd = e->fd;
+				st = e->st;
+				type = e->type;
+			} else {
+				char key[sizeof(path)];
+				snprintf(key, sizeof(key), "%s", path);
+				if ((fd = open_file(path, &st)) >= 0)
+					e = file_keep(key, fd, &st, type = content_type(path), t);
 			}
-			if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			if (fd < 0) {
 				status = 404;
 				error_response(c, status, "Not Found", "", head);
 			} else {
@@ -260,8 +361,7 @@ static void handle_request(struct conn *c, size_t hlen)
 				struct tm since;
 				http_date(lm, sizeof(lm), st.st_mtime);
 				snprintf(more, sizeof(more),
-					 "Content-Type: %s\r\nLast-Modified: %s\r\n",
-					 content_type(path), lm);
+					 "Content-Type: %s\r\nLast-Modified: %s\r\n", type, lm);
 				const char *ims =
 				    header(headers, "If-Modified-Since", val, sizeof(val));
 				memset(&since, 0, sizeof(since));
@@ -276,14 +376,17 @@ static void handle_request(struct conn *c, size_t hlen)
 						       (long long)st.st_size);
 					if (!head && st.st_size > 0) {
 						c->file = fd;
+						c->entry = e;
 						c->file_off = 0;
 						c->file_end = st.st_size;
+						if (e)
+							e->users++;
 						fd = -1;
 					}
 				}
 			}
 		}
-		if (fd >= 0)
+		if (fd >= 0 && !e)
 			close(fd);
 	}
 	if (version) /* the request line, whole again for the log */
@@ -299,8 +402,7 @@ static void conn_close(struct conn *c)
 {
 	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	if (c->file >= 0)
-		close(c->file);
+	release_file(c);
 	for (int i = 0; i < nconns; i++)
 		if (conns[i] == c) {
 			conns[i] = conns[--nconns];
@@ -329,10 +431,7 @@ static int flush(struct conn *c)
 		if (n == 0) /* the file shrank under us: the length is a lie now */
 			return -1;
 	}
-	if (c->file >= 0) {
-		close(c->file);
-		c->file = -1;
-	}
+	release_file(c);
 	c->deadline = now() + IDLE_SECONDS; /* for the next request */
 	return 1;
 }
@@ -475,7 +574,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd: -r %s: %s\n", root, strerror(errno));
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	setvbuf(stdout, NULL, _IOFBF, LOG_BUFFER);
+	for (int i = 0; i < FILE_CACHE; i++)
+		files[i].fd = -1;
 	/* sendfile has no MSG_NOSIGNAL: a client that went away mid-body must
 	 * be EPIPE for that connection, not the server's death (status 141). */
 	signal(SIGPIPE, SIG_IGN);
@@ -496,6 +597,7 @@ int main(int argc, char **argv)
 
 	while (!stopping || nconns > 0) {
 		struct epoll_event evs[64];
+		fflush(stdout); /* the access log, before waiting */
 		int n = epoll_pwait(epoll_fd, evs, 64, nconns ? 1000 : -1, &wait_mask);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "httpd: epoll_pwait: %s\n", strerror(errno));
