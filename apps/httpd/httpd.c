@@ -46,20 +46,24 @@
 #define LOG_BUFFER 16384
 #define FILE_CACHE 32
 #define FILE_CACHE_SECONDS 1
+#define SMALL_FILE 16384 /* bytes: a cached file this small is kept in memory too */
 
 /* Files answered in the last FILE_CACHE_SECONDS, open, by request path: a
  * repeated request costs no open, fstat or close (the idea of lighttpd's
  * stat cache and nginx's open_file_cache). A file changed, replaced or
  * removed meanwhile is seen once its entry expires; one that shrinks under
  * an answer in flight ends that connection, as without the cache. An
- * entry an answer still sends from is closed after it. */
+ * entry an answer still sends from is closed after it. A file of at most
+ * SMALL_FILE bytes is also read once, and its answers go out as one send
+ * of the headers and the body. */
 struct file_entry {
 	char key[TARGET_MAX + 16]; /* the request's clean path */
 	int fd;			   /* -1: a free entry */
 	struct stat st;
 	const char *type; /* Content-Type */
 	time_t expires;
-	int users; /* answers sending from fd */
+	int users;  /* answers sending from fd or data */
+	char *data; /* the whole file when it is small; NULL: sent with sendfile */
 };
 
 struct conn {
@@ -129,7 +133,20 @@ static const char *content_type(const char *path)
 static void file_drop(struct file_entry *e)
 {
 	close(e->fd);
+	free(e->data);
 	e->fd = -1;
+	e->data = NULL;
+}
+
+/* The whole of a small file, or NULL (then it goes out with sendfile). */
+static char *read_small(int fd, off_t size)
+{
+	char *data = size > 0 && size <= SMALL_FILE ? malloc((size_t)size) : NULL;
+	if (data && pread(fd, data, (size_t)size, 0) != size) {
+		free(data);
+		data = NULL;
+	}
+	return data;
 }
 
 /* The fresh entry of key, or NULL. Expired entries no answer uses are
@@ -155,8 +172,11 @@ static struct file_entry *file_keep(const char *key, int fd, const struct stat *
 		struct file_entry *e = &files[i];
 		if (e->fd >= 0)
 			continue; /* file_lookup dropped what had expired */
-		*e = (struct file_entry){
-		    .fd = fd, .st = *st, .type = type, .expires = t + FILE_CACHE_SECONDS};
+		*e = (struct file_entry){.fd = fd,
+					 .st = *st,
+					 .type = type,
+					 .expires = t + FILE_CACHE_SECONDS,
+					 .data = read_small(fd, st->st_size)};
 		snprintf(e->key, sizeof(e->key), "%s", key);
 		return e;
 	}
@@ -416,14 +436,21 @@ static void conn_close(struct conn *c)
  * socket is full, -1 when the connection is gone. */
 static int flush(struct conn *c)
 {
-	while (c->out_sent < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_sent, c->out_len - c->out_sent,
-				 MSG_NOSIGNAL | (c->file >= 0 ? MSG_MORE : 0));
+	const char *body = c->entry ? c->entry->data : NULL; /* a small file, in memory */
+	while (c->out_sent < c->out_len || (body && c->file_off < c->file_end)) {
+		struct iovec iov[2] = {
+		    {c->out + c->out_sent, c->out_len - c->out_sent},
+		    {(char *)body + c->file_off, body ? (size_t)(c->file_end - c->file_off) : 0}};
+		struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+		ssize_t n =
+		    sendmsg(c->fd, &m, MSG_NOSIGNAL | (c->file >= 0 && !body ? MSG_MORE : 0));
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
-		c->out_sent += (size_t)n;
+		size_t head = iov[0].iov_len < (size_t)n ? iov[0].iov_len : (size_t)n;
+		c->out_sent += head;
+		c->file_off += (off_t)((size_t)n - head);
 	}
-	while (c->file >= 0 && c->file_off < c->file_end) {
+	while (c->file >= 0 && !body && c->file_off < c->file_end) {
 		ssize_t n =
 		    sendfile(c->fd, c->file, &c->file_off, (size_t)(c->file_end - c->file_off));
 		if (n < 0)
