@@ -183,19 +183,25 @@ static struct file_entry *file_keep(const char *key, int fd, const struct stat *
 	return NULL;
 }
 
+/* Opens path under the root: its fd and *st (st_mode 0 if fstat failed),
+ * or -1. */
+static int open_stat(const char *path, struct stat *st)
+{
+	int fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, st) < 0)
+		st->st_mode = 0;
+	return fd;
+}
+
 /* Opens the regular file at path under the root, or the index.html of the
  * directory there (appended to path): its fd and *st, or -1. */
 static int open_file(char *path, struct stat *st)
 {
-	int fd = openat(root_fd, path[0] ? path : ".", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, st) < 0)
-		st->st_mode = 0;
+	int fd = open_stat(path[0] ? path : ".", st);
 	if (fd >= 0 && S_ISDIR(st->st_mode)) {
 		close(fd);
 		strcat(path, path[0] ? "/index.html" : "index.html");
-		fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, st) < 0)
-			st->st_mode = 0;
+		fd = open_stat(path, st);
 	}
 	if (fd >= 0 && !S_ISREG(st->st_mode)) {
 		close(fd);
@@ -438,9 +444,9 @@ static int flush(struct conn *c)
 {
 	const char *body = c->entry ? c->entry->data : NULL; /* a small file, in memory */
 	while (c->out_sent < c->out_len || (body && c->file_off < c->file_end)) {
-		struct iovec iov[2] = {
-		    {c->out + c->out_sent, c->out_len - c->out_sent},
-		    {(char *)body + c->file_off, body ? (size_t)(c->file_end - c->file_off) : 0}};
+		struct iovec iov[2] = {{c->out + c->out_sent, c->out_len - c->out_sent},
+				       {body ? (char *)body + c->file_off : NULL,
+					body ? (size_t)(c->file_end - c->file_off) : 0}};
 		struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
 		ssize_t n =
 		    sendmsg(c->fd, &m, MSG_NOSIGNAL | (c->file >= 0 && !body ? MSG_MORE : 0));
